@@ -1,0 +1,38 @@
+# Two commands do all the set-up on a fresh machine (Python 3.11+, Node.js and make):
+#   make run    creates the virtual environment, installs what is needed, starts the local stack
+#   make test   installs what the tests need, runs them
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-dev
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: install run test test-fast lint synth bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/alpr local
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy alpr functions infra
+
+synth: $(STAMP)
+	npx --yes aws-cdk@2 synth --no-notices --quiet
+
+clean:
+	rm -rf $(VENV) cdk.out .alpr-local .pytest_cache .mypy_cache .ruff_cache

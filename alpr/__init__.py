@@ -1,0 +1,1 @@
+"""ALPR platform core: domain logic, data access and the local embedded stack."""

@@ -1,0 +1,427 @@
+"""The ``alpr`` command: the local stack, camera pushes, and what staff and administrators look at."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import getpass
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+STATE_DIR = Path(os.environ.get("ALPR_LOCAL_STATE", ".alpr-local"))
+
+
+def _use_local_stack() -> dict[str, Any]:
+    from alpr.local.stack import load_state
+
+    state = load_state(STATE_DIR)
+    os.environ.update(state["environment"])
+    return state
+
+
+def _runtime() -> Any:
+    from alpr.runtime import runtime
+
+    return runtime()
+
+
+def _print_rows(rows: list[dict[str, Any]], as_json: bool) -> None:
+    if as_json:
+        for row in rows:
+            print(json.dumps(row, default=str))
+        return
+    if not rows:
+        print("(none)")
+        return
+    columns = list(rows[0])
+    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
+    print("  ".join(c.ljust(widths[c]) for c in columns))
+    for row in rows:
+        print("  ".join(str(row.get(c, "")).ljust(widths[c]) for c in columns))
+
+
+# --- the local stack -------------------------------------------------------------------------------------
+
+
+def cmd_local(args: argparse.Namespace) -> int:
+    from alpr.local.stack import LocalConfig, LocalStack, PortInUse
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    config = LocalConfig(moto_port=args.moto_port, api_port=args.api_port, state_dir=STATE_DIR)
+    stack = LocalStack(config)
+    try:
+        stack.start()
+    except PortInUse as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    assert stack.api is not None
+    print(_local_banner(stack))
+    sys.stdout.flush()
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    with contextlib.suppress(KeyboardInterrupt):
+        stopped.wait()
+    print("stopping: delivering events still in flight ...")
+    stack.drain(timeout_s=60)
+    stack.stop()
+    print("stopped")
+    return 0
+
+
+def _local_banner(stack: Any) -> str:
+    cameras = "\n".join(f"    {camera_id}" for camera_id in stack.demo_keys)
+    return f"""
+ALPR local stack is up.
+  embedded AWS (moto):  {stack.endpoint}
+  ingest API:           {stack.api.url}/v1/frames
+  demo cameras (keys in {STATE_DIR}/state.json):
+{cameras}
+  demo hotlist entry:   7ABC123 (stolen vehicle, case SLPD-DEMO-0001)
+
+In another terminal:
+  .venv/bin/alpr demo-photo car.jpg                                   # a photo of a car with plate 7ABC123
+  .venv/bin/alpr camera push --camera demo-fixed-1 car.jpg            # upload it as a camera would
+  .venv/bin/alpr frames                                               # where each frame ended up
+  .venv/bin/alpr reads --camera demo-fixed-1 --purpose a --case DEMO-1
+  .venv/bin/alpr alerts --purpose a --case DEMO-1
+Press Ctrl-C to stop.
+"""
+
+
+# --- cameras ---------------------------------------------------------------------------------------------
+
+
+def cmd_camera_push(args: argparse.Namespace) -> int:
+    import requests
+
+    state = _use_local_stack()
+    key = args.key or state["camera_keys"].get(args.camera)
+    if not key:
+        print(f"error: no key for camera {args.camera!r}; pass --key", file=sys.stderr)
+        return 2
+    captured_at = args.captured_at or datetime.now(UTC).isoformat()
+    failures = 0
+    for path in args.images:
+        headers = {
+            "Content-Type": "application/octet-stream",
+            "X-Camera-Id": args.camera,
+            "X-Camera-Key": key,
+            "X-Capture-Time": captured_at,
+        }
+        if args.lat is not None and args.lon is not None:
+            headers.update({"X-Latitude": str(args.lat), "X-Longitude": str(args.lon)})
+        if args.frame_id:
+            headers["X-Client-Frame-Id"] = args.frame_id
+        response = requests.post(
+            f"{state['api_url']}/v1/frames", data=Path(path).read_bytes(), headers=headers, timeout=30
+        )
+        print(f"{path}: {response.status_code} {response.text}")
+        failures += response.status_code >= 300
+    return 1 if failures else 0
+
+
+def cmd_camera_add(args: argparse.Namespace) -> int:
+    from alpr.schema import SourceClass
+    from alpr.services.cameras import register_camera
+
+    _use_local_stack() if args.local else None
+    key = register_camera(
+        _runtime().repos.cameras, args.camera_id, SourceClass(args.source), args.name, args.lat, args.lon
+    )
+    print(f"camera {args.camera_id} registered. Its key, shown this once (only a hash is kept):\n{key}")
+    return 0
+
+
+def cmd_camera_list(args: argparse.Namespace) -> int:
+    _use_local_stack() if args.local else None
+    rows = [
+        {"camera_id": c.camera_id, "source": c.source.value, "active": c.active, "mobile": c.mobile, "name": c.name}
+        for c in _runtime().repos.cameras.list()
+    ]
+    _print_rows(rows, args.json)
+    return 0
+
+
+def cmd_demo_photo(args: argparse.Namespace) -> int:
+    from alpr.local.demo import write_demo_photo
+
+    print(write_demo_photo(Path(args.output), args.plate))
+    return 0
+
+
+# --- frames, reads and alerts ----------------------------------------------------------------------------
+
+
+def cmd_frames(args: argparse.Namespace) -> int:
+    from alpr.domain.records import FrameStatus
+
+    _use_local_stack() if args.local else None
+    repos = _runtime().repos
+    frames = repos.frames.with_status(FrameStatus(args.status)) if args.status else repos.frames.all()
+    rows = [
+        {
+            "frame_id": f.frame_id,
+            "camera": f.camera_id,
+            "status": f.status.value,
+            "plates": f.plates,
+            "captured_at": f.captured_at,
+            "reason": f.reason or "",
+        }
+        for f in sorted(frames, key=lambda f: f.received_at)
+    ]
+    _print_rows(rows, args.json)
+    return 0
+
+
+def cmd_dead_letters(args: argparse.Namespace) -> int:
+    from alpr.domain.records import FrameStatus
+
+    state = _use_local_stack() if args.local else {}
+    rt = _runtime()
+    rows = [
+        {"where": "frame ledger", "id": f.frame_id, "camera": f.camera_id, "reason": f.reason or ""}
+        for f in rt.repos.frames.with_status(FrameStatus.DEAD_LETTER)
+    ]
+    sqs = rt.repos._session.client("sqs")
+    for queue, url in state.get("dead_letter_urls", {}).items():
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+        count = int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+        if count:
+            rows.append(
+                {
+                    "where": f"queue {queue}-dlq",
+                    "id": f"{count} message(s)",
+                    "camera": "",
+                    "reason": "delivery failed past the retry limit",
+                }
+            )
+    _print_rows(rows, args.json)
+    return 0
+
+
+def _member(args: argparse.Namespace) -> Any:
+    from alpr.services.access import Member
+
+    member_id = args.member or getpass.getuser()
+    return Member(member_id=member_id, name=args.member_name or member_id)
+
+
+def _recorder() -> Any:
+    from alpr.services.access import AccessRecorder
+
+    rt = _runtime()
+    return AccessRecorder(rt.repos.access_log, rt.clock)
+
+
+def cmd_reads(args: argparse.Namespace) -> int:
+    from alpr.domain.errors import DomainError
+    from alpr.domain.plates import normalize_plate
+
+    _use_local_stack() if args.local else None
+    rt = _runtime()
+    now = rt.clock.now()
+    if args.plate:
+        subject, fetch = (
+            f"plate={normalize_plate(args.plate)}",
+            lambda: rt.repos.reads.by_plate(normalize_plate(args.plate), now),
+        )
+    elif args.camera:
+        subject, fetch = f"camera={args.camera}", lambda: rt.repos.reads.by_camera(args.camera, now)
+    else:
+        print("error: give --plate or --camera", file=sys.stderr)
+        return 2
+    try:
+        reads = _recorder().fetch(_member(args), "cli.reads", subject, args.purpose, args.case, "cli", fetch)
+    except DomainError as refused:
+        print(f"refused: {refused.message}", file=sys.stderr)
+        return 3
+    rows = [
+        {
+            "plate": r.plate,
+            "confidence": r.confidence,
+            "captured_at": r.captured_at,
+            "camera": r.camera_id,
+            "source": r.source.value,
+            "lat": r.latitude,
+            "lon": r.longitude,
+            "read_id": r.read_id,
+        }
+        for r in reads
+    ]
+    _print_rows(rows, args.json)
+    return 0
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    from alpr.domain.errors import DomainError
+
+    _use_local_stack() if args.local else None
+    rt = _runtime()
+    try:
+        alerts = _recorder().fetch(
+            _member(args),
+            "cli.alerts",
+            "alerts=recent",
+            args.purpose,
+            args.case,
+            "cli",
+            lambda: rt.repos.alerts.recent(rt.clock.now()),
+        )
+    except DomainError as refused:
+        print(f"refused: {refused.message}", file=sys.stderr)
+        return 3
+    rows = [
+        {
+            "plate": a.plate,
+            "match": a.match_kind,
+            "reason": a.reason.value,
+            "case": a.case_number,
+            "status": a.status.value,
+            "camera": a.camera_id,
+            "captured_at": a.captured_at,
+            "alert_id": a.alert_id,
+        }
+        for a in alerts
+    ]
+    _print_rows(rows, args.json)
+    return 0
+
+
+def cmd_hotlist_add(args: argparse.Namespace) -> int:
+    import uuid
+
+    from alpr.clock import iso
+    from alpr.domain.plates import normalize_plate
+    from alpr.domain.records import HotlistEntry, HotlistReason
+
+    _use_local_stack() if args.local else None
+    rt = _runtime()
+    entry = HotlistEntry(
+        plate=normalize_plate(args.plate),
+        entry_id=str(uuid.uuid4()),
+        reason=HotlistReason(args.reason),
+        case_number=args.case,
+        state=args.state,
+        entered_by=args.member or getpass.getuser(),
+        entered_at=iso(rt.clock.now()),
+    )
+    rt.repos.hotlist.put(entry)
+    print(f"hotlist entry {entry.entry_id} added for {entry.plate} ({entry.reason.value})")
+    return 0
+
+
+# --- the parser ------------------------------------------------------------------------------------------
+
+
+def _access_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--purpose", help="policy 418.4.1 purpose letter a-g (required)")
+    parser.add_argument("--case", help="case or incident number (required)")
+    parser.add_argument("--member", help="your member id (default: your login name)")
+    parser.add_argument("--member-name", help="your name as it should appear in the access record")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from alpr.domain.records import HotlistReason
+    from alpr.schema import SourceClass
+
+    parser = argparse.ArgumentParser(prog="alpr", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    local = commands.add_parser("local", help="run the whole platform on an embedded AWS (moto) on 127.0.0.1")
+    local.add_argument("--moto-port", type=int, default=4566)
+    local.add_argument("--api-port", type=int, default=8080)
+    local.set_defaults(func=cmd_local)
+
+    def against_stack(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument(
+            "--aws",
+            dest="local",
+            action="store_false",
+            help="use the AWS account in your environment instead of the local stack",
+        )
+        p.add_argument("--json", action="store_true", help="one JSON object per line")
+        return p
+
+    camera = commands.add_parser("camera", help="camera registry and uploads").add_subparsers(
+        dest="camera_command", required=True
+    )
+    push = camera.add_parser("push", help="upload frames as a camera would")
+    push.add_argument("--camera", required=True)
+    push.add_argument("--key", help="camera key (default: the demo key from the local stack)")
+    push.add_argument("--captured-at", help="ISO 8601 capture time with offset (default: now)")
+    push.add_argument("--lat", type=float)
+    push.add_argument("--lon", type=float)
+    push.add_argument("--frame-id", help="the camera's own frame id, for idempotent retries")
+    push.add_argument("images", nargs="+")
+    push.set_defaults(func=cmd_camera_push)
+    add = against_stack(camera.add_parser("add", help="register a camera and print its key once"))
+    add.add_argument("camera_id")
+    add.add_argument("--source", required=True, choices=[s.value for s in SourceClass])
+    add.add_argument("--name", default="")
+    add.add_argument("--lat", type=float)
+    add.add_argument("--lon", type=float)
+    add.set_defaults(func=cmd_camera_add)
+    against_stack(camera.add_parser("list", help="list cameras")).set_defaults(func=cmd_camera_list)
+
+    photo = commands.add_parser("demo-photo", help="write a synthetic photo of a car with a plate")
+    photo.add_argument("output")
+    photo.add_argument("--plate", default="7ABC123")
+    photo.set_defaults(func=cmd_demo_photo)
+
+    frames = against_stack(commands.add_parser("frames", help="the frame ledger: where each upload ended up"))
+    frames.add_argument("--status", choices=["received", "read", "no_plate", "dead_letter"])
+    frames.set_defaults(func=cmd_frames)
+    against_stack(
+        commands.add_parser("dead-letters", help="frames and events that could not be processed")
+    ).set_defaults(func=cmd_dead_letters)
+
+    reads = against_stack(commands.add_parser("reads", help="plate reads (writes an access record)"))
+    reads.add_argument("--plate")
+    reads.add_argument("--camera")
+    _access_options(reads)
+    reads.set_defaults(func=cmd_reads)
+    alerts = against_stack(commands.add_parser("alerts", help="hotlist alerts (writes an access record)"))
+    _access_options(alerts)
+    alerts.set_defaults(func=cmd_alerts)
+
+    hotlist = commands.add_parser("hotlist", help="hotlist entries").add_subparsers(
+        dest="hotlist_command", required=True
+    )
+    hot_add = against_stack(hotlist.add_parser("add", help="add a manual hotlist entry"))
+    hot_add.add_argument("plate")
+    hot_add.add_argument("--reason", required=True, choices=[r.value for r in HotlistReason])
+    hot_add.add_argument("--case", required=True)
+    hot_add.add_argument("--state")
+    hot_add.add_argument("--member")
+    hot_add.set_defaults(func=cmd_hotlist_add)
+
+    bench = commands.add_parser("bench", help="benchmarks that print measured figures")
+    bench_commands = bench.add_subparsers(dest="bench_command", required=True)
+    try:
+        from alpr.ocr.commands import register as register_ocr
+    except ImportError:  # the reader's optional heavy dependencies are missing
+        pass
+    else:
+        register_ocr(commands, bench_commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""Runtime settings, read from the environment that the CDK stack or the local stack sets."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from alpr import schema
+
+
+@dataclass(frozen=True)
+class Settings:
+    prefix: str
+    images_bucket: str
+    alerts_topic_arn: str
+    time_zone: str
+    frame_events_queue_url: str = ""
+
+    def table_name(self, table: schema.Table) -> str:
+        return table.physical_name(self.prefix)
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        prefix = os.environ.get("ALPR_PREFIX", "alpr")
+        return cls(
+            prefix=prefix,
+            images_bucket=os.environ.get("ALPR_IMAGES_BUCKET", f"{prefix}-{schema.IMAGES_BUCKET_LOGICAL}"),
+            alerts_topic_arn=os.environ.get("ALPR_ALERTS_TOPIC_ARN", ""),
+            time_zone=os.environ.get("ALPR_TIME_ZONE", schema.DEPARTMENT_TIME_ZONE),
+            frame_events_queue_url=os.environ.get("ALPR_FRAME_EVENTS_QUEUE_URL", ""),
+        )

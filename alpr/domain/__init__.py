@@ -1,0 +1,1 @@
+"""Plain-Python domain logic: no boto3, testable without AWS."""

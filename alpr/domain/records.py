@@ -1,0 +1,130 @@
+"""The records the pipeline writes: the frame ledger, plate reads and alerts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from alpr.schema import SourceClass
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="ignore", use_enum_values=False)
+
+
+class FrameStatus(StrEnum):
+    RECEIVED = "received"
+    READ = "read"
+    NO_PLATE = "no_plate"
+    DEAD_LETTER = "dead_letter"
+
+
+# A frame ends in one of these; "received" is in flight.
+FINAL_FRAME_STATUSES = frozenset({FrameStatus.READ, FrameStatus.NO_PLATE, FrameStatus.DEAD_LETTER})
+
+
+class FrameMetadata(Record):
+    """What travels with the frame's object in S3, so the OCR step needs nothing else to build a read."""
+
+    frame_id: str
+    camera_id: str
+    source: SourceClass
+    captured_at: str
+    latitude: float | None = None
+    longitude: float | None = None
+    content_sha256: str
+    client_frame_id: str | None = None
+    correlation_id: str = ""
+
+
+class FrameRecord(Record):
+    frame_id: str
+    camera_id: str
+    source: SourceClass
+    status: FrameStatus
+    image_key: str
+    captured_at: str
+    received_at: str
+    latitude: float | None = None
+    longitude: float | None = None
+    content_sha256: str
+    client_frame_id: str | None = None
+    plates: int = 0
+    reason: str | None = None
+    expires_at: int | None = None
+    correlation_id: str = ""
+
+
+class PlateRead(Record):
+    read_id: str
+    frame_id: str
+    camera_id: str
+    source: SourceClass
+    plate: str
+    raw_text: str
+    confidence: float = Field(ge=0, le=1)
+    box: list[int]
+    captured_at: str
+    latitude: float | None = None
+    longitude: float | None = None
+    image_key: str
+    created_at: str
+    expires_at: int | None = None
+    correlation_id: str = ""
+
+
+class HotlistReason(StrEnum):
+    STOLEN_VEHICLE = "stolen_vehicle"
+    STOLEN_PLATE = "stolen_plate"
+    WANTED_PERSON = "wanted_person"
+    MISSING_PERSON = "missing_person"
+    AMBER_ALERT = "amber_alert"
+    BLUE_ALERT = "blue_alert"
+    SILVER_ALERT = "silver_alert"
+    INVESTIGATION = "investigation"
+    PROTECT_INFRASTRUCTURE_OR_EVENT = "protect_infrastructure_or_event"
+
+
+class HotlistEntry(Record):
+    plate: str
+    entry_id: str
+    reason: HotlistReason
+    case_number: str = ""
+    state: str | None = None
+    entered_by: str
+    entered_at: str
+    active: bool = True
+    notes: str = ""
+
+
+class AlertStatus(StrEnum):
+    NEW = "new"
+    VERIFIED = "verified"
+    NOT_CONFIRMED = "not_confirmed"
+    CLOSED = "closed"
+
+
+class Alert(Record):
+    alert_id: str
+    read_id: str
+    entry_id: str
+    plate: str
+    match_kind: str
+    reason: HotlistReason
+    case_number: str = ""
+    camera_id: str
+    source: SourceClass
+    captured_at: str
+    latitude: float | None = None
+    longitude: float | None = None
+    image_key: str
+    status: AlertStatus = AlertStatus.NEW
+    created_at: str
+    expires_at: int | None = None
+    correlation_id: str = ""
+
+
+def capture_time(record: FrameMetadata | PlateRead) -> datetime:
+    return datetime.fromisoformat(record.captured_at.replace("Z", "+00:00"))

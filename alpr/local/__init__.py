@@ -1,0 +1,1 @@
+"""The embedded AWS: moto's server plus the glue that delivers events to handlers the way AWS does."""

@@ -1,0 +1,143 @@
+"""A local API Gateway: turns HTTP requests into REST-API proxy events for the same handler functions."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import mimetypes
+import threading
+import uuid
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from alpr.local.lambda_runtime import Handler, invoke
+
+log = logging.getLogger("alpr.local.api")
+
+# API Gateway refuses larger payloads before any function runs.
+API_GATEWAY_MAX_BODY = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Route:
+    prefix: str
+    handler: Handler
+    function_name: str
+
+
+# As configured on the deployed API: these bodies reach the function base64-encoded, others as text.
+BINARY_MEDIA_TYPES = ("image/", "application/octet-stream")
+
+
+def proxy_event(method: str, raw_path: str, headers: dict[str, str], body: bytes, source_ip: str) -> dict[str, Any]:
+    split = urlsplit(raw_path)
+    binary = headers.get("content-type", "").startswith(BINARY_MEDIA_TYPES)
+    query = parse_qs(split.query)
+    return {
+        "resource": split.path,
+        "path": split.path,
+        "httpMethod": method,
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
+        "multiValueQueryStringParameters": query or None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "stage": "local",
+            "httpMethod": method,
+            "path": split.path,
+            "resourcePath": split.path,
+            "identity": {"sourceIp": source_ip},
+        },
+        "body": (base64.b64encode(body).decode("ascii") if binary else body.decode("utf-8", "replace"))
+        if body
+        else None,
+        "isBase64Encoded": bool(body) and binary,
+    }
+
+
+class LocalApiGateway:
+    def __init__(self, host: str, port: int, routes: list[Route], static_dir: Path | None = None) -> None:
+        self._routes = sorted(routes, key=lambda r: len(r.prefix), reverse=True)
+        self._static_dir = static_dir
+        gateway = self
+
+        class RequestHandler(BaseHTTPRequestHandler):
+            def _dispatch(self) -> None:
+                gateway.handle(self)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _dispatch
+
+            def log_message(self, format: str, *args: Any) -> None:
+                log.debug(format, *args)
+
+        self.server = ThreadingHTTPServer((host, port), RequestHandler)
+        self._thread = threading.Thread(target=self.server.serve_forever, name="alpr-api", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def handle(self, request: BaseHTTPRequestHandler) -> None:
+        length = int(request.headers.get("Content-Length") or 0)
+        if length > API_GATEWAY_MAX_BODY:
+            self._reply(
+                request, 413, {"Content-Type": "application/json"}, json.dumps({"message": "Request Too Long"}).encode()
+            )
+            return
+        body = request.rfile.read(length) if length else b""
+        path = urlsplit(request.path).path
+        route = next((r for r in self._routes if path.startswith(r.prefix)), None)
+        if route is None:
+            self._serve_static(request, path)
+            return
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        event = proxy_event(request.command, request.path, headers, body, request.client_address[0])
+        try:
+            result = invoke(route.handler, event, route.function_name)
+        except Exception:
+            log.exception("handler %s failed", route.function_name)
+            self._reply(request, 502, {"Content-Type": "application/json"}, b'{"message": "Internal server error"}')
+            return
+        payload = result.get("body") or ""
+        data = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode()
+        out_headers = dict(result.get("headers") or {})
+        for name, values in (result.get("multiValueHeaders") or {}).items():
+            out_headers[name] = ", ".join(values)
+        self._reply(request, int(result.get("statusCode", 200)), out_headers, data)
+
+    def _serve_static(self, request: BaseHTTPRequestHandler, path: str) -> None:
+        if self._static_dir is None:
+            self._reply(request, 404, {"Content-Type": "application/json"}, b'{"message": "Not Found"}')
+            return
+        relative = path.lstrip("/") or "index.html"
+        target = (self._static_dir / relative).resolve()
+        if not target.is_file() or self._static_dir.resolve() not in target.parents:
+            self._reply(request, 404, {"Content-Type": "text/plain"}, b"not found")
+            return
+        content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        self._reply(request, 200, {"Content-Type": content_type, "Cache-Control": "no-store"}, target.read_bytes())
+
+    @staticmethod
+    def _reply(request: BaseHTTPRequestHandler, status: int, headers: dict[str, str], data: bytes) -> None:
+        request.send_response(status)
+        for name, value in headers.items():
+            if name.lower() != "content-length":
+                request.send_header(name, value)
+        request.send_header("Content-Length", str(len(data)))
+        request.end_headers()
+        request.wfile.write(data)

@@ -1,0 +1,66 @@
+"""Demo data for the local stack: three cameras (one per source class), a hotlist entry and a photo."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from alpr.clock import iso
+from alpr.domain.records import HotlistEntry, HotlistReason
+from alpr.runtime import Runtime
+from alpr.schema import SourceClass
+from alpr.services.cameras import register_camera
+
+DEMO_PLATE = "7ABC123"
+DEMO_CAMERAS = (
+    ("demo-fixed-1", SourceClass.FIXED, "Flock, E 14th St at Davis St", 37.7249, -122.1561),
+    ("demo-car-1", SourceClass.VEHICLE, "Patrol car 12 (vehicle-mounted)", None, None),
+    ("demo-axon-1", SourceClass.AXON, "Axon Fleet, patrol car 7", None, None),
+)
+
+
+def seed(runtime: Runtime) -> dict[str, str]:
+    keys = {}
+    for camera_id, source, name, latitude, longitude in DEMO_CAMERAS:
+        keys[camera_id] = register_camera(runtime.repos.cameras, camera_id, source, name, latitude, longitude)
+    runtime.repos.hotlist.put(
+        HotlistEntry(
+            plate=DEMO_PLATE,
+            entry_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"demo-hotlist/{DEMO_PLATE}")),
+            reason=HotlistReason.STOLEN_VEHICLE,
+            case_number="SLPD-DEMO-0001",
+            state="CA",
+            entered_by="demo-seed",
+            entered_at=iso(runtime.clock.now()),
+        )
+    )
+    return keys
+
+
+def render_plate_photo(
+    plate: str = DEMO_PLATE, width: int = 1280, height: int = 720, seed_value: int = 7
+) -> np.ndarray:
+    """A street-like frame with a car's rear and a California-style plate: made here, so no licence issue."""
+    rng = np.random.default_rng(seed_value)
+    frame = np.full((height, width, 3), 90, np.uint8)
+    frame[: height // 2] = (170, 150, 120)
+    frame = np.asarray(cv2.add(frame, rng.integers(0, 25, frame.shape, dtype=np.uint8)), dtype=np.uint8)
+    car = (width // 4, height // 4, width * 3 // 4, height * 7 // 8)
+    cv2.rectangle(frame, car[:2], car[2:], (40, 40, 140), -1)
+    plate_w, plate_h = 300, 150
+    x = (width - plate_w) // 2
+    y = car[3] - plate_h - 60
+    cv2.rectangle(frame, (x, y), (x + plate_w, y + plate_h), (245, 245, 245), -1)
+    cv2.rectangle(frame, (x, y), (x + plate_w, y + plate_h), (30, 30, 30), 3)
+    cv2.putText(frame, "California", (x + 85, y + 32), cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, 0.9, (40, 40, 200), 2)
+    cv2.putText(frame, plate, (x + 22, y + 112), cv2.FONT_HERSHEY_DUPLEX, 2.1, (120, 40, 20), 5)
+    return frame
+
+
+def write_demo_photo(path: Path, plate: str = DEMO_PLATE) -> Path:
+    if not cv2.imwrite(str(path), render_plate_photo(plate)):
+        raise OSError(f"could not write {path}")
+    return path

@@ -1,0 +1,232 @@
+"""``alpr local``: moto's server on 127.0.0.1, every resource from the schema, the ingest API on
+localhost and event delivery to the same handler functions the CDK stack deploys."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from alpr import schema
+from alpr.clock import Clock, SystemClock
+from alpr.config import Settings
+from alpr.local.apigateway import LocalApiGateway, Route
+from alpr.local.lambda_runtime import load_handler
+from alpr.local.provision import Provisioned, provision
+from alpr.local.pumps import Pump, PumpThread, SqsPump, StreamPump
+from alpr.runtime import Runtime, install
+
+log = logging.getLogger("alpr.local")
+
+ACCOUNT_ID = "123456789012"
+STATE_FILE = "state.json"
+
+
+class PortInUse(RuntimeError):
+    pass
+
+
+@dataclass
+class LocalConfig:
+    host: str = "127.0.0.1"
+    moto_port: int = 4566
+    api_port: int = 8080
+    prefix: str = "alpr-local"
+    region: str = "us-west-2"
+    state_dir: Path = field(default_factory=lambda: Path(".alpr-local"))
+    # Short, so a failed frame is retried within seconds rather than minutes.
+    visibility_timeout_s: int = 3
+    seed_demo: bool = True
+
+    def settings(self) -> Settings:
+        return Settings(
+            prefix=self.prefix,
+            images_bucket=f"{self.prefix}-{schema.IMAGES_BUCKET_LOGICAL}-{ACCOUNT_ID}",
+            alerts_topic_arn=f"arn:aws:sns:{self.region}:{ACCOUNT_ID}:{self.prefix}-{schema.ALERTS_TOPIC_LOGICAL}",
+            time_zone=schema.DEPARTMENT_TIME_ZONE,
+        )
+
+
+def ensure_port_free(host: str, port: int, what: str) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise PortInUse(
+                f"{what} port {host}:{port} is already in use ({exc.strerror}): is another `alpr local` running? "
+                "Stop it, or choose other ports with --moto-port/--api-port."
+            ) from exc
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def aws_environment(endpoint: str, config: LocalConfig, settings: Settings) -> dict[str, str]:
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": config.region,
+        "AWS_REGION": config.region,
+        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        "ALPR_PREFIX": settings.prefix,
+        "ALPR_IMAGES_BUCKET": settings.images_bucket,
+        "ALPR_ALERTS_TOPIC_ARN": settings.alerts_topic_arn,
+        "POWERTOOLS_METRICS_NAMESPACE": "ALPR",
+        "POWERTOOLS_SERVICE_NAME": "alpr-local",
+        "POWERTOOLS_TRACE_DISABLED": "1",
+        "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+        "POWERTOOLS_METRICS_DISABLED": "1",
+    }
+
+
+class LocalStack:
+    def __init__(self, config: LocalConfig, clock: Clock | None = None) -> None:
+        self.config = config
+        self.settings = config.settings()
+        self.clock = clock or SystemClock()
+        self.runtime = Runtime(self.settings, self.clock)
+        self._moto: Any = None
+        self.api: LocalApiGateway | None = None
+        self.pumps: list[Pump] = []
+        self._pump_thread: PumpThread | None = None
+        self.provisioned = Provisioned()
+        self.demo_keys: dict[str, str] = {}
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{self.config.host}:{self.config.moto_port}"
+
+    @property
+    def session(self) -> Any:
+        return boto3.session.Session(region_name=self.config.region)
+
+    def start(self, run_pumps: bool = True, serve_api: bool = True) -> LocalStack:
+        from moto.server import ThreadedMotoServer
+
+        ensure_port_free(self.config.host, self.config.moto_port, "moto")
+        if serve_api:
+            ensure_port_free(self.config.host, self.config.api_port, "API")
+        self._moto = ThreadedMotoServer(ip_address=self.config.host, port=self.config.moto_port, verbose=False)
+        self._moto.start()
+        os.environ.update(aws_environment(self.endpoint, self.config, self.settings))
+        install(self.runtime)
+        self.provisioned = provision(self.session, self.settings, self.config.visibility_timeout_s)
+        self.pumps = self._make_pumps()
+        if self.config.seed_demo:
+            from alpr.local.demo import seed
+
+            self.demo_keys = seed(self.runtime)
+        if serve_api:
+            self.api = LocalApiGateway(self.config.host, self.config.api_port, self._routes(), self._static_dir())
+            self.api.start()
+        if run_pumps:
+            self._pump_thread = PumpThread(self.pumps)
+            self._pump_thread.start()
+        self._write_state()
+        return self
+
+    def reset(self) -> None:
+        """Empties the embedded AWS and builds everything again: each test starts from a known state."""
+        import requests
+
+        requests.post(f"{self.endpoint}/moto-api/reset", timeout=10).raise_for_status()
+        install(self.runtime)
+        self.runtime.__dict__.pop("repos", None)
+        self.provisioned = provision(self.session, self.settings, self.config.visibility_timeout_s)
+        self.pumps = self._make_pumps()
+        if self.config.seed_demo:
+            from alpr.local.demo import seed
+
+            self.demo_keys = seed(self.runtime)
+
+    def _routes(self) -> list[Route]:
+        return [Route("/v1/frames", load_handler("functions.ingest.handler.handler"), "ingest")]
+
+    def _static_dir(self) -> Path | None:
+        return None
+
+    def _make_pumps(self) -> list[Pump]:
+        session = self.session
+        sqs = session.client("sqs")
+        queues = self.provisioned.queue_urls
+        return [
+            SqsPump(
+                "ingest-uploads",
+                sqs,
+                queues[schema.UPLOAD_EVENTS_QUEUE.logical_name],
+                load_handler("functions.ingest.uploads.handler"),
+                self.config.region,
+            ),
+            SqsPump(
+                "ocr",
+                sqs,
+                queues[schema.FRAME_EVENTS_QUEUE.logical_name],
+                load_handler("functions.ocr.handler.handler"),
+                self.config.region,
+            ),
+            StreamPump(
+                "match",
+                session.client("dynamodbstreams"),
+                self.provisioned.stream_arns[schema.READS.logical_name],
+                load_handler("functions.match.handler.handler"),
+                sqs,
+                queues[schema.STREAM_FAILURES_QUEUE.logical_name],
+            ),
+        ]
+
+    def drain(self, timeout_s: float = 120.0, settle_s: float = 0.0) -> None:
+        """Delivers every pending event synchronously until nothing is left (tests use this, not sleeps)."""
+        deadline = time.monotonic() + timeout_s
+        quiet_rounds = 0
+        while quiet_rounds < 2:
+            if time.monotonic() > deadline:
+                raise TimeoutError("events still pending after drain timeout")
+            busy = sum(pump.poll_once() for pump in self.pumps)
+            quiet_rounds = 0 if busy else quiet_rounds + 1
+            if settle_s and not busy:
+                time.sleep(settle_s)
+
+    def stop(self) -> None:
+        if self._pump_thread is not None:
+            self._pump_thread.stop()
+            self._pump_thread.join(timeout=10)
+        if self.api is not None:
+            self.api.stop()
+        if self._moto is not None:
+            self._moto.stop()
+        install(None)
+        (self.config.state_dir / STATE_FILE).unlink(missing_ok=True)
+
+    def _write_state(self) -> None:
+        self.config.state_dir.mkdir(parents=True, exist_ok=True)
+        path = self.config.state_dir / STATE_FILE
+        state = {
+            "endpoint": self.endpoint,
+            "api_url": self.api.url if self.api else None,
+            "region": self.config.region,
+            "environment": aws_environment(self.endpoint, self.config, self.settings),
+            "camera_keys": self.demo_keys,
+            "alerts_subscriber_url": self.provisioned.alerts_subscriber_url,
+            "dead_letter_urls": self.provisioned.dead_letter_urls,
+        }
+        path.write_text(json.dumps(state, indent=2))
+        path.chmod(0o600)
+
+
+def load_state(state_dir: Path) -> dict[str, Any]:
+    path = state_dir / STATE_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"no local stack found ({path} is missing): start one with `make run` or `alpr local`")
+    state: dict[str, Any] = json.loads(path.read_text())
+    return state

@@ -1,0 +1,69 @@
+"""ONNX Runtime sessions for the models that ship inside PyPI wheels.
+
+Weights are never downloaded at run time: they are located inside the installed
+``rapidocr_onnxruntime`` and ``platedet`` packages (found via importlib so the
+packages themselves, and their heavy imports, are not loaded).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import lzma
+import os
+from pathlib import Path
+
+import onnxruntime as ort
+
+
+class ModelNotFoundError(RuntimeError):
+    """A wheel that carries model weights is not installed."""
+
+
+def _package_dir(package: str) -> Path:
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelNotFoundError(f"package {package!r} is not installed; it carries the model weights")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def text_detector_path() -> Path:
+    return _package_dir("rapidocr_onnxruntime") / "models" / "ch_PP-OCRv4_det_infer.onnx"
+
+
+def text_recognizer_path() -> Path:
+    return _package_dir("rapidocr_onnxruntime") / "models" / "ch_PP-OCRv4_rec_infer.onnx"
+
+
+BUNDLED_PLATE_DETECTOR = Path(__file__).resolve().parent / "models" / "plate_detector_int8.onnx.xz"
+
+
+def plate_detector_path() -> Path:
+    """platedet's original 640x640 YOLO, as shipped in its wheel."""
+    return _package_dir("platedet") / "artifacts" / "platedet.onnx"
+
+
+def plate_detector_model() -> Path | bytes:
+    """The fast re-targeted detector bundled with this package, else platedet's original."""
+    if BUNDLED_PLATE_DETECTOR.exists():
+        return lzma.decompress(BUNDLED_PLATE_DETECTOR.read_bytes())
+    return plate_detector_path()
+
+
+def resolve_threads(threads: int | None) -> int:
+    if threads is None:
+        return max(1, os.cpu_count() or 1)
+    if threads < 1:
+        raise ValueError(f"threads must be >= 1, got {threads}")
+    return threads
+
+
+def create_session(model: Path | bytes, threads: int) -> ort.InferenceSession:
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    # Our graphs are sequential; parallel executors only add scheduling overhead.
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    source = model if isinstance(model, bytes) else str(model)
+    return ort.InferenceSession(source, sess_options=options, providers=["CPUExecutionProvider"])

@@ -1,0 +1,166 @@
+"""Reads the registration inside one plate region.
+
+A plate carries more text than the registration (state name, slogan, dealer
+frame, stickers). The registration is the tallest line, near the middle, in a
+US layout, and is not a known plate word; two-row plates are joined.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from alpr.ocr.confidence import calibrated_confidence
+from alpr.ocr.plate_detector import PlateBox
+from alpr.ocr.plate_format import PlateReading, best_reading, clean_plate_text, looks_like_plate_words
+from alpr.ocr.recognizer import RecognizedLine, TextRecognizer
+from alpr.ocr.text_detector import TextBox, TextDetector, crop_text_line
+
+# Context kept around the detector's box: its boxes are sometimes tight and cut
+# off the first/last character.
+_REGION_PAD_X = 0.25
+_REGION_PAD_Y = 0.45
+# The text detector finds small text best when plate characters are ~40 px.
+_TARGET_PLATE_HEIGHT = 96
+_MAX_REGION_SIDE = 640
+# A replicate border keeps text that touches the crop edge detectable.
+_BORDER_FRACTION = 0.15
+_MIN_LINE_HEIGHT_FRACTION = 0.5  # of the tallest line in the plate
+_LINE_PAD = 0.12
+_MIN_PLATE_LENGTH = 4
+_MAX_PLATE_LENGTH = 8  # of the line height, added around each line before recognition
+
+
+@dataclass(frozen=True)
+class PlateCandidate:
+    text: str
+    raw_text: str
+    confidence: float
+    box: tuple[int, int, int, int]
+
+    def to_result_fields(self) -> tuple[str, str, float, tuple[int, int, int, int]]:
+        return self.text, self.raw_text, self.confidence, self.box
+
+
+@dataclass(frozen=True)
+class _LineReading:
+    box: TextBox  # in frame pixels
+    line: RecognizedLine
+    reading: PlateReading | None
+
+
+def read_plate_region(
+    frame: np.ndarray, plate: PlateBox, detector: TextDetector, recognizer: TextRecognizer
+) -> PlateCandidate | None:
+    region, offset = _plate_region(frame, plate)
+    scale = min(_TARGET_PLATE_HEIGHT / max(plate.h, 1.0), _MAX_REGION_SIDE / max(region.shape[:2]))
+    scaled = cv2.resize(
+        region, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA
+    )
+    border = round(_BORDER_FRACTION * max(scaled.shape[:2]))
+    padded = cv2.copyMakeBorder(scaled, border, border, border, border, cv2.BORDER_REPLICATE)
+    text_boxes = detector.detect(padded, max_side=_MAX_REGION_SIDE + 2 * border)
+    shift = np.array([border, border], dtype=np.float32)
+    frame_boxes = [TextBox((b.corners - shift) / scale + offset, b.score) for b in text_boxes]
+    frame_boxes = [b for b in frame_boxes if _inside_plate(b, plate)]
+    if not frame_boxes:
+        # No line found: recognize the plate box itself as one line.
+        x, y, w, h = plate.x, plate.y, plate.w, plate.h
+        corners = np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], dtype=np.float32)
+        frame_boxes = [TextBox(corners, 0.0)]
+    lines = _recognize(frame, frame_boxes, recognizer)
+    chosen = _choose_registration(lines)
+    if chosen is None:
+        return None
+    text, raw_text, quality = chosen
+    confidence = calibrated_confidence(quality, plate.score)
+    return PlateCandidate(text, raw_text, confidence, plate.as_int_tuple())
+
+
+def read_frame_without_plate_box(
+    frame: np.ndarray, detector: TextDetector, recognizer: TextRecognizer, max_lines: int = 24
+) -> list[PlateCandidate]:
+    """Fallback when the plate detector finds nothing: plate-like lines anywhere in the frame."""
+    boxes = [b for b in detector.detect(frame, max_side=960) if 1.5 <= b.width / max(b.height, 1) <= 12]
+    boxes.sort(key=lambda b: b.score * b.height, reverse=True)
+    candidates: list[PlateCandidate] = []
+    for item in _recognize(frame, boxes[:max_lines], recognizer):
+        if item.reading is None or looks_like_plate_words(item.line.raw_text):
+            continue
+        if not 5 <= len(item.reading.text) <= 8 or item.reading.prior <= 0:
+            continue
+        quality = _quality(item.reading)
+        x, y, w, h = item.box.bounding_rect()
+        candidates.append(
+            PlateCandidate(item.reading.text, item.line.raw_text, calibrated_confidence(quality, 0.0), (x, y, w, h))
+        )
+    return candidates
+
+
+def _plate_region(frame: np.ndarray, plate: PlateBox) -> tuple[np.ndarray, np.ndarray]:
+    frame_h, frame_w = frame.shape[:2]
+    x0 = int(max(0, math.floor(plate.x - _REGION_PAD_X * plate.w)))
+    y0 = int(max(0, math.floor(plate.y - _REGION_PAD_Y * plate.h)))
+    x1 = int(min(frame_w, math.ceil(plate.x + plate.w * (1 + _REGION_PAD_X))))
+    y1 = int(min(frame_h, math.ceil(plate.y + plate.h * (1 + _REGION_PAD_Y))))
+    return frame[y0:y1, x0:x1], np.array([x0, y0], dtype=np.float32)
+
+
+def _inside_plate(box: TextBox, plate: PlateBox) -> bool:
+    cx, cy = box.center
+    margin_x, margin_y = 0.1 * plate.w, 0.15 * plate.h
+    return (
+        plate.x - margin_x <= cx <= plate.x + plate.w + margin_x
+        and plate.y - margin_y <= cy <= plate.y + plate.h + margin_y
+    )
+
+
+def _recognize(frame: np.ndarray, boxes: list[TextBox], recognizer: TextRecognizer) -> list[_LineReading]:
+    padded_boxes = [_pad_box(b) for b in boxes]
+    crops = [crop_text_line(frame, b) for b in padded_boxes]
+    lines = recognizer.recognize(crops)
+    readings = []
+    for box, line in zip(boxes, lines, strict=True):
+        reading = best_reading([c.probabilities for c in line.chars], [c.confidence for c in line.chars])
+        readings.append(_LineReading(box, line, reading))
+    return readings
+
+
+def _pad_box(box: TextBox) -> TextBox:
+    corners = box.corners
+    centre = corners.mean(axis=0)
+    grow = 1 + 2 * _LINE_PAD * box.height / max(box.width, 1.0)
+    across = np.array([grow, 1 + 2 * _LINE_PAD], dtype=np.float32)
+    # Scale along the box's own axes (approximated by x/y for near-horizontal plates).
+    return TextBox(centre + (corners - centre) * across, box.score)
+
+
+def _quality(reading: PlateReading) -> float:
+    """Mean per-character log-probability plus layout prior: the confidence's raw input."""
+    n = max(1, len(reading.text))
+    return reading.log_score / n + 0.1 * reading.prior - 0.5 * reading.dropped
+
+
+def _choose_registration(lines: list[_LineReading]) -> tuple[str, str, float] | None:
+    usable = [item for item in lines if item.reading is not None and not looks_like_plate_words(item.line.raw_text)]
+    # Timestamps and dealer URLs are longer than any US registration.
+    usable = [
+        item for item in usable if item.reading and _MIN_PLATE_LENGTH <= len(item.reading.text) <= _MAX_PLATE_LENGTH
+    ]
+    if not usable:
+        return None
+    tallest = max(item.box.height for item in usable)
+    tall = [item for item in usable if item.box.height >= _MIN_LINE_HEIGHT_FRACTION * tallest]
+
+    def line_score(item: _LineReading) -> float:
+        assert item.reading is not None
+        length = len(item.reading.text)
+        length_fit = 0.0 if 5 <= length <= 8 else -2.0 * min(abs(length - 5), abs(length - 8))
+        return _quality(item.reading) + 0.3 * item.reading.prior + length_fit + 2.0 * item.box.height / tallest
+
+    best = max(tall, key=line_score)
+    assert best.reading is not None
+    return clean_plate_text(best.reading.text), best.line.raw_text, _quality(best.reading)

@@ -1,0 +1,35 @@
+"""Alert notifications on SNS: enough for an officer to act, never the image itself."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from alpr.domain.records import Alert
+
+
+class AlertPublisher:
+    def __init__(self, sns: Any, topic_arn: str) -> None:
+        self._sns = sns
+        self._topic_arn = topic_arn
+
+    def publish(self, alert: Alert, image_link: str) -> None:
+        message = {
+            "alert_id": alert.alert_id,
+            "plate": alert.plate,
+            "match": alert.match_kind,
+            "reason": alert.reason.value,
+            "case_number": alert.case_number,
+            "camera_id": alert.camera_id,
+            "latitude": alert.latitude,
+            "longitude": alert.longitude,
+            "captured_at": alert.captured_at,
+            "image_link": image_link,
+            "verify": "Verify through CLETS before enforcement action (policy 418.4(f)).",
+        }
+        self._sns.publish(
+            TopicArn=self._topic_arn,
+            Subject=f"ALPR hotlist {alert.match_kind}: {alert.plate}",
+            Message=json.dumps(message),
+            MessageAttributes={"reason": {"DataType": "String", "StringValue": alert.reason.value}},
+        )

@@ -1,0 +1,161 @@
+"""Repositories for the pipeline's tables: cameras, the frame ledger, reads, hotlist and alerts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr, ConditionBase, Key
+
+from alpr import schema
+from alpr.domain.cameras import Camera
+from alpr.domain.records import Alert, FrameRecord, FrameStatus, HotlistEntry, PlateRead
+from alpr.repositories.dynamo import from_item, put_if_absent, query_all, scan_all, to_item
+
+
+def expired(now: datetime) -> ConditionBase:
+    return Attr(schema.TTL_ATTRIBUTE).lte(int(now.timestamp()))
+
+
+def not_expired(now: datetime) -> ConditionBase:
+    """DynamoDB deletes expired items lazily, days late: every read path filters them itself."""
+    return Attr(schema.TTL_ATTRIBUTE).not_exists() | Attr(schema.TTL_ATTRIBUTE).gt(int(now.timestamp()))
+
+
+class CameraRepository:
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def get(self, camera_id: str) -> Camera | None:
+        item = self._table.get_item(Key={"camera_id": camera_id}).get("Item")
+        return from_item(Camera, item) if item else None
+
+    def put(self, camera: Camera) -> None:
+        self._table.put_item(Item=to_item(camera))
+
+    def list(self) -> list[Camera]:
+        return sorted((from_item(Camera, i) for i in scan_all(self._table)), key=lambda c: c.camera_id)
+
+
+class FrameRepository:
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def get(self, frame_id: str) -> FrameRecord | None:
+        item = self._table.get_item(Key={"frame_id": frame_id}, ConsistentRead=True).get("Item")
+        return from_item(FrameRecord, item) if item else None
+
+    def add(self, frame: FrameRecord) -> bool:
+        return put_if_absent(self._table, frame, "frame_id")
+
+    def put(self, frame: FrameRecord) -> None:
+        self._table.put_item(Item=to_item(frame))
+
+    def finish(self, frame_id: str, status: FrameStatus, plates: int = 0, reason: str | None = None) -> None:
+        self._table.update_item(
+            Key={"frame_id": frame_id},
+            UpdateExpression="SET #s = :s, plates = :p, reason = :r",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":s": status.value, ":p": plates, ":r": reason},
+        )
+
+    def with_status(self, status: FrameStatus) -> list[FrameRecord]:
+        index = schema.FRAMES.index("by_status")
+        items = query_all(self._table, IndexName=index.name, KeyConditionExpression=Key("status").eq(status.value))
+        return [from_item(FrameRecord, i) for i in items]
+
+    def all(self) -> list[FrameRecord]:
+        return [from_item(FrameRecord, i) for i in scan_all(self._table)]
+
+    def delete(self, frame_id: str) -> None:
+        self._table.delete_item(Key={"frame_id": frame_id})
+
+    def expired_without_reads(self, now: datetime) -> list[FrameRecord]:
+        """No-plate and dead-letter frames have no read to carry their purge."""
+        frames = (from_item(FrameRecord, i) for i in scan_all(self._table, expired(now)))
+        return [f for f in frames if f.status is not FrameStatus.READ]
+
+
+class ReadRepository:
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def add(self, read: PlateRead) -> bool:
+        return put_if_absent(self._table, read, "read_id")
+
+    def for_frame(self, frame_id: str) -> list[PlateRead]:
+        index = schema.READS.index("by_frame")
+        items = query_all(self._table, IndexName=index.name, KeyConditionExpression=Key("frame_id").eq(frame_id))
+        return [from_item(PlateRead, i) for i in items]
+
+    def by_plate(self, plate: str, now: datetime) -> list[PlateRead]:
+        index = schema.READS.index("by_plate")
+        items = query_all(
+            self._table,
+            IndexName=index.name,
+            KeyConditionExpression=Key("plate").eq(plate),
+            FilterExpression=not_expired(now),
+        )
+        return [from_item(PlateRead, i) for i in items]
+
+    def by_camera(self, camera_id: str, now: datetime) -> list[PlateRead]:
+        index = schema.READS.index("by_camera")
+        items = query_all(
+            self._table,
+            IndexName=index.name,
+            KeyConditionExpression=Key("camera_id").eq(camera_id),
+            FilterExpression=not_expired(now),
+            ScanIndexForward=False,
+        )
+        return [from_item(PlateRead, i) for i in items]
+
+    def all(self) -> list[PlateRead]:
+        """Every item, expired or not: for accounting and purge, never for showing to a person."""
+        return [from_item(PlateRead, i) for i in scan_all(self._table)]
+
+    def expired(self, now: datetime) -> list[PlateRead]:
+        return [from_item(PlateRead, i) for i in scan_all(self._table, expired(now))]
+
+    def delete(self, read_id: str) -> None:
+        self._table.delete_item(Key={"read_id": read_id})
+
+
+class HotlistRepository:
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def put(self, entry: HotlistEntry) -> None:
+        self._table.put_item(Item=to_item(entry))
+
+    def for_plate(self, plate: str) -> list[HotlistEntry]:
+        items = query_all(self._table, KeyConditionExpression=Key("plate").eq(plate))
+        return [from_item(HotlistEntry, i) for i in items]
+
+
+class AlertRepository:
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def add(self, alert: Alert) -> bool:
+        return put_if_absent(self._table, alert, "alert_id")
+
+    def get(self, alert_id: str) -> Alert | None:
+        item = self._table.get_item(Key={"alert_id": alert_id}, ConsistentRead=True).get("Item")
+        return from_item(Alert, item) if item else None
+
+    def ids_for_read(self, plate: str, read_id: str) -> list[str]:
+        index = schema.ALERTS.index("by_plate")
+        items = query_all(
+            self._table,
+            IndexName=index.name,
+            KeyConditionExpression=Key("plate").eq(plate),
+            FilterExpression=Attr("read_id").eq(read_id),
+        )
+        return [str(i["alert_id"]) for i in items]
+
+    def delete(self, alert_id: str) -> None:
+        self._table.delete_item(Key={"alert_id": alert_id})
+
+    def recent(self, now: datetime) -> list[Alert]:
+        alerts = [from_item(Alert, i) for i in scan_all(self._table, not_expired(now))]
+        return sorted(alerts, key=lambda a: a.created_at, reverse=True)

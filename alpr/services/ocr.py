@@ -1,0 +1,79 @@
+"""Reading plates in a stored frame; every frame ends as reads, a no-plate record or a dead letter."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+from alpr import schema
+from alpr.clock import Clock, iso
+from alpr.domain.frames import ledger_entry
+from alpr.domain.reading import build_reads
+from alpr.domain.records import FINAL_FRAME_STATUSES, FrameRecord, FrameStatus
+from alpr.domain.retention import RetentionPolicy
+from alpr.repositories.factory import Repositories
+
+ReaderFactory = Callable[[], Any]
+
+
+@dataclass(frozen=True)
+class FrameOutcome:
+    frame_id: str
+    status: FrameStatus
+    plates: int
+    repeated: bool = False
+
+
+class OcrService:
+    def __init__(self, repos: Repositories, reader: ReaderFactory, retention: RetentionPolicy, clock: Clock) -> None:
+        self._repos = repos
+        self._reader = reader
+        self._retention = retention
+        self._clock = clock
+
+    def process(self, key: str) -> FrameOutcome | None:
+        """Raises on transient failures (the queue retries); permanent ones become dead letters."""
+        if not key.startswith(schema.BUCKET.frames):
+            return None
+        data, meta = self._repos.images.get_frame(key)
+        if meta is None:
+            frame_id = PurePosixPath(key).stem
+            self._dead_letter_unknown(frame_id, key)
+            return FrameOutcome(frame_id, FrameStatus.DEAD_LETTER, 0)
+        frame = self._repos.frames.get(meta.frame_id)
+        if frame is not None and frame.status in FINAL_FRAME_STATUSES:
+            return FrameOutcome(frame.frame_id, frame.status, frame.plates, repeated=True)
+        if frame is None:
+            self._repos.frames.put(ledger_entry(meta, key, self._retention, self._clock.now()))
+
+        from alpr.ocr.reader import ImageDecodeError, decode_image
+
+        try:
+            image = decode_image(data)
+        except ImageDecodeError as exc:
+            self._repos.frames.finish(meta.frame_id, FrameStatus.DEAD_LETTER, reason=f"undecodable frame: {exc}")
+            return FrameOutcome(meta.frame_id, FrameStatus.DEAD_LETTER, 0)
+        plates = self._reader().read(image)
+        reads = build_reads(meta, key, plates, self._retention, self._clock.now())
+        for read in reads:
+            self._repos.reads.add(read)
+        status = FrameStatus.READ if reads else FrameStatus.NO_PLATE
+        self._repos.frames.finish(meta.frame_id, status, plates=len(reads))
+        return FrameOutcome(meta.frame_id, status, len(reads))
+
+    def _dead_letter_unknown(self, frame_id: str, key: str) -> None:
+        self._repos.frames.put(
+            FrameRecord(
+                frame_id=frame_id,
+                camera_id="unknown",
+                source=schema.SourceClass.FIXED,
+                status=FrameStatus.DEAD_LETTER,
+                image_key=key,
+                captured_at=iso(self._clock.now()),
+                received_at=iso(self._clock.now()),
+                content_sha256="",
+                reason="object in the frames area carries no frame metadata: not written by ingest",
+            )
+        )

@@ -1,0 +1,97 @@
+"""Camera upload endpoint: POST /v1/frames (the frame's bytes) and POST /v1/frames/uploads (presigned)."""
+
+from __future__ import annotations
+
+import base64
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, Field
+
+from alpr.domain.errors import DomainError
+from alpr.runtime import runtime
+from alpr.services.ingest import FrameSubmission
+
+logger = Logger(service="ingest")
+app = APIGatewayRestResolver()
+
+
+class UploadRequest(BaseModel):
+    captured_at: str
+    content_sha256: str = Field(min_length=64, max_length=64)
+    content_type: str
+    size: int = Field(gt=0)
+    latitude: float | None = None
+    longitude: float | None = None
+    client_frame_id: str | None = Field(default=None, max_length=128)
+
+
+def _submission(**overrides: str | None) -> FrameSubmission:
+    headers = app.current_event.headers
+    fields: dict[str, str | None] = {
+        "camera_id": headers.get("x-camera-id") or "",
+        "api_key": headers.get("x-camera-key"),
+        "captured_at": headers.get("x-capture-time"),
+        "latitude": headers.get("x-latitude"),
+        "longitude": headers.get("x-longitude"),
+        "client_frame_id": headers.get("x-client-frame-id"),
+    }
+    fields.update(overrides)
+    return FrameSubmission(correlation_id=logger.get_correlation_id() or "", **fields)  # type: ignore[arg-type]
+
+
+def _body_bytes() -> bytes:
+    event = app.current_event
+    if not event.body:
+        return b""
+    return base64.b64decode(event.body) if event.is_base64_encoded else event.body.encode("latin-1")
+
+
+@app.post("/v1/frames")
+def submit_frame() -> Response:
+    accepted = runtime().ingest.submit(_submission(), _body_bytes())
+    logger.info("frame accepted", frame_id=accepted.frame_id, duplicate=accepted.duplicate)
+    return Response(
+        status_code=202,
+        content_type="application/json",
+        body={"frame_id": accepted.frame_id, "duplicate": accepted.duplicate},
+    )
+
+
+@app.post("/v1/frames/uploads")
+def request_upload() -> Response:
+    try:
+        request = UploadRequest.model_validate_json(app.current_event.decoded_body or "")
+    except ValueError as exc:
+        return Response(400, "application/json", {"error": "bad_request", "message": str(exc)})
+    submission = _submission(
+        captured_at=request.captured_at,
+        latitude=None if request.latitude is None else str(request.latitude),
+        longitude=None if request.longitude is None else str(request.longitude),
+        client_frame_id=request.client_frame_id,
+    )
+    ticket = runtime().ingest.request_upload(submission, request.content_sha256, request.content_type, request.size)
+    return Response(
+        status_code=201,
+        content_type="application/json",
+        body={
+            "frame_id": ticket.frame_id,
+            "upload_url": ticket.upload_url,
+            "method": "PUT",
+            "headers": {"Content-Type": ticket.content_type},
+            "expires_in_s": ticket.expires_in_s,
+        },
+    )
+
+
+@app.exception_handler(DomainError)
+def refuse(error: DomainError) -> Response:
+    logger.warning("frame refused", code=error.code, reason=error.message)
+    return Response(error.status, "application/json", {"error": error.code, "message": error.message})
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+def handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,30 @@
+"""Matches each new read, from the reads table's stream, against the hotlist and raises alerts."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from alpr.domain.records import PlateRead
+from alpr.repositories.dynamo import plain
+from alpr.runtime import runtime
+
+logger = Logger(service="match")
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+def _match_read(record: DynamoDBRecord) -> None:
+    if record.event_name is None or record.event_name.name != "INSERT" or record.dynamodb is None:
+        return
+    read = PlateRead.model_validate(plain(record.dynamodb.new_image))
+    logger.append_keys(read_id=read.read_id, correlation_id=read.correlation_id)
+    for alert in runtime().match.on_new_read(read):
+        logger.info("alert raised", alert_id=alert.alert_id, match=alert.match_kind, reason=alert.reason.value)
+
+
+@logger.inject_lambda_context
+def handler(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(event=event, record_handler=_match_read, processor=processor, context=context)

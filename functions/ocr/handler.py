@@ -1,0 +1,35 @@
+"""Reads plates in frames announced by S3 ObjectCreated notifications, delivered through SQS."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from alpr.runtime import runtime
+from alpr.s3events import object_keys
+
+logger = Logger(service="ocr")
+metrics = Metrics(namespace="ALPR", service="ocr")
+# A failing frame is retried alone; the rest of the batch is not processed twice.
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def _read_frame(record: SQSRecord) -> None:
+    for _bucket, key in object_keys(record.body):
+        outcome = runtime().ocr.process(key)
+        if outcome is None:
+            continue
+        logger.append_keys(frame_id=outcome.frame_id)
+        logger.info("frame processed", status=outcome.status.value, plates=outcome.plates, repeated=outcome.repeated)
+        if not outcome.repeated:
+            metrics.add_metric(name=f"frames_{outcome.status.value}", unit=MetricUnit.Count, value=1)
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+def handler(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(event=event, record_handler=_read_frame, processor=processor, context=context)

@@ -1,0 +1,139 @@
+"""The deployed stack has every property the foundation issue lists, built from the shared schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk.assertions import Match
+
+from alpr import schema
+
+
+def resources(template: Any, kind: str) -> dict[str, Any]:
+    return template.find_resources(kind)
+
+
+def images_bucket(template: Any) -> dict[str, Any]:
+    buckets = resources(template, "AWS::S3::Bucket")
+    [bucket] = [b for b in buckets.values() if b["Properties"].get("ObjectLockEnabled")]
+    return bucket["Properties"]
+
+
+def test_images_bucket_has_object_lock_versioning_kms_and_no_public_access(template: Any) -> None:
+    bucket = images_bucket(template)
+    assert bucket["ObjectLockEnabled"] is True
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    [rule] = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    assert bucket["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+
+
+def test_every_bucket_refuses_plain_http(template: Any) -> None:
+    policies = resources(template, "AWS::S3::BucketPolicy")
+    assert len(policies) == len(resources(template, "AWS::S3::Bucket"))
+    for policy in policies.values():
+        statements = policy["Properties"]["PolicyDocument"]["Statement"]
+        assert any(
+            s["Effect"] == "Deny" and s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
+            for s in statements
+        )
+
+
+def test_backstop_lifecycle_rule_per_retention_class(template: Any) -> None:
+    rules = {r["Id"]: r for r in images_bucket(template)["LifecycleConfiguration"]["Rules"]}
+    for rule in schema.RETENTION.values():
+        backstop = rules[f"backstop-{rule.source.value}"]
+        assert backstop["Prefix"] == f"frames/{rule.source.value}/"
+        assert backstop["ExpirationInDays"] == rule.purge_after_days + 1
+
+
+def test_tables_come_from_the_schema(template: Any) -> None:
+    tables = {
+        t["Properties"]["TableName"]: t["Properties"] for t in resources(template, "AWS::DynamoDB::Table").values()
+    }
+    assert set(tables) == {t.physical_name("alpr") for t in schema.TABLES}
+    for table in schema.TABLES:
+        props = tables[table.physical_name("alpr")]
+        assert props["KeySchema"][0] == {"AttributeName": table.partition.name, "KeyType": "HASH"}
+        assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert props["SSESpecification"]["SSEEnabled"] is True
+        assert {i["IndexName"] for i in props.get("GlobalSecondaryIndexes", [])} == {i.name for i in table.indexes}
+        if table.ttl_attribute:
+            assert props["TimeToLiveSpecification"] == {"AttributeName": schema.TTL_ATTRIBUTE, "Enabled": True}
+        assert ("StreamSpecification" in props) == table.stream
+
+
+def test_ttl_on_reads_and_alerts(template: Any) -> None:
+    assert schema.READS.ttl_attribute == schema.ALERTS.ttl_attribute == "expires_at"
+    template.has_resource_properties(
+        "AWS::DynamoDB::Table",
+        {"TableName": "alpr-reads", "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": True}},
+    )
+
+
+def test_five_functions_plus_upload_checker(template: Any) -> None:
+    names = {
+        f["Properties"]["FunctionName"]
+        for f in resources(template, "AWS::Lambda::Function").values()
+        if "FunctionName" in f["Properties"]
+    }
+    assert {f"alpr-{s.name}" for s in schema.FUNCTIONS} <= names
+    ocr = next(
+        f
+        for f in resources(template, "AWS::Lambda::Function").values()
+        if f["Properties"].get("FunctionName") == "alpr-ocr"
+    )
+    assert ocr["Properties"]["PackageType"] == "Image"
+
+
+def test_no_wildcard_actions_on_data(template: Any) -> None:
+    for policy in resources(template, "AWS::IAM::Policy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            for action in actions:
+                assert action not in {"*", "s3:*", "dynamodb:*", "sns:*", "sqs:*"}, statement
+
+
+def test_event_wiring(template: Any) -> None:
+    template.has_resource_properties(
+        "AWS::Lambda::EventSourceMapping",
+        {
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            "EventSourceArn": Match.any_value(),
+            "StartingPosition": "TRIM_HORIZON",
+            "BisectBatchOnFunctionError": True,
+            "DestinationConfig": {"OnFailure": {"Destination": Match.any_value()}},
+        },
+    )
+    template.resource_count_is("AWS::SNS::Topic", 1)
+    queues = [q["Properties"] for q in resources(template, "AWS::SQS::Queue").values()]
+    redriven = [q for q in queues if "RedrivePolicy" in q]
+    assert len(redriven) == len(schema.QUEUES)
+    assert all(q.get("KmsMasterKeyId") for q in queues)
+
+
+def test_ingest_api_accepts_binary_frames(template: Any) -> None:
+    template.has_resource_properties(
+        "AWS::ApiGateway::RestApi", {"BinaryMediaTypes": ["image/*", "application/octet-stream"]}
+    )
+    template.has_resource_properties("AWS::ApiGateway::Method", {"HttpMethod": "POST"})
+
+
+def test_keys_rotate(template: Any) -> None:
+    keys = resources(template, "AWS::KMS::Key")
+    assert keys and all(k["Properties"]["EnableKeyRotation"] for k in keys.values())
+
+
+def test_daily_purge_with_invocation_dead_letters(template: Any) -> None:
+    template.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "ScheduleExpression": Match.string_like_regexp("cron"),
+            "Targets": Match.array_with([Match.object_like({"DeadLetterConfig": Match.any_value()})]),
+        },
+    )

@@ -1,0 +1,51 @@
+"""Small helpers for driving the local stack the way a camera and an operator would."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from alpr.local.stack import LocalStack
+
+
+def push(
+    stack: LocalStack,
+    body: bytes | Path,
+    camera: str = "demo-fixed-1",
+    key: str | None = None,
+    captured_at: datetime | None = None,
+    **headers: str,
+) -> requests.Response:
+    data = body.read_bytes() if isinstance(body, Path) else body
+    sent = {
+        "Content-Type": "image/jpeg",
+        "X-Camera-Id": camera,
+        "X-Camera-Key": key if key is not None else stack.demo_keys.get(camera, ""),
+        "X-Capture-Time": (captured_at or stack.clock.now()).isoformat(),
+    }
+    sent.update({k.replace("_", "-"): v for k, v in headers.items()})
+    assert stack.api is not None
+    return requests.post(f"{stack.api.url}/v1/frames", data=data, headers=sent, timeout=30)
+
+
+def bucket_keys(stack: LocalStack) -> list[str]:
+    s3 = stack.session.client("s3")
+    versions = s3.list_object_versions(Bucket=stack.settings.images_bucket)
+    return [v["Key"] for v in versions.get("Versions", [])]
+
+
+def table_items(stack: LocalStack, logical_name: str) -> list[dict[str, Any]]:
+    table = stack.session.resource("dynamodb").Table(f"{stack.settings.prefix}-{logical_name}")
+    return table.scan()["Items"]
+
+
+def notifications(stack: LocalStack) -> list[dict[str, Any]]:
+    sqs = stack.session.client("sqs")
+    messages = sqs.receive_message(
+        QueueUrl=stack.provisioned.alerts_subscriber_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+    ).get("Messages", [])
+    return [json.loads(m["Body"]) for m in messages]

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from alpr.ocr.plate_format import (
+    best_reading,
+    clean_plate_text,
+    latin_alphanumerics,
+    layout_of,
+    layout_prior,
+    looks_like_plate_words,
+)
+from alpr.ocr.recognizer import ALPHABET
+
+
+def distribution(**probabilities: float) -> np.ndarray:
+    """A per-character distribution over ALPHABET; unspecified mass is spread evenly."""
+    vector = np.zeros(len(ALPHABET))
+    for char, p in probabilities.items():
+        vector[ALPHABET.index(char.lstrip("_"))] = p
+    rest = 1.0 - vector.sum()
+    vector += rest / len(ALPHABET)
+    return vector
+
+
+def certain(text: str) -> list[np.ndarray]:
+    return [distribution(**{"_" + c: 0.98}) for c in text]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("7abc123", "7ABC123"),
+        ("7ABC-123", "7ABC123"),
+        ("AKS·4329", "AKS4329"),
+        ("粤B12345", "B12345"),
+        ("\uff21\uff22\uff23\uff11\uff12\uff13", "ABC123"),  # full-width forms fold to ASCII
+        ("HKOE7C", "HK0E7C"),  # US plates never use the letter O
+        ("", ""),
+    ],
+)
+def test_clean_plate_text(raw: str, expected: str) -> None:
+    assert clean_plate_text(raw) == expected
+
+
+def test_latin_alphanumerics_keeps_letter_o() -> None:
+    assert latin_alphanumerics("Ohio!") == "OHIO"
+
+
+def test_layouts() -> None:
+    assert layout_of("7ABC123") == "9LLL999"
+    assert layout_prior("9LLL999") > 0
+    assert layout_prior("LLL9999") > 0
+    # Unknown but plausible layouts are neutral; implausible ones are penalised.
+    assert layout_prior("L9L9L9L9") < layout_prior("LLLL999")
+    assert layout_prior("9" * 12) < 0
+
+
+def test_best_reading_keeps_confident_text() -> None:
+    reading = best_reading(certain("7ABC123"), [0.98] * 7)
+    assert reading is not None
+    assert reading.text == "7ABC123"
+
+
+def test_layout_resolves_look_alikes() -> None:
+    # The recognizer slightly prefers "8" in a letter position of a California plate.
+    chars = [*certain("7A"), distribution(_8=0.55, B=0.4), *certain("C123")]
+    reading = best_reading(chars, [0.98, 0.98, 0.55, 0.98, 0.98, 0.98, 0.98])
+    assert reading is not None
+    assert reading.text == "7ABC123"
+
+
+def test_layout_resolves_digit_position() -> None:
+    chars = [*certain("ABC"), distribution(S=0.6, _5=0.35), *certain("123")]
+    reading = best_reading(chars, [0.98, 0.98, 0.98, 0.6, 0.98, 0.98, 0.98])
+    assert reading is not None
+    assert reading.text == "ABC5123"
+
+
+def test_letter_o_becomes_zero() -> None:
+    chars = [*certain("HK"), distribution(O=0.9), *certain("E7C")]
+    reading = best_reading(chars, [0.98, 0.98, 0.9, 0.98, 0.98, 0.98])
+    assert reading is not None
+    assert reading.text == "HK0E7C"
+
+
+def test_low_confidence_extra_character_is_dropped() -> None:
+    # A state emblem between letters and digits read as a weak "D".
+    chars = [*certain("AKS"), distribution(D=0.3), *certain("4329")]
+    reading = best_reading(chars, [0.98, 0.98, 0.98, 0.3, 0.98, 0.98, 0.98, 0.98])
+    assert reading is not None
+    assert reading.text == "AKS4329"
+
+
+def test_best_reading_of_nothing() -> None:
+    assert best_reading([], []) is None
+
+
+@pytest.mark.parametrize("text", ["CALIFORNIA", "California", "ALIFORNI", "Land of Lincoln", "TEXAS", "ohio"])
+def test_plate_words_are_recognised(text: str) -> None:
+    assert looks_like_plate_words(text)
+
+
+@pytest.mark.parametrize("text", ["7ABC123", "FZRULZ", "CCLVN3", "AB"])
+def test_registrations_are_not_plate_words(text: str) -> None:
+    assert not looks_like_plate_words(text)

@@ -1,0 +1,88 @@
+"""Runs the real models on generated images (never the benchmark photos)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from synthetic import jpeg_bytes, plate_scene, png_bytes, with_exif_orientation
+
+from alpr.ocr.reader import PlateResult, decode_image, get_reader
+
+
+def centre_inside(box: tuple[int, int, int, int], outer: tuple[int, int, int, int]) -> bool:
+    cx, cy = box[0] + box[2] / 2, box[1] + box[3] / 2
+    return outer[0] <= cx <= outer[0] + outer[2] and outer[1] <= cy <= outer[1] + outer[3]
+
+
+@pytest.mark.parametrize("text", ["7ABC123", "ABC1234"])
+def test_reads_synthetic_plate(reader, text: str) -> None:
+    scene, plate_box = plate_scene(text)
+    results = reader.read(scene)
+    assert results, "no plate found"
+    best = results[0]
+    assert isinstance(best, PlateResult)
+    assert best.text == text
+    assert 0.0 <= best.confidence <= 1.0
+    assert centre_inside(best.box, plate_box)
+
+
+def test_reads_slanted_plate(reader) -> None:
+    scene, (x, y, w, h) = plate_scene("7ABC123")
+    centre = (x + w / 2, y + h / 2)
+    rotated = cv2.warpAffine(
+        scene, cv2.getRotationMatrix2D(centre, 8, 1.0), scene.shape[1::-1], borderMode=cv2.BORDER_REPLICATE
+    )
+    results = reader.read(rotated)
+    assert results and results[0].text == "7ABC123"
+
+
+def test_grayscale_and_alpha_frames(reader) -> None:
+    scene, _ = plate_scene("7ABC123")
+    gray = cv2.cvtColor(scene, cv2.COLOR_BGR2GRAY)
+    assert reader.read(gray)[0].text == "7ABC123"
+    bgra = cv2.cvtColor(scene, cv2.COLOR_BGR2BGRA)
+    assert reader.read(decode_image(png_bytes(bgra)))[0].text == "7ABC123"
+
+
+def test_exif_rotated_photo_is_read_upright(reader) -> None:
+    scene, _ = plate_scene("7ABC123")
+    # Stored sideways with an EXIF tag that says "rotate 90 degrees clockwise to display".
+    stored = cv2.rotate(scene, cv2.ROTATE_90_COUNTERCLOCKWISE)
+    frame = decode_image(with_exif_orientation(jpeg_bytes(stored), 6))
+    assert frame.shape[:2] == scene.shape[:2]
+    assert reader.read(frame)[0].text == "7ABC123"
+
+
+def test_rotated_without_exif_gives_a_result(reader) -> None:
+    scene, _ = plate_scene("7ABC123")
+    assert isinstance(reader.read(cv2.rotate(scene, cv2.ROTATE_90_CLOCKWISE)), list)
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        np.zeros((720, 1280, 3), dtype=np.uint8),
+        np.full((480, 640, 3), 255, dtype=np.uint8),
+        np.random.default_rng(0).integers(0, 256, (360, 640, 3), dtype=np.uint8),
+        np.zeros((4, 4, 3), dtype=np.uint8),
+        np.zeros((1, 2000, 3), dtype=np.uint8),
+        np.zeros((2000, 300, 3), dtype=np.uint8),
+    ],
+    ids=["black", "white", "noise", "tiny", "one-row", "portrait"],
+)
+def test_frames_without_plates(reader, frame: np.ndarray) -> None:
+    results = reader.read(frame)
+    assert isinstance(results, list)
+    for result in results:
+        assert (result.text.isalnum() and result.text.isupper()) or result.text.isdigit()
+
+
+def test_empty_array_is_a_clear_error(reader) -> None:
+    with pytest.raises(ValueError, match="empty"):
+        reader.read(np.zeros((0, 0, 3), dtype=np.uint8))
+
+
+def test_get_reader_is_a_singleton(monkeypatch) -> None:
+    monkeypatch.setenv("ALPR_OCR_THREADS", "1")
+    assert get_reader() is get_reader()
