@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import getpass
+import importlib
 import json
 import logging
 import os
@@ -15,6 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+# Each area adds its commands through a module with ``register(commands, bench_commands)``.
+COMMAND_MODULES = ("alpr.ocr.commands",)
 STATE_DIR = Path(os.environ.get("ALPR_LOCAL_STATE", ".alpr-local"))
 
 
@@ -405,12 +408,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("bench", help="benchmarks that print measured figures")
     bench_commands = bench.add_subparsers(dest="bench_command", required=True)
-    try:
-        from alpr.ocr.commands import register as register_ocr
-    except ImportError:  # the reader's optional heavy dependencies are missing
-        pass
-    else:
-        register_ocr(commands, bench_commands)
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(commands, bench_commands)
     return parser
 
 
