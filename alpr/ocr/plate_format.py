@@ -51,28 +51,28 @@ LOOK_ALIKES: tuple[tuple[str, str], ...] = (
 # Layouts common across US states ("L" letter, "9" digit) with a log-prior
 # bonus; anything else is still allowed but gets no bonus.
 US_LAYOUTS: dict[str, float] = {
-    "9LLL999": 3.0,  # California
-    "LLL9999": 3.0,  # NY, PA, TX, GA, NC, VA, OH, MI, WA, AZ, ...
-    "LL9L9L": 2.5,
-    "LLL999": 2.5,
-    "999LLL": 2.5,
-    "L999999": 2.0,  # Illinois
-    "LL99999": 2.0,
-    "9LL9999": 1.5,
-    "LL9L999": 2.0,  # Texas (older series)
-    "99L9LL": 1.5,
-    "L99LLL": 2.0,  # New Jersey
-    "LLL9LL": 1.5,  # Florida
-    "LLL99L": 1.5,
-    "9LL999": 1.5,
-    "99LL999": 1.0,
-    "999L999": 1.0,
-    "LLL9L99": 1.0,
-    "LL999L": 1.0,
-    "LLLL99": 1.0,
-    "LLL99": 0.5,
-    "999999": 1.0,
-    "9999999": 1.0,
+    "9LLL999": 2.4,  # California
+    "LLL9999": 2.4,  # NY, PA, TX, GA, NC, VA, OH, MI, WA, AZ, ...
+    "LL9L9L": 2.0,
+    "LLL999": 2.0,
+    "999LLL": 2.0,
+    "L999999": 1.6,  # Illinois
+    "LL99999": 1.6,
+    "9LL9999": 1.2,
+    "LL9L999": 1.6,  # Texas (older series)
+    "99L9LL": 1.2,
+    "L99LLL": 1.6,  # New Jersey
+    "LLL9LL": 1.2,  # Florida
+    "LLL99L": 1.2,
+    "9LL999": 1.2,
+    "99LL999": 0.8,
+    "999L999": 0.8,
+    "LLL9L99": 0.8,
+    "LL999L": 0.8,
+    "LLLL99": 0.8,
+    "LLL99": 0.4,
+    "999999": 0.8,
+    "9999999": 0.8,
 }
 
 _MIN_LENGTH = 4
@@ -81,7 +81,7 @@ _MAX_LENGTH = 8
 _LOOK_ALIKE_SHARE = 0.15
 _SMOOTHING = 1e-3
 # Cost of dropping a character that is probably an emblem or separator.
-_DROP_PENALTY = 2.0
+_DROP_PENALTY = 1.0
 
 
 def latin_alphanumerics(raw: str) -> str:
