@@ -81,7 +81,8 @@ def provision(session: Any, settings: Settings, visibility_timeout_s: int | None
 
     sqs = session.client("sqs")
     for queue in schema.QUEUES:
-        url, dlq = create_queue(sqs, queue, settings.prefix, visibility_timeout_s or queue.visibility_timeout_s)
+        timeout = queue.visibility_timeout_s if visibility_timeout_s is None else visibility_timeout_s
+        url, dlq = create_queue(sqs, queue, settings.prefix, timeout)
         out.queue_urls[queue.logical_name] = url
         out.dead_letter_urls[queue.logical_name] = dlq
 

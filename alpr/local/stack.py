@@ -117,6 +117,8 @@ class LocalStack:
         ensure_port_free(self.config.host, self.config.moto_port, "moto")
         if serve_api:
             ensure_port_free(self.config.host, self.config.api_port, "API")
+        # moto's werkzeug server logs every request; keep the console for what matters.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._moto = ThreadedMotoServer(ip_address=self.config.host, port=self.config.moto_port, verbose=False)
         self._moto.start()
         os.environ.update(aws_environment(self.endpoint, self.config, self.settings))

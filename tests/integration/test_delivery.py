@@ -1,0 +1,59 @@
+"""Event delivery failures end somewhere you can list, never nowhere."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from alpr.local.stack import LocalConfig, LocalStack, PortInUse
+from alpr.repositories.stores import HotlistRepository
+from tests.integration.helpers import push, table_items
+
+
+def queue_depth(stack: LocalStack, url: str) -> int:
+    attributes = stack.session.client("sqs").get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"]
+    )
+    return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+
+
+def test_a_frame_whose_ocr_keeps_failing_moves_to_the_dead_letter_queue(
+    stack: LocalStack, demo_photo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken_reader() -> None:
+        raise RuntimeError("model crashed")
+
+    monkeypatch.setattr(stack.runtime.ocr, "_reader", broken_reader)
+    frame_id = push(stack, demo_photo).json()["frame_id"]
+    stack.drain()
+    dlq = stack.provisioned.dead_letter_urls["frame-events"]
+    assert queue_depth(stack, dlq) == 1
+    [message] = stack.session.client("sqs").receive_message(QueueUrl=dlq)["Messages"]
+    assert frame_id in json.loads(message["Body"])["Records"][0]["s3"]["object"]["key"]
+    assert stack.runtime.repos.frames.get(frame_id).status.value == "received"
+
+
+def test_a_read_whose_matching_keeps_failing_is_parked_not_lost(
+    stack: LocalStack, demo_photo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unavailable(self: HotlistRepository, plate: str) -> list:
+        raise RuntimeError("hotlist unavailable")
+
+    monkeypatch.setattr(HotlistRepository, "for_plate", unavailable)
+    push(stack, demo_photo)
+    stack.drain()
+    failures = stack.provisioned.queue_urls["stream-failures"]
+    assert queue_depth(stack, failures) == 1
+    [message] = stack.session.client("sqs").receive_message(QueueUrl=failures)["Messages"]
+    parked = json.loads(message["Body"])
+    assert parked["eventName"] == "INSERT"
+    assert parked["dynamodb"]["NewImage"]["plate"]["S"] == "7ABC123"
+    assert table_items(stack, "alerts") == []
+
+
+def test_starting_a_second_stack_on_the_same_ports_fails_clearly(stack: LocalStack, tmp_path: Path) -> None:
+    clash = LocalConfig(moto_port=stack.config.moto_port, api_port=stack.config.api_port, state_dir=tmp_path)
+    with pytest.raises(PortInUse, match="already in use"):
+        LocalStack(clash).start()
