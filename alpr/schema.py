@@ -214,6 +214,8 @@ class FunctionSpec:
     memory_mb: int = 512
     timeout_s: int = 30
     environment: dict[str, str] = field(default_factory=dict)
+    # Invoked asynchronously (schedules, events): failed invocations go to a dead-letter queue.
+    invoked_async: bool = False
 
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
@@ -221,7 +223,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec("ingest-uploads", "functions.ingest.uploads.handler", memory_mb=512, timeout_s=60),
     FunctionSpec("ocr", "functions.ocr.handler.handler", memory_mb=2048, timeout_s=120),
     FunctionSpec("match", "functions.match.handler.handler", memory_mb=512, timeout_s=30),
-    FunctionSpec("purge", "functions.purge.handler.handler", memory_mb=1024, timeout_s=900),
+    FunctionSpec("purge", "functions.purge.handler.handler", memory_mb=1024, timeout_s=900, invoked_async=True),
     FunctionSpec("share", "functions.share.handler.handler", memory_mb=512, timeout_s=60),
 )
 

@@ -205,6 +205,16 @@ class AlprStack(cdk.Stack):
                     removal_policy=cdk.RemovalPolicy.RETAIN,
                 ),
             }
+            if spec.invoked_async:
+                common["dead_letter_queue"] = sqs.Queue(
+                    self,
+                    f"{_camel(spec.name)}InvocationDlq",
+                    queue_name=f"{self.prefix}-{spec.name}-invocation-dlq",
+                    encryption=sqs.QueueEncryption.KMS,
+                    encryption_master_key=self.queue_key,
+                    enforce_ssl=True,
+                    retention_period=cdk.Duration.days(14),
+                )
             if spec.name == "ocr":
                 # OpenCV, ONNX Runtime and the PP-OCR models are over the 250 MB zip limit: a container image.
                 functions[spec.name] = lambda_.DockerImageFunction(

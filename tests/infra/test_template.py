@@ -137,3 +137,13 @@ def test_daily_purge_with_invocation_dead_letters(template: Any) -> None:
             "Targets": Match.array_with([Match.object_like({"DeadLetterConfig": Match.any_value()})]),
         },
     )
+
+
+def test_asynchronously_invoked_functions_have_dead_letter_queues(template: Any) -> None:
+    functions = {
+        f["Properties"].get("FunctionName"): f["Properties"]
+        for f in resources(template, "AWS::Lambda::Function").values()
+    }
+    for spec in schema.FUNCTIONS:
+        has_dlq = "DeadLetterConfig" in functions[f"alpr-{spec.name}"]
+        assert has_dlq == spec.invoked_async, spec.name
