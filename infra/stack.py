@@ -271,8 +271,8 @@ class AlprStack(cdk.Stack):
         )
         purge_failures = sqs.Queue(
             self,
-            "PurgeInvocationDlq",
-            queue_name=f"{self.prefix}-purge-invocation-dlq",
+            "PurgeScheduleDlq",
+            queue_name=f"{self.prefix}-purge-schedule-dlq",
             encryption=sqs.QueueEncryption.KMS,
             encryption_master_key=self.queue_key,
             enforce_ssl=True,
