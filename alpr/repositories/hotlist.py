@@ -16,6 +16,7 @@ from alpr.domain.errors import Conflict
 from alpr.domain.hotlist.entries import HotlistChange, HotlistEntry
 from alpr.repositories.dynamo import from_item, is_conditional_failure, plain, query_all, scan_all, to_item
 
+
 class HotlistEntryRepository:
     """An entry and the record of its change are written in one transaction: no change goes unrecorded.
 

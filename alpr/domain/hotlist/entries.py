@@ -231,7 +231,8 @@ def change_record(
     stamp = iso(now)
     return HotlistChange(
         entry_id=after.entry_id,
-        change_id=f"{stamp}#{uuid.uuid4().hex[:8]}",
+        # Sorts in the order the changes were made, even two within one millisecond.
+        change_id=f"{stamp}#r{after.revision:06d}",
         at=stamp,
         by=by,
         action=action,
