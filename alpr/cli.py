@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 # Each area adds its commands through a module with ``register(commands, bench_commands)``.
-COMMAND_MODULES = ("alpr.ocr.commands",)
+COMMAND_MODULES = ("alpr.ocr.commands", "alpr.hotlist_cli")
 STATE_DIR = Path(os.environ.get("ALPR_LOCAL_STATE", ".alpr-local"))
 
 
@@ -94,7 +94,7 @@ In another terminal:
   .venv/bin/alpr camera push --camera demo-fixed-1 car.jpg            # upload it as a camera would
   .venv/bin/alpr frames                                               # where each frame ended up
   .venv/bin/alpr reads --camera demo-fixed-1 --purpose a --case DEMO-1
-  .venv/bin/alpr alerts --purpose a --case DEMO-1
+  .venv/bin/alpr alerts list --trained --purpose a --case DEMO-1
 Press Ctrl-C to stop.
 """
 
@@ -263,64 +263,6 @@ def cmd_reads(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_alerts(args: argparse.Namespace) -> int:
-    from alpr.domain.errors import DomainError
-
-    _use_local_stack() if args.local else None
-    rt = _runtime()
-    try:
-        alerts = _recorder().fetch(
-            _member(args),
-            "cli.alerts",
-            "alerts=recent",
-            args.purpose,
-            args.case,
-            "cli",
-            lambda: rt.repos.alerts.recent(rt.clock.now()),
-        )
-    except DomainError as refused:
-        print(f"refused: {refused.message}", file=sys.stderr)
-        return 3
-    rows = [
-        {
-            "plate": a.plate,
-            "match": a.match_kind,
-            "reason": a.reason.value,
-            "case": a.case_number,
-            "status": a.status.value,
-            "camera": a.camera_id,
-            "captured_at": a.captured_at,
-            "alert_id": a.alert_id,
-        }
-        for a in alerts
-    ]
-    _print_rows(rows, args.json)
-    return 0
-
-
-def cmd_hotlist_add(args: argparse.Namespace) -> int:
-    import uuid
-
-    from alpr.clock import iso
-    from alpr.domain.plates import normalize_plate
-    from alpr.domain.records import HotlistEntry, HotlistReason
-
-    _use_local_stack() if args.local else None
-    rt = _runtime()
-    entry = HotlistEntry(
-        plate=normalize_plate(args.plate),
-        entry_id=str(uuid.uuid4()),
-        reason=HotlistReason(args.reason),
-        case_number=args.case,
-        state=args.state,
-        entered_by=args.member or getpass.getuser(),
-        entered_at=iso(rt.clock.now()),
-    )
-    rt.repos.hotlist.put(entry)
-    print(f"hotlist entry {entry.entry_id} added for {entry.plate} ({entry.reason.value})")
-    return 0
-
-
 # --- the parser ------------------------------------------------------------------------------------------
 
 
@@ -332,7 +274,6 @@ def _access_options(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from alpr.domain.records import HotlistReason
     from alpr.schema import SourceClass
 
     parser = argparse.ArgumentParser(prog="alpr", description=__doc__)
@@ -391,21 +332,6 @@ def build_parser() -> argparse.ArgumentParser:
     reads.add_argument("--camera")
     _access_options(reads)
     reads.set_defaults(func=cmd_reads)
-    alerts = against_stack(commands.add_parser("alerts", help="hotlist alerts (writes an access record)"))
-    _access_options(alerts)
-    alerts.set_defaults(func=cmd_alerts)
-
-    hotlist = commands.add_parser("hotlist", help="hotlist entries").add_subparsers(
-        dest="hotlist_command", required=True
-    )
-    hot_add = against_stack(hotlist.add_parser("add", help="add a manual hotlist entry"))
-    hot_add.add_argument("plate")
-    hot_add.add_argument("--reason", required=True, choices=[r.value for r in HotlistReason])
-    hot_add.add_argument("--case", required=True)
-    hot_add.add_argument("--state")
-    hot_add.add_argument("--member")
-    hot_add.set_defaults(func=cmd_hotlist_add)
-
     bench = commands.add_parser("bench", help="benchmarks that print measured figures")
     bench_commands = bench.add_subparsers(dest="bench_command", required=True)
     for module in COMMAND_MODULES:

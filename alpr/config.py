@@ -15,6 +15,8 @@ class Settings:
     alerts_topic_arn: str
     time_zone: str
     frame_events_queue_url: str = ""
+    # How often a match container re-reads the hotlist pointer to notice a new list version.
+    hotlist_refresh_s: float = 30.0
 
     def table_name(self, table: schema.Table) -> str:
         return table.physical_name(self.prefix)
@@ -28,4 +30,5 @@ class Settings:
             alerts_topic_arn=os.environ.get("ALPR_ALERTS_TOPIC_ARN", ""),
             time_zone=os.environ.get("ALPR_TIME_ZONE", schema.DEPARTMENT_TIME_ZONE),
             frame_events_queue_url=os.environ.get("ALPR_FRAME_EVENTS_QUEUE_URL", ""),
+            hotlist_refresh_s=float(os.environ.get("ALPR_HOTLIST_REFRESH_S", "30")),
         )

@@ -10,6 +10,8 @@ from alpr.clock import Clock, SystemClock
 from alpr.config import Settings
 from alpr.domain.retention import RetentionPolicy
 from alpr.repositories.factory import Repositories
+from alpr.services.alerts import AlertService
+from alpr.services.hotlist import HotlistService
 from alpr.services.ingest import IngestService
 from alpr.services.match import MatchService
 from alpr.services.ocr import OcrService
@@ -46,7 +48,15 @@ class Runtime:
 
     @cached_property
     def match(self) -> MatchService:
-        return MatchService(self.repos, self.clock)
+        return MatchService(self.repos, self.clock, self.settings.hotlist_refresh_s)
+
+    @cached_property
+    def hotlist(self) -> HotlistService:
+        return HotlistService(self.repos, self.clock)
+
+    @cached_property
+    def alerts(self) -> AlertService:
+        return AlertService(self.repos, self.clock)
 
     @cached_property
     def purge(self) -> PurgeService:

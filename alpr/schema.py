@@ -84,16 +84,44 @@ READS = Table(
     stream=True,
 )
 
+# Manual hotlist entries (full plates and partial patterns). Never deleted: deactivated, with every change
+# kept in HOTLIST_CHANGES. No TTL: an entry's expiry ends its matching, not its record.
 HOTLIST = Table(
     "hotlist",
-    partition=Key("plate"),
+    partition=Key("entry_id"),
+    indexes=(Index("by_value", Key("value"), Key("entered_at")),),
+)
+
+HOTLIST_CHANGES = Table(
+    "hotlist-changes",
+    partition=Key("entry_id"),
+    sort=Key("change_id"),
+    append_only=True,
+)
+
+# One item per imported list version (its report), plus the pointer item (HOTLIST_POINTER_KEY) naming the
+# snapshots in force, which every match container re-reads every few seconds.
+HOTLIST_VERSIONS = Table(
+    "hotlist-versions",
+    partition=Key("list_name"),
+    sort=Key("version"),
+)
+HOTLIST_POINTER_KEY = {"list_name": "#pointer", "version": "#current"}
+
+# Alerts silenced for one entry, per member or for everyone ("*"); high-priority entries cannot be muted.
+ALERT_MUTES = Table(
+    "alert-mutes",
+    partition=Key("member_id"),
     sort=Key("entry_id"),
 )
 
 ALERTS = Table(
     "alerts",
     partition=Key("alert_id"),
-    indexes=(Index("by_plate", Key("plate"), Key("created_at")),),
+    indexes=(
+        Index("by_plate", Key("plate"), Key("created_at")),
+        Index("by_entry", Key("entry_id"), Key("created_at")),
+    ),
     ttl_attribute=TTL_ATTRIBUTE,
 )
 
@@ -105,7 +133,17 @@ ACCESS_LOG = Table(
     append_only=True,
 )
 
-TABLES: tuple[Table, ...] = (CAMERAS, FRAMES, READS, HOTLIST, ALERTS, ACCESS_LOG)
+TABLES: tuple[Table, ...] = (
+    CAMERAS,
+    FRAMES,
+    READS,
+    HOTLIST,
+    ALERTS,
+    ACCESS_LOG,
+    HOTLIST_CHANGES,
+    HOTLIST_VERSIONS,
+    ALERT_MUTES,
+)
 
 
 @dataclass(frozen=True)
@@ -117,6 +155,10 @@ class BucketLayout:
     uploads: str = "uploads/"
     evidence: str = "evidence/"
     hotlists: str = "hotlists/"
+    # Administrators drop list files here: hotlists/incoming/<list name>/<file>.csv
+    hotlist_incoming: str = "hotlists/incoming/"
+    hotlist_snapshots: str = "hotlists/snapshots/"
+    hotlist_reports: str = "hotlists/reports/"
 
     def frame_key(self, source: str, camera_id: str, date_path: str, frame_id: str, extension: str) -> str:
         return f"{self.frames}{source}/{camera_id}/{date_path}/{frame_id}.{extension}"
@@ -149,7 +191,16 @@ FRAME_EVENTS_QUEUE = Queue("frame-events", visibility_timeout_s=180)
 UPLOAD_EVENTS_QUEUE = Queue("upload-events")
 # Reads-stream batches the match function gave up on, kept to list and replay.
 STREAM_FAILURES_QUEUE = Queue("stream-failures")
-QUEUES: tuple[Queue, ...] = (FRAME_EVENTS_QUEUE, UPLOAD_EVENTS_QUEUE, STREAM_FAILURES_QUEUE)
+# Hotlist files dropped into hotlists/incoming/ are imported through this queue.
+HOTLIST_EVENTS_QUEUE = Queue("hotlist-events", max_receive_count=2, visibility_timeout_s=360)
+QUEUES: tuple[Queue, ...] = (FRAME_EVENTS_QUEUE, UPLOAD_EVENTS_QUEUE, STREAM_FAILURES_QUEUE, HOTLIST_EVENTS_QUEUE)
+
+# Which bucket prefix notifies which queue on ObjectCreated.
+BUCKET_NOTIFICATIONS: tuple[tuple[str, Queue], ...] = (
+    (BUCKET.frames, FRAME_EVENTS_QUEUE),
+    (BUCKET.uploads, UPLOAD_EVENTS_QUEUE),
+    (BUCKET.hotlist_incoming, HOTLIST_EVENTS_QUEUE),
+)
 
 ALERTS_TOPIC_LOGICAL = "alerts"
 
@@ -225,6 +276,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec("match", "functions.match.handler.handler", memory_mb=512, timeout_s=30),
     FunctionSpec("purge", "functions.purge.handler.handler", memory_mb=1024, timeout_s=900, invoked_async=True),
     FunctionSpec("share", "functions.share.handler.handler", memory_mb=512, timeout_s=60),
+    FunctionSpec("hotlist-import", "functions.hotlist.importer.handler", memory_mb=1536, timeout_s=300),
+    FunctionSpec("hotlist-api", "functions.hotlist.api.handler", memory_mb=1024, timeout_s=29),
 )
 
 # API Gateway refuses bodies over 10 MB and Lambda sync payloads over 6 MB once base64-encoded, so

@@ -13,7 +13,13 @@ import jsii
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # What every zip-packaged function needs beyond the Lambda Python runtime (boto3 ships with it).
-LIGHT_REQUIREMENTS = ("aws-lambda-powertools>=3,<4", "pydantic>=2.6,<3", "pyjwt[crypto]>=2.8,<3", "pillow>=10,<13")
+LIGHT_REQUIREMENTS = (
+    "aws-lambda-powertools>=3,<4",
+    "pydantic>=2.6,<3",
+    "pyjwt[crypto]>=2.8,<3",
+    "pillow>=10,<13",
+    "numpy>=1.26,<3",  # the hotlist matcher maps its snapshots with numpy
+)
 LAMBDA_PYTHON = "3.12"
 
 

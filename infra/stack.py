@@ -22,6 +22,7 @@ from constructs import Construct
 
 from alpr import schema
 from infra.bundling import REPO_ROOT, light_function_code
+from infra.hotlist import wire_hotlists
 
 DOCKER_EXCLUDES = [
     ".git",
@@ -73,6 +74,7 @@ class AlprStack(cdk.Stack):
         self.functions = self._functions()
         self._wire_events()
         self._grant()
+        wire_hotlists(self)
         self.ingest_api = self._ingest_api()
 
     # --- storage -----------------------------------------------------------------------------------------
@@ -309,7 +311,7 @@ class AlprStack(cdk.Stack):
         table_actions("ocr", schema.FRAMES, ["GetItem", "PutItem", "UpdateItem"])
         table_actions("ocr", schema.READS, ["PutItem"])
 
-        table_actions("match", schema.HOTLIST, ["GetItem", "Query"])
+        table_actions("match", schema.HOTLIST, ["GetItem"])
         table_actions("match", schema.ALERTS, ["GetItem", "PutItem"])
         allow("match", ["s3:GetObject"], [frames_objects])  # signs the short-lived image link in the alert
         self.alerts_topic.grant_publish(fn["match"])

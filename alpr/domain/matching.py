@@ -1,33 +1,37 @@
-"""Hotlist matching: which entries a read hits, and the alert each hit raises."""
+"""Turning a hotlist hit into the alert it raises."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 from datetime import datetime
 
 from alpr.clock import iso
-from alpr.domain.records import Alert, HotlistEntry, PlateRead
+from alpr.domain.hotlist.matcher import Hit
+from alpr.domain.records import Alert, PlateRead
 
 
 def alert_id_for(read_id: str, entry_id: str) -> str:
-    """Deterministic, so a stream record delivered twice raises one alert."""
+    """Deterministic, so a stream record delivered twice (or a historical search run twice) raises one alert."""
     return hashlib.sha256(f"{read_id}|{entry_id}".encode()).hexdigest()[:32]
 
 
-def exact_matches(read: PlateRead, candidates: Iterable[HotlistEntry]) -> list[HotlistEntry]:
-    return [entry for entry in candidates if entry.active and entry.plate == read.plate]
-
-
-def alert_for(read: PlateRead, entry: HotlistEntry, match_kind: str, now: datetime) -> Alert:
+def alert_for(read: PlateRead, hit: Hit, now: datetime, historical: bool = False, muted: bool = False) -> Alert:
+    target = hit.target
     return Alert(
-        alert_id=alert_id_for(read.read_id, entry.entry_id),
+        alert_id=alert_id_for(read.read_id, target.entry_id),
         read_id=read.read_id,
-        entry_id=entry.entry_id,
+        entry_id=target.entry_id,
         plate=read.plate,
-        match_kind=match_kind,
-        reason=entry.reason,
-        case_number=entry.case_number,
+        match_kind=hit.kind.value,
+        reason=target.reason,
+        case_number=target.case_number,
+        priority=target.priority.value,
+        hotlist_source=target.source,
+        hotlist_value=target.value,
+        why=hit.why,
+        description=target.description,
+        historical=historical,
+        muted=muted,
         camera_id=read.camera_id,
         source=read.source,
         captured_at=read.captured_at,
@@ -35,6 +39,7 @@ def alert_for(read: PlateRead, entry: HotlistEntry, match_kind: str, now: dateti
         longitude=read.longitude,
         image_key=read.image_key,
         created_at=iso(now),
+        updated_at=iso(now),
         # An alert says what a read showed, so it lives exactly as long as the read.
         expires_at=read.expires_at,
         correlation_id=read.correlation_id,

@@ -73,6 +73,8 @@ class PlateRead(Record):
     created_at: str
     expires_at: int | None = None
     correlation_id: str = ""
+    # Only when the camera or a later step knows it; hotlist matching compares it when both sides do.
+    state: str | None = None
 
 
 class HotlistReason(StrEnum):
@@ -87,23 +89,34 @@ class HotlistReason(StrEnum):
     PROTECT_INFRASTRUCTURE_OR_EVENT = "protect_infrastructure_or_event"
 
 
-class HotlistEntry(Record):
-    plate: str
-    entry_id: str
-    reason: HotlistReason
-    case_number: str = ""
-    state: str | None = None
-    entered_by: str
-    entered_at: str
-    active: bool = True
-    notes: str = ""
-
-
 class AlertStatus(StrEnum):
     NEW = "new"
     VERIFIED = "verified"
     NOT_CONFIRMED = "not_confirmed"
     CLOSED = "closed"
+
+
+class ReviewOutcome(StrEnum):
+    """What the officer saw on the image (misreads feed the reader's error statistics and NCRIC reports)."""
+
+    CORRECT_READ = "correct_read"
+    WRONG_STATE = "wrong_state"
+    INCORRECT_READ = "incorrect_read"
+
+
+class AlertReview(Record):
+    outcome: ReviewOutcome
+    by: str
+    at: str
+    note: str = ""
+
+
+class AlertStatusChange(Record):
+    status: AlertStatus
+    by: str
+    at: str
+    note: str = ""
+    clets_reference: str = ""
 
 
 class Alert(Record):
@@ -114,6 +127,13 @@ class Alert(Record):
     match_kind: str
     reason: HotlistReason
     case_number: str = ""
+    priority: str = "normal"
+    hotlist_source: str = "manual"
+    hotlist_value: str = ""
+    why: str = ""
+    description: str = ""
+    historical: bool = False
+    muted: bool = False
     camera_id: str
     source: SourceClass
     captured_at: str
@@ -122,6 +142,11 @@ class Alert(Record):
     image_key: str
     status: AlertStatus = AlertStatus.NEW
     created_at: str
+    updated_at: str = ""
+    review: AlertReview | None = None
+    history: list[AlertStatusChange] = Field(default_factory=list)
+    # Bumped by every review or status change; a change is written only over the revision it was made from.
+    revision: int = 0
     expires_at: int | None = None
     correlation_id: str = ""
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from alpr.clock import iso
-from alpr.domain.records import HotlistEntry, HotlistReason
+from alpr.domain.hotlist.entries import MAX_ENTRY_DAYS, change_record, new_entry
+from alpr.domain.records import HotlistReason
 from alpr.runtime import Runtime
 from alpr.schema import SourceClass
 from alpr.services.cameras import register_camera
@@ -26,17 +26,19 @@ def seed(runtime: Runtime) -> dict[str, str]:
     keys = {}
     for camera_id, source, name, latitude, longitude in DEMO_CAMERAS:
         keys[camera_id] = register_camera(runtime.repos.cameras, camera_id, source, name, latitude, longitude)
-    runtime.repos.hotlist.put(
-        HotlistEntry(
-            plate=DEMO_PLATE,
-            entry_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"demo-hotlist/{DEMO_PLATE}")),
-            reason=HotlistReason.STOLEN_VEHICLE,
-            case_number="SLPD-DEMO-0001",
-            state="CA",
-            entered_by="demo-seed",
-            entered_at=iso(runtime.clock.now()),
-        )
+    now = runtime.clock.now()
+    entry = new_entry(
+        value=DEMO_PLATE,
+        entry_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"demo-hotlist/{DEMO_PLATE}")),
+        reason=HotlistReason.STOLEN_VEHICLE,
+        case_number="SLPD-DEMO-0001",
+        state="CA",
+        entered_by="demo-seed",
+        now=now,
+        expires_in_days=MAX_ENTRY_DAYS,
     )
+    runtime.repos.hotlist.add(entry, change_record(None, entry, "demo-seed", "added", now))
+    runtime.hotlist.publish_manual_snapshot()
     return keys
 
 

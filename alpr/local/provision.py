@@ -116,10 +116,7 @@ def provision(session: Any, settings: Settings, visibility_timeout_s: int | None
                     "Events": ["s3:ObjectCreated:*"],
                     "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": prefix}]}},
                 }
-                for queue, prefix in (
-                    (schema.FRAME_EVENTS_QUEUE, schema.BUCKET.frames),
-                    (schema.UPLOAD_EVENTS_QUEUE, schema.BUCKET.uploads),
-                )
+                for prefix, queue in schema.BUCKET_NOTIFICATIONS
             ]
         },
     )

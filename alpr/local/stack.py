@@ -51,6 +51,8 @@ class LocalConfig:
             images_bucket=f"{self.prefix}-{schema.IMAGES_BUCKET_LOGICAL}-{ACCOUNT_ID}",
             alerts_topic_arn=f"arn:aws:sns:{self.region}:{ACCOUNT_ID}:{self.prefix}-{schema.ALERTS_TOPIC_LOGICAL}",
             time_zone=schema.DEPARTMENT_TIME_ZONE,
+            # Local matchers re-read the hotlist pointer on every read: a new list is in force at once.
+            hotlist_refresh_s=0,
         )
 
 
@@ -144,7 +146,8 @@ class LocalStack:
 
         requests.post(f"{self.endpoint}/moto-api/reset", timeout=10).raise_for_status()
         install(self.runtime)
-        self.runtime.__dict__.pop("repos", None)
+        for cached in ("repos", "match", "hotlist", "alerts"):
+            self.runtime.__dict__.pop(cached, None)
         self.provisioned = provision(self.session, self.settings, self.config.visibility_timeout_s)
         self.pumps = self._make_pumps()
         if self.config.seed_demo:
@@ -153,7 +156,12 @@ class LocalStack:
             self.demo_keys = seed(self.runtime)
 
     def _routes(self) -> list[Route]:
-        return [Route("/v1/frames", load_handler("functions.ingest.handler.handler"), "ingest")]
+        hotlist_api = load_handler("functions.hotlist.api.handler")
+        return [
+            Route("/v1/frames", load_handler("functions.ingest.handler.handler"), "ingest"),
+            Route("/v1/hotlist", hotlist_api, "hotlist-api"),
+            Route("/v1/alerts", hotlist_api, "hotlist-api"),
+        ]
 
     def _static_dir(self) -> Path | None:
         return None
@@ -175,6 +183,13 @@ class LocalStack:
                 sqs,
                 queues[schema.FRAME_EVENTS_QUEUE.logical_name],
                 load_handler("functions.ocr.handler.handler"),
+                self.config.region,
+            ),
+            SqsPump(
+                "hotlist-import",
+                sqs,
+                queues[schema.HOTLIST_EVENTS_QUEUE.logical_name],
+                load_handler("functions.hotlist.importer.handler"),
                 self.config.region,
             ),
             StreamPump(

@@ -61,8 +61,10 @@ def query_all(table: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def scan_all(table: Any, filter_expression: ConditionBase | None = None) -> Iterator[dict[str, Any]]:
-    kwargs: dict[str, Any] = {}
+def scan_all(
+    table: Any, filter_expression: ConditionBase | None = None, consistent: bool = False
+) -> Iterator[dict[str, Any]]:
+    kwargs: dict[str, Any] = {"ConsistentRead": True} if consistent else {}
     if filter_expression is not None:
         kwargs["FilterExpression"] = filter_expression
     while True:

@@ -11,13 +11,13 @@ import boto3
 from alpr import schema
 from alpr.config import Settings
 from alpr.repositories.access import AccessLogRepository
+from alpr.repositories.hotlist import HotlistEntryRepository, HotlistVersionRepository, MuteRepository, SnapshotStore
 from alpr.repositories.images import ImageStore
 from alpr.repositories.notifications import AlertPublisher
 from alpr.repositories.stores import (
     AlertRepository,
     CameraRepository,
     FrameRepository,
-    HotlistRepository,
     ReadRepository,
 )
 
@@ -59,8 +59,20 @@ class Repositories:
         return ReadRepository(self.table(schema.READS))
 
     @cached_property
-    def hotlist(self) -> HotlistRepository:
-        return HotlistRepository(self.table(schema.HOTLIST))
+    def hotlist(self) -> HotlistEntryRepository:
+        return HotlistEntryRepository(self.table(schema.HOTLIST), self.table(schema.HOTLIST_CHANGES))
+
+    @cached_property
+    def hotlist_versions(self) -> HotlistVersionRepository:
+        return HotlistVersionRepository(self.table(schema.HOTLIST_VERSIONS))
+
+    @cached_property
+    def snapshots(self) -> SnapshotStore:
+        return SnapshotStore(self.s3, self.settings.images_bucket)
+
+    @cached_property
+    def mutes(self) -> MuteRepository:
+        return MuteRepository(self.table(schema.ALERT_MUTES))
 
     @cached_property
     def alerts(self) -> AlertRepository:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
+from botocore.exceptions import ClientError
 
 from alpr import schema
 from alpr.domain.cameras import Camera
-from alpr.domain.records import Alert, FrameRecord, FrameStatus, HotlistEntry, PlateRead
-from alpr.repositories.dynamo import from_item, put_if_absent, query_all, scan_all, to_item
+from alpr.domain.errors import Conflict
+from alpr.domain.records import Alert, FrameRecord, FrameStatus, PlateRead
+from alpr.repositories.dynamo import from_item, is_conditional_failure, put_if_absent, query_all, scan_all, to_item
 
 
 def expired(now: datetime) -> ConditionBase:
@@ -116,20 +119,12 @@ class ReadRepository:
     def expired(self, now: datetime) -> list[PlateRead]:
         return [from_item(PlateRead, i) for i in scan_all(self._table, expired(now))]
 
+    def in_retention(self, now: datetime) -> Iterator[PlateRead]:
+        """Every read still kept, one page at a time (historical hotlist searches)."""
+        return (from_item(PlateRead, i) for i in scan_all(self._table, not_expired(now)))
+
     def delete(self, read_id: str) -> None:
         self._table.delete_item(Key={"read_id": read_id})
-
-
-class HotlistRepository:
-    def __init__(self, table: Any) -> None:
-        self._table = table
-
-    def put(self, entry: HotlistEntry) -> None:
-        self._table.put_item(Item=to_item(entry))
-
-    def for_plate(self, plate: str) -> list[HotlistEntry]:
-        items = query_all(self._table, KeyConditionExpression=Key("plate").eq(plate))
-        return [from_item(HotlistEntry, i) for i in items]
 
 
 class AlertRepository:
@@ -142,6 +137,28 @@ class AlertRepository:
     def get(self, alert_id: str) -> Alert | None:
         item = self._table.get_item(Key={"alert_id": alert_id}, ConsistentRead=True).get("Item")
         return from_item(Alert, item) if item else None
+
+    def replace(self, alert: Alert) -> None:
+        """Writes a reviewed or moved alert (revision + 1) unless someone else changed it since it was read."""
+        try:
+            self._table.put_item(
+                Item=to_item(alert.model_copy(update={"revision": alert.revision + 1})),
+                ConditionExpression=Attr("revision").eq(alert.revision),
+            )
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                raise Conflict(f"alert {alert.alert_id} was changed by someone else meanwhile; reload it") from None
+            raise
+
+    def for_entry(self, entry_id: str, now: datetime) -> list[Alert]:
+        index = schema.ALERTS.index("by_entry")
+        items = query_all(
+            self._table,
+            IndexName=index.name,
+            KeyConditionExpression=Key("entry_id").eq(entry_id),
+            FilterExpression=not_expired(now),
+        )
+        return [from_item(Alert, i) for i in items]
 
     def ids_for_read(self, plate: str, read_id: str) -> list[str]:
         index = schema.ALERTS.index("by_plate")

@@ -10,6 +10,7 @@ from alpr.clock import Clock
 from alpr.domain.access import justification, new_access_record
 from alpr.domain.errors import DomainError
 from alpr.repositories.access import AccessLogRepository
+from alpr.schema import Role
 
 T = TypeVar("T")
 
@@ -19,6 +20,9 @@ class Member:
     member_id: str
     name: str
     organization: str = "San Leandro Police Department"
+    # Cognito groups, and whether department-approved ALPR training is on record (policy 418.4(d)).
+    roles: frozenset[Role] = frozenset()
+    trained: bool = False
 
 
 class AccessRecorder:

@@ -9,6 +9,7 @@ from typing import Any
 
 import requests
 
+from alpr import schema
 from alpr.local.stack import LocalStack
 
 
@@ -33,9 +34,10 @@ def push(
 
 
 def bucket_keys(stack: LocalStack) -> list[str]:
+    """Object keys of frames and uploads (hotlist snapshots, which the demo seed writes, are left out)."""
     s3 = stack.session.client("s3")
     versions = s3.list_object_versions(Bucket=stack.settings.images_bucket)
-    return [v["Key"] for v in versions.get("Versions", [])]
+    return [v["Key"] for v in versions.get("Versions", []) if not v["Key"].startswith(schema.BUCKET.hotlists)]
 
 
 def table_items(stack: LocalStack, logical_name: str) -> list[dict[str, Any]]:

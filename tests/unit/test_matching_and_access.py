@@ -3,9 +3,11 @@ from datetime import UTC, datetime
 import pytest
 
 from alpr.domain.access import MissingJustification, Purpose, justification
-from alpr.domain.matching import alert_for, alert_id_for, exact_matches
+from alpr.domain.hotlist.entries import HotlistEntry, new_entry
+from alpr.domain.hotlist.matcher import ManualIndex, Matcher
+from alpr.domain.matching import alert_for, alert_id_for
 from alpr.domain.reading import build_reads
-from alpr.domain.records import FrameMetadata, HotlistEntry, HotlistReason
+from alpr.domain.records import FrameMetadata, HotlistReason
 from alpr.domain.retention import RetentionPolicy
 from alpr.schema import SourceClass
 
@@ -27,14 +29,15 @@ META = FrameMetadata(
 
 
 def entry(plate: str, active: bool = True) -> HotlistEntry:
-    return HotlistEntry(
-        plate=plate,
-        entry_id=f"e-{plate}",
+    made = new_entry(
+        value=plate,
+        entry_id=f"e-{plate}-{active}",
         reason=HotlistReason.STOLEN_VEHICLE,
+        case_number="26-0001",
         entered_by="admin",
-        entered_at="2026-11-01T00:00:00Z",
-        active=active,
+        now=NOW,
     )
+    return made.model_copy(update={"active": active})
 
 
 def test_reads_get_deterministic_ids_normalized_plates_and_a_ttl() -> None:
@@ -48,14 +51,16 @@ def test_reads_get_deterministic_ids_normalized_plates_and_a_ttl() -> None:
 
 def test_exact_match_ignores_inactive_entries_and_other_plates() -> None:
     read = build_reads(META, "k", [Seen("7ABC123")], RetentionPolicy(), NOW)[0]
-    hits = exact_matches(read, [entry("7ABC123"), entry("7ABC123", active=False), entry("7ABC124")])
-    assert [h.entry_id for h in hits] == ["e-7ABC123"]
+    matcher = Matcher(manual=ManualIndex([entry("7ABC123"), entry("7ABC123", active=False), entry("7ABC124")]))
+    hits = matcher.match(read.plate, None, NOW)
+    assert [(h.target.entry_id, h.kind.value) for h in hits] == [("e-7ABC123-True", "match")]
 
 
 def test_alert_is_deterministic_and_lives_as_long_as_its_read() -> None:
     read = build_reads(META, "k", [Seen("7ABC123")], RetentionPolicy(), NOW)[0]
-    alert = alert_for(read, entry("7ABC123"), "match", NOW)
-    assert alert.alert_id == alert_id_for(read.read_id, "e-7ABC123")
+    [hit] = Matcher(manual=ManualIndex([entry("7ABC123")])).match(read.plate, None, NOW)
+    alert = alert_for(read, hit, NOW)
+    assert alert.alert_id == alert_id_for(read.read_id, "e-7ABC123-True")
     assert alert.expires_at == read.expires_at
 
 

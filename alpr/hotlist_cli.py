@@ -1,0 +1,341 @@
+"""CLI: ``alpr hotlist ...`` (imports, manual entries), ``alpr alerts ...`` (list, review, verify, close, mute)
+and ``alpr bench hotlist``.
+
+Who you are comes from ``--member``/``--role``/``--trained`` (or ALPR_MEMBER, ALPR_ROLES=officer,administrator
+and ALPR_TRAINED=1). The deployed API takes the same facts from Cognito; here the command line stands in for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from alpr.schema import Role
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def register(commands: argparse._SubParsersAction, bench_commands: argparse._SubParsersAction) -> None:
+    from alpr.domain.hotlist.entries import Priority
+    from alpr.domain.records import HotlistReason, ReviewOutcome
+
+    hotlist = commands.add_parser("hotlist", help="hotlists: imported lists and manual entries").add_subparsers(
+        dest="hotlist_command", required=True
+    )
+    imp = _common(hotlist.add_parser("import", help="import a state/federal list file (CSV); prints the report"))
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--list", dest="list_name", required=True, help="the list it replaces, e.g. ca-svs or ncic")
+    imp.set_defaults(func=_guarded(cmd_import))
+    versions = _common(hotlist.add_parser("imports", help="versions of an imported list, with bad-row counts"))
+    versions.add_argument("--list", dest="list_name", required=True)
+    versions.add_argument("--bad-rows", action="store_true", help="also print the bad rows of the newest version")
+    versions.set_defaults(func=_guarded(cmd_imports))
+
+    add = _common(hotlist.add_parser("add", help="add a plate or partial plate (7AB?12, *ABC1*)"))
+    add.add_argument("value", help="a plate, or a partial plate: ? is one character, * any run")
+    add.add_argument("--reason", required=True, choices=[r.value for r in HotlistReason])
+    add.add_argument("--case", required=True, help="case number")
+    add.add_argument("--days", type=int, help="expires after this many days (default 30, at most 365)")
+    add.add_argument("--state", help="two-letter state, when known")
+    add.add_argument("--priority", choices=[p.value for p in Priority])
+    add.add_argument("--vehicle", default="", help="make, model, colour")
+    add.add_argument("--notes", default="")
+    add.set_defaults(func=_guarded(cmd_add))
+    deactivate = _common(hotlist.add_parser("deactivate", help="stop looking for an entry (kept for audits)"))
+    deactivate.add_argument("entry_id")
+    deactivate.add_argument("--why", required=True)
+    deactivate.set_defaults(func=_guarded(cmd_deactivate))
+    extend = _common(hotlist.add_parser("extend", help="give an entry a new expiry"))
+    extend.add_argument("entry_id")
+    extend.add_argument("--days", type=int, required=True)
+    extend.set_defaults(func=_guarded(cmd_extend))
+    listing = _common(hotlist.add_parser("list", help="manual entries in force (--all: also expired/deactivated)"))
+    listing.add_argument("--all", action="store_true")
+    listing.set_defaults(func=_guarded(cmd_list))
+    history = _common(hotlist.add_parser("history", help="every change to an entry: who, when, before/after"))
+    history.add_argument("entry_id")
+    history.set_defaults(func=_guarded(cmd_history))
+
+    alerts = commands.add_parser("alerts", help="hotlist alerts").add_subparsers(dest="alerts_command", required=True)
+    alist = _common(alerts.add_parser("list", help="alerts, high priority first (writes an access record)"))
+    _justification(alist)
+    alist.add_argument("--status", choices=["new", "verified", "not_confirmed", "closed"])
+    alist.add_argument("--entry", help="only alerts for this hotlist entry (e.g. its historical hits)")
+    alist.set_defaults(func=_guarded(cmd_alerts_list))
+    review = _common(alerts.add_parser("review", help="say what the image shows"))
+    review.add_argument("alert_id")
+    review.add_argument("--outcome", required=True, choices=[o.value for o in ReviewOutcome])
+    review.add_argument("--note", default="")
+    review.set_defaults(func=_guarded(cmd_review))
+    for name, status, needs_clets in (
+        ("verify", "verified", True),
+        ("not-confirmed", "not_confirmed", True),
+        ("close", "closed", False),
+    ):
+        move = _common(alerts.add_parser(name, help=f"mark an alert {status}"))
+        move.add_argument("alert_id")
+        move.add_argument("--clets", required=needs_clets, default="", help="CLETS inquiry reference (418.4(f))")
+        move.add_argument("--note", default="")
+        move.set_defaults(func=_guarded(cmd_move), status=status)
+    mute = _common(alerts.add_parser("mute", help="silence further alerts for this alert's entry"))
+    mute.add_argument("alert_id")
+    mute.add_argument("--everyone", action="store_true", help="for all members (administrators)")
+    mute.add_argument("--reason", default="")
+    mute.set_defaults(func=_guarded(cmd_mute))
+    misreads = _common(alerts.add_parser("misreads", help="review outcomes per camera (reader error statistics)"))
+    _justification(misreads)
+    misreads.set_defaults(func=_guarded(cmd_misreads))
+
+    bench = bench_commands.add_parser("hotlist", help="hotlist import, snapshot, load and match speed at scale")
+    bench.add_argument("--entries", type=int, default=1_000_000)
+    bench.add_argument("--patterns", type=int, default=10_000)
+    bench.add_argument("--reads", type=int, default=20_000)
+    bench.add_argument("--json", action="store_true", help="print one JSON object")
+    bench.set_defaults(func=cmd_bench)
+
+
+def _common(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    parser.add_argument(
+        "--aws", dest="local", action="store_false", help="use the AWS account in your environment, not the local stack"
+    )
+    parser.add_argument("--json", action="store_true", help="JSON output")
+    parser.add_argument("--member", default=os.environ.get("ALPR_MEMBER"), help="your member id (default: login)")
+    parser.add_argument("--member-name")
+    parser.add_argument(
+        "--role",
+        action="append",
+        choices=[r.value for r in Role],
+        help="your role(s) (default: ALPR_ROLES or officer)",
+    )
+    parser.add_argument(
+        "--trained", action="store_true", default=os.environ.get("ALPR_TRAINED") == "1", help="training is on record"
+    )
+    return parser
+
+
+def _justification(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--purpose", help="policy 418.4.1 purpose letter a-g (required)")
+    parser.add_argument("--case", help="case or incident number (required)")
+
+
+def _member(args: argparse.Namespace) -> Any:
+    from alpr.services.access import Member
+
+    member_id = args.member or getpass.getuser()
+    roles = args.role or [r for r in os.environ.get("ALPR_ROLES", "officer").split(",") if r]
+    return Member(
+        member_id, args.member_name or member_id, roles=frozenset(Role(r) for r in roles), trained=args.trained
+    )
+
+
+def _runtime(args: argparse.Namespace) -> Any:
+    if args.local:
+        from alpr.cli import _use_local_stack
+
+        _use_local_stack()
+    from alpr.runtime import runtime
+
+    return runtime()
+
+
+def _guarded(command: Command) -> Command:
+    """Refusals (no training, wrong role, bad input) print their reason and exit 3."""
+
+    def run(args: argparse.Namespace) -> int:
+        from alpr.domain.errors import DomainError
+
+        try:
+            return command(args)
+        except DomainError as refused:
+            print(f"refused: {refused.message}", file=sys.stderr)
+            return 3
+
+    return run
+
+
+def _print(rows: list[dict[str, Any]], as_json: bool) -> None:
+    from alpr.cli import _print_rows
+
+    _print_rows(rows, as_json)
+
+
+# --- hotlists --------------------------------------------------------------------------------------------
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    report = _runtime(args).hotlist.import_list(_member(args), args.list_name, args.file.read_bytes(), origin="cli")
+    if args.json:
+        print(json.dumps(report.as_item()))
+    else:
+        print(
+            f"list {report.list_name} {report.version}: {report.status}; {report.imported} imported of "
+            f"{report.rows} rows, {report.bad_count} bad"
+        )
+        if report.refused_because:
+            print(f"refused: {report.refused_because}")
+        for bad in report.bad_rows:
+            print(f"  line {bad['line']}: {bad['reason']}")
+        if report.bad_count > len(report.bad_rows):
+            print(f"  ... and {report.bad_count - len(report.bad_rows)} more")
+    return 0 if report.status == "in_force" else 1
+
+
+def cmd_imports(args: argparse.Namespace) -> int:
+    versions = _runtime(args).hotlist.versions(_member(args), args.list_name)
+    keys = ("version", "status", "in_force", "imported_at", "imported_by", "rows", "imported", "bad_count")
+    _print([{k: v.get(k, "") for k in keys} for v in versions], args.json)
+    if args.bad_rows and versions:
+        for bad in versions[0].get("bad_rows", []):
+            print(f"  line {bad['line']}: {bad['reason']}")
+    return 0
+
+
+def _entry_row(entry: Any, now: Any) -> dict[str, Any]:
+    return {
+        "entry_id": entry.entry_id,
+        "value": entry.value,
+        "kind": entry.kind.value,
+        "reason": entry.reason.value,
+        "priority": entry.priority.value,
+        "case": entry.case_number,
+        "state": entry.state or "",
+        "status": entry.status(now),
+        "expires_on": entry.expires_on,
+        "entered_by": entry.entered_by,
+    }
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    rt = _runtime(args)
+    entry, hits = rt.hotlist.add(
+        _member(args),
+        value=args.value,
+        reason=args.reason,
+        case_number=args.case,
+        expires_in_days=args.days,
+        state=args.state,
+        priority=args.priority,
+        vehicle=args.vehicle,
+        notes=args.notes,
+    )
+    if args.json:
+        print(json.dumps({"entry": entry.model_dump(mode="json"), "historical_hits": len(hits)}))
+        return 0
+    print(
+        f"entry {entry.entry_id} added: {entry.kind.value} {entry.value} ({entry.reason.value}, {entry.priority.value})"
+    )
+    print(f"in force until {entry.expires_on}")
+    print(f"historical hits among reads still in retention: {len(hits)}")
+    if hits:
+        print(f"  see them: alpr alerts list --entry {entry.entry_id} --purpose a --case {entry.case_number}")
+    return 0
+
+
+def cmd_deactivate(args: argparse.Namespace) -> int:
+    rt = _runtime(args)
+    entry = rt.hotlist.deactivate(_member(args), args.entry_id, args.why)
+    _print([_entry_row(entry, rt.clock.now())], args.json)
+    return 0
+
+
+def cmd_extend(args: argparse.Namespace) -> int:
+    rt = _runtime(args)
+    entry = rt.hotlist.extend(_member(args), args.entry_id, args.days)
+    _print([_entry_row(entry, rt.clock.now())], args.json)
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    rt = _runtime(args)
+    now = rt.clock.now()
+    _print([_entry_row(e, now) for e in rt.hotlist.entries(_member(args), include_inactive=args.all)], args.json)
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    changes = _runtime(args).hotlist.history(_member(args), args.entry_id)
+    if args.json:
+        for change in changes:
+            print(change.model_dump_json())
+        return 0
+    for change in changes:
+        print(f"{change.at}  {change.action:<12} by {change.by}")
+        before = change.before or {}
+        for field, value in change.after.items():
+            if before.get(field) != value and (before or field in ("value", "reason", "case_number", "expires_on")):
+                print(f"    {field}: {before.get(field, '')!s} -> {value!s}")
+    return 0
+
+
+# --- alerts ----------------------------------------------------------------------------------------------
+
+
+def _alert_row(alert: Any) -> dict[str, Any]:
+    return {
+        "alert_id": alert.alert_id,
+        "priority": alert.priority,
+        "match": alert.match_kind,
+        "plate": alert.plate,
+        "listed": alert.hotlist_value,
+        "reason": alert.reason.value,
+        "case": alert.case_number,
+        "status": alert.status.value,
+        "review": alert.review.outcome.value if alert.review else "",
+        "camera": alert.camera_id,
+        "captured_at": alert.captured_at,
+        "historical": alert.historical,
+    }
+
+
+def cmd_alerts_list(args: argparse.Namespace) -> int:
+    from alpr.domain.records import AlertStatus
+
+    alerts = _runtime(args).alerts.list(
+        _member(args),
+        args.purpose,
+        args.case,
+        "cli",
+        status=AlertStatus(args.status) if args.status else None,
+        entry_id=args.entry,
+    )
+    _print([_alert_row(a) for a in alerts], args.json)
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    alert = _runtime(args).alerts.review(_member(args), args.alert_id, args.outcome, args.note, client="cli")
+    _print([_alert_row(alert)], args.json)
+    return 0
+
+
+def cmd_move(args: argparse.Namespace) -> int:
+    alert = _runtime(args).alerts.move(_member(args), args.alert_id, args.status, args.note, args.clets, client="cli")
+    _print([_alert_row(alert)], args.json)
+    return 0
+
+
+def cmd_mute(args: argparse.Namespace) -> int:
+    mute = _runtime(args).alerts.mute(_member(args), args.alert_id, args.everyone, args.reason)
+    who = "everyone" if args.everyone else mute.member_id
+    print(f"alerts for entry {mute.entry_id} muted for {who}")
+    return 0
+
+
+def cmd_misreads(args: argparse.Namespace) -> int:
+    rows = _runtime(args).alerts.misreads(_member(args), args.purpose, args.case, "cli")
+    _print([{**r.__dict__, "misread_rate": r.misread_rate} for r in rows], args.json)
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from alpr.hotlist_bench import format_summary, run_benchmark
+
+    summary = run_benchmark(entries=args.entries, patterns=args.patterns, reads=args.reads)
+    print(json.dumps(summary) if args.json else format_summary(summary))
+    return 0

@@ -1,0 +1,205 @@
+"""Hotlist use cases: importing state and federal lists, manual entries, and historical hits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import PurePosixPath
+from typing import Any
+
+from alpr import schema
+from alpr.clock import Clock, iso
+from alpr.domain.alerts import ADMINISTERS_HOTLIST, ENTERS_HOTLIST, READS_HOTLIST, Identity, require
+from alpr.domain.errors import NotFound
+from alpr.domain.hotlist import entries as rules
+from alpr.domain.hotlist.entries import HotlistChange, HotlistEntry
+from alpr.domain.hotlist.imports import ImportRefused, parse_list, refusal, valid_list_name
+from alpr.domain.hotlist.matcher import ManualIndex, Matcher, manual_snapshot
+from alpr.domain.hotlist.snapshot import build_snapshot
+from alpr.domain.matching import alert_for
+from alpr.domain.records import Alert
+from alpr.repositories.factory import Repositories
+
+
+class ImportStatus:
+    IN_FORCE = "in_force"
+    REFUSED = "refused"
+    SUPERSEDED = "superseded"
+
+
+@dataclass
+class ImportReport:
+    list_name: str
+    version: str
+    number: int
+    status: str
+    imported_by: str
+    imported_at: str
+    origin: str
+    rows: int = 0
+    imported: int = 0
+    bad_count: int = 0
+    bad_rows: list[dict[str, Any]] = field(default_factory=list)
+    refused_because: str | None = None
+    snapshot_key: str | None = None
+    snapshot_bytes: int = 0
+
+    def as_item(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def snapshot_key(list_name: str, version: str) -> str:
+    return f"{schema.BUCKET.hotlist_snapshots}{list_name}/{version}.snap"
+
+
+def list_name_of(incoming_key: str) -> str:
+    """hotlists/incoming/<list name>/<file>: the folder names the list the file replaces."""
+    relative = PurePosixPath(incoming_key[len(schema.BUCKET.hotlist_incoming) :])
+    if len(relative.parts) < 2:
+        raise ImportRefused(
+            f"drop list files into {schema.BUCKET.hotlist_incoming}<list name>/, e.g. "
+            f"{schema.BUCKET.hotlist_incoming}ca-svs/2026-11-02.csv"
+        )
+    return valid_list_name(relative.parts[0])
+
+
+class HotlistService:
+    def __init__(self, repos: Repositories, clock: Clock) -> None:
+        self._repos = repos
+        self._clock = clock
+
+    # --- imported lists ----------------------------------------------------------------------------------
+
+    def import_list(self, member: Identity, list_name: str, data: bytes, origin: str = "api") -> ImportReport:
+        require(member, ADMINISTERS_HOTLIST, "importing a state or federal hotlist")
+        return self._import(valid_list_name(list_name), data, member.member_id, origin)
+
+    def import_dropped_file(self, key: str, dropped_by: str) -> ImportReport:
+        """A file an administrator put in the bucket: write access to hotlists/incoming/ is the authority."""
+        data = self._repos.images.get_bytes(key)
+        return self._import(list_name_of(key), data, dropped_by, f"s3://{self._repos.images.bucket}/{key}")
+
+    def _import(self, list_name: str, data: bytes, by: str, origin: str) -> ImportReport:
+        number = self._repos.hotlist_versions.next_number()
+        now = self._clock.now()
+        version = f"v{number:08d}"
+        report = ImportReport(list_name, version, number, ImportStatus.REFUSED, by, iso(now), origin)
+        try:
+            parsed = parse_list(data)
+        except ImportRefused as refused:
+            report.refused_because = refused.message
+            self._repos.hotlist_versions.put_version(report.as_item())
+            return report
+        report.rows, report.imported, report.bad_count = parsed.rows, len(parsed.records), parsed.bad_count
+        report.bad_rows = [{"line": b.line, "reason": b.reason} for b in parsed.bad_rows]
+        report.refused_because = refusal(parsed)
+        if report.refused_because:
+            report.imported = 0
+            self._repos.hotlist_versions.put_version(report.as_item())
+            return report
+        # Snapshot first, pointer last: until the one conditional pointer write, matchers keep the old version,
+        # so a failure anywhere before it leaves the previous list in force.
+        snapshot = build_snapshot(list_name, version, parsed.records)
+        report.snapshot_key, report.snapshot_bytes = snapshot_key(list_name, version), len(snapshot)
+        self._repos.snapshots.put(report.snapshot_key, snapshot)
+        swapped = self._repos.hotlist_versions.swap_list(
+            list_name,
+            {"version": version, "number": number, "snapshot_key": report.snapshot_key, "count": report.imported},
+        )
+        report.status = ImportStatus.IN_FORCE if swapped else ImportStatus.SUPERSEDED
+        self._repos.hotlist_versions.put_version(report.as_item())
+        return report
+
+    def versions(self, member: Identity, list_name: str) -> list[dict[str, Any]]:
+        require(member, READS_HOTLIST, "looking at hotlist imports")
+        in_force = self._repos.hotlist_versions.pointer().get("lists", {}).get(list_name, {}).get("version")
+        versions = self._repos.hotlist_versions.versions(valid_list_name(list_name))
+        for version in versions:
+            version["in_force"] = version["version"] == in_force
+        return versions
+
+    def lists_in_force(self) -> dict[str, Any]:
+        return dict(self._repos.hotlist_versions.pointer().get("lists", {}))
+
+    # --- manual entries ------------------------------------------------------------------------------------
+
+    def add(self, member: Identity, **fields: Any) -> tuple[HotlistEntry, list[Alert]]:
+        """Adds an entry, puts it in force, and returns it with the earlier sightings it finds."""
+        require(member, ENTERS_HOTLIST, "adding a hotlist entry")
+        now = self._clock.now()
+        entry = rules.new_entry(entered_by=member.member_id, now=now, **fields)
+        self._repos.hotlist.add(entry, rules.change_record(None, entry, member.member_id, "added", now))
+        self.publish_manual_snapshot()
+        return entry, self.historical_hits(entry)
+
+    def deactivate(self, member: Identity, entry_id: str, why: str) -> HotlistEntry:
+        return self._change(
+            member, entry_id, "deactivated", lambda e, now: rules.deactivated(e, member.member_id, why, now)
+        )
+
+    def extend(self, member: Identity, entry_id: str, days: int) -> HotlistEntry:
+        return self._change(member, entry_id, "extended", lambda e, now: rules.extended(e, days, now))
+
+    def _change(
+        self,
+        member: Identity,
+        entry_id: str,
+        action: str,
+        change: Callable[[HotlistEntry, datetime], HotlistEntry],
+    ) -> HotlistEntry:
+        require(member, ENTERS_HOTLIST, f"changing a hotlist entry ({action})")
+        before = self._get(entry_id)
+        if before.entered_by != member.member_id:
+            require(member, ADMINISTERS_HOTLIST, "changing another member's hotlist entry")
+        now = self._clock.now()
+        after = change(before, now)
+        self._repos.hotlist.replace(before, after, rules.change_record(before, after, member.member_id, action, now))
+        self.publish_manual_snapshot()
+        return after
+
+    def _get(self, entry_id: str) -> HotlistEntry:
+        entry = self._repos.hotlist.get(entry_id)
+        if entry is None:
+            raise NotFound(f"no hotlist entry {entry_id}")
+        return entry
+
+    def entries(self, member: Identity, include_inactive: bool = False) -> list[HotlistEntry]:
+        require(member, READS_HOTLIST, "listing hotlist entries")
+        now = self._clock.now()
+        return [e for e in self._repos.hotlist.all() if include_inactive or e.in_force(now)]
+
+    def history(self, member: Identity, entry_id: str) -> list[HotlistChange]:
+        require(member, READS_HOTLIST, "reading a hotlist entry's history")
+        self._get(entry_id)
+        return self._repos.hotlist.history(entry_id)
+
+    def publish_manual_snapshot(self) -> bool:
+        """Puts the manual entries in force into a new snapshot and points matchers at it.
+
+        The number is taken before the entries are read, and the pointer only moves to a higher number: the
+        build that started last wins, and it saw every change committed before any earlier build started.
+        """
+        number = self._repos.hotlist_versions.next_number()
+        now = self._clock.now()
+        data = manual_snapshot(self._repos.hotlist.all(), now)
+        key = f"{schema.BUCKET.hotlist_snapshots}manual/v{number:08d}.json"
+        self._repos.snapshots.put(key, data)
+        return self._repos.hotlist_versions.swap_manual({"number": number, "snapshot_key": key, "built_at": iso(now)})
+
+    # --- historical hits -----------------------------------------------------------------------------------
+
+    def historical_hits(self, entry: HotlistEntry) -> list[Alert]:
+        """Earlier sightings among the reads still in retention, recorded as historical alerts (no notification).
+
+        This is how a partial plate reported after a crime finds the suspect vehicle (policy 418.4(c)).
+        """
+        now = self._clock.now()
+        matcher = Matcher(manual=ManualIndex([entry]))
+        found: list[Alert] = []
+        for read in self._repos.reads.in_retention(now):
+            for hit in matcher.match(read.plate, read.state, now):
+                alert = alert_for(read, hit, now, historical=True)
+                self._repos.alerts.add(alert)
+                found.append(alert)
+        return sorted(found, key=lambda a: a.captured_at, reverse=True)
