@@ -17,6 +17,10 @@ class Settings:
     frame_events_queue_url: str = ""
     # How often a match container re-reads the hotlist pointer to notice a new list version.
     hotlist_refresh_s: float = 30.0
+    # NCRIC forwarding: the first retry waits this long, each later one twice as long (capped).
+    ncric_retry_base_s: float = 30.0
+    # How long a function keeps the NCRIC destination it read from SSM before reading it again.
+    ncric_destination_max_age_s: int = 300
 
     def table_name(self, table: schema.Table) -> str:
         return table.physical_name(self.prefix)
@@ -31,4 +35,6 @@ class Settings:
             time_zone=os.environ.get("ALPR_TIME_ZONE", schema.DEPARTMENT_TIME_ZONE),
             frame_events_queue_url=os.environ.get("ALPR_FRAME_EVENTS_QUEUE_URL", ""),
             hotlist_refresh_s=float(os.environ.get("ALPR_HOTLIST_REFRESH_S", "30")),
+            ncric_retry_base_s=float(os.environ.get("ALPR_NCRIC_RETRY_BASE_S", "30")),
+            ncric_destination_max_age_s=int(os.environ.get("ALPR_NCRIC_DESTINATION_MAX_AGE_S", "300")),
         )

@@ -10,12 +10,15 @@ from alpr.clock import Clock, SystemClock
 from alpr.config import Settings
 from alpr.domain.retention import RetentionPolicy
 from alpr.repositories.factory import Repositories
+from alpr.services.access import AccessRecorder
 from alpr.services.alerts import AlertService
 from alpr.services.hotlist import HotlistService
 from alpr.services.ingest import IngestService
 from alpr.services.match import MatchService
+from alpr.services.ncric import NcricForwarder
 from alpr.services.ocr import OcrService
 from alpr.services.purge import PurgeService
+from alpr.services.sharing import SharingService
 
 
 def _reader():  # type: ignore[no-untyped-def]
@@ -61,6 +64,14 @@ class Runtime:
     @cached_property
     def purge(self) -> PurgeService:
         return PurgeService(self.repos, self.clock)
+
+    @cached_property
+    def sharing(self) -> SharingService:
+        return SharingService(self.repos, AccessRecorder(self.repos.access_log, self.clock), self.clock)
+
+    @cached_property
+    def ncric(self) -> NcricForwarder:
+        return NcricForwarder(self.repos, lambda: self.repos.ncric_destination.transport(), self.clock)
 
 
 _current: Runtime | None = None

@@ -133,6 +133,31 @@ ACCESS_LOG = Table(
     append_only=True,
 )
 
+# Outside agencies the department may share with (policy 418.7). Keyed by ORI; every change is kept in
+# AGENCY_CHANGES, which is insert-only.
+AGENCIES = Table("agencies", partition=Key("ori"))
+AGENCY_CHANGES = Table("agency-changes", partition=Key("ori"), sort=Key("change_id"), append_only=True)
+
+# Requests for ALPR data from outside agencies (418.7(a)-(c)): approved and denied requests are retained on
+# file with no expiry, so this table has no TTL attribute.
+SHARE_REQUESTS = Table(
+    "share-requests",
+    partition=Key("request_id"),
+    indexes=(
+        Index("by_status", Key("status"), Key("filed_at")),
+        Index("by_agency", Key("ori"), Key("filed_at")),
+    ),
+)
+
+# One item per vehicle read delivered to NCRIC (418.5): its acknowledgement, or the attempts so far. It
+# expires with the read it describes.
+NCRIC_DELIVERIES = Table(
+    "ncric-deliveries",
+    partition=Key("read_id"),
+    indexes=(Index("by_status", Key("status"), Key("updated_at")),),
+    ttl_attribute=TTL_ATTRIBUTE,
+)
+
 TABLES: tuple[Table, ...] = (
     CAMERAS,
     FRAMES,
@@ -143,6 +168,10 @@ TABLES: tuple[Table, ...] = (
     HOTLIST_CHANGES,
     HOTLIST_VERSIONS,
     ALERT_MUTES,
+    AGENCIES,
+    AGENCY_CHANGES,
+    SHARE_REQUESTS,
+    NCRIC_DELIVERIES,
 )
 
 
@@ -193,7 +222,16 @@ UPLOAD_EVENTS_QUEUE = Queue("upload-events")
 STREAM_FAILURES_QUEUE = Queue("stream-failures")
 # Hotlist files dropped into hotlists/incoming/ are imported through this queue.
 HOTLIST_EVENTS_QUEUE = Queue("hotlist-events", max_receive_count=2, visibility_timeout_s=360)
-QUEUES: tuple[Queue, ...] = (FRAME_EVENTS_QUEUE, UPLOAD_EVENTS_QUEUE, STREAM_FAILURES_QUEUE, HOTLIST_EVENTS_QUEUE)
+# Vehicle reads on their way to NCRIC (418.5): one message per read id; a read that cannot be delivered
+# after max_receive_count tries waits in the dead-letter queue for `alpr ncric replay`.
+NCRIC_FORWARD_QUEUE = Queue("ncric-forward", max_receive_count=6, visibility_timeout_s=60)
+QUEUES: tuple[Queue, ...] = (
+    FRAME_EVENTS_QUEUE,
+    UPLOAD_EVENTS_QUEUE,
+    STREAM_FAILURES_QUEUE,
+    HOTLIST_EVENTS_QUEUE,
+    NCRIC_FORWARD_QUEUE,
+)
 
 # Which bucket prefix notifies which queue on ObjectCreated.
 BUCKET_NOTIFICATIONS: tuple[tuple[str, Queue], ...] = (
@@ -203,6 +241,12 @@ BUCKET_NOTIFICATIONS: tuple[tuple[str, Queue], ...] = (
 )
 
 ALERTS_TOPIC_LOGICAL = "alerts"
+
+
+def ncric_destination_parameter(prefix: str) -> str:
+    """SSM parameter holding where vehicle reads go (JSON: {"kind": "https", "url": ...} or
+    {"kind": "s3", "bucket": ..., "prefix": ...}), so the department changes it without a deploy."""
+    return f"/{prefix}/ncric/destination"
 
 
 class SourceClass(StrEnum):
@@ -275,7 +319,9 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec("ocr", "functions.ocr.handler.handler", memory_mb=2048, timeout_s=120),
     FunctionSpec("match", "functions.match.handler.handler", memory_mb=512, timeout_s=30),
     FunctionSpec("purge", "functions.purge.handler.handler", memory_mb=1024, timeout_s=900, invoked_async=True),
-    FunctionSpec("share", "functions.share.handler.handler", memory_mb=512, timeout_s=60),
+    FunctionSpec("share", "functions.share.handler.handler", memory_mb=512, timeout_s=29),
+    FunctionSpec("ncric-enqueue", "functions.share.forwarder.enqueue", memory_mb=256, timeout_s=30),
+    FunctionSpec("ncric-deliver", "functions.share.forwarder.deliver", memory_mb=512, timeout_s=60),
     FunctionSpec("hotlist-import", "functions.hotlist.importer.handler", memory_mb=1536, timeout_s=300),
     FunctionSpec("hotlist-api", "functions.hotlist.api.handler", memory_mb=1024, timeout_s=29),
 )

@@ -60,6 +60,10 @@ class AccessRecord(Record):
     client: str = ""
     outcome: str = "allowed"
     correlation_id: str = ""
+    # Data handed to someone outside the department under a share grant (418.7): the agency (ORI and name)
+    # and the person it went to. Empty for department members.
+    outside_agency: str = ""
+    outside_person: str = ""
 
 
 def justification(purpose: str | None, case_number: str | None) -> tuple[Purpose, str]:

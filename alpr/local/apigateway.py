@@ -8,6 +8,7 @@ import logging
 import mimetypes
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -22,11 +23,27 @@ log = logging.getLogger("alpr.local.api")
 API_GATEWAY_MAX_BODY = 10 * 1024 * 1024
 
 
+# What stands in front of a route (AWS WAF): given the request's headers, None to let it through, else why not.
+EdgeRule = Callable[[dict[str, str]], str | None]
+
+
 @dataclass(frozen=True)
 class Route:
     prefix: str
     handler: Handler
     function_name: str
+    edge: EdgeRule | None = None
+
+
+def geo_match(country_header: str, default_country: str) -> EdgeRule:
+    """The sharing API's WAF geo-match rule, judged from a header that names the client's country."""
+    from alpr.domain.sharing import edge_allows
+
+    def rule(headers: dict[str, str]) -> str | None:
+        country = headers.get(country_header.lower()) or default_country
+        return None if edge_allows(country) else f"Forbidden: requests from {country.upper()} are blocked (geo-match)"
+
+    return rule
 
 
 # As configured on the deployed API: these bodies reach the function base64-encoded, others as text.
@@ -106,6 +123,10 @@ class LocalApiGateway:
             self._serve_static(request, path)
             return
         headers = {k.lower(): v for k, v in request.headers.items()}
+        blocked = route.edge(headers) if route.edge else None
+        if blocked:
+            self._reply(request, 403, {"Content-Type": "application/json"}, json.dumps({"message": blocked}).encode())
+            return
         event = proxy_event(request.command, request.path, headers, body, request.client_address[0])
         try:
             result = invoke(route.handler, event, route.function_name)

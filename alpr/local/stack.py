@@ -17,8 +17,9 @@ import boto3
 from alpr import schema
 from alpr.clock import Clock, SystemClock
 from alpr.config import Settings
-from alpr.local.apigateway import LocalApiGateway, Route
+from alpr.local.apigateway import LocalApiGateway, Route, geo_match
 from alpr.local.lambda_runtime import load_handler
+from alpr.local.ncric import NcricReceiver, point_destination
 from alpr.local.provision import Provisioned, provision
 from alpr.local.pumps import Pump, PumpThread, SqsPump, StreamPump
 from alpr.runtime import Runtime, install
@@ -44,6 +45,12 @@ class LocalConfig:
     # Short, so a failed frame is retried within seconds rather than minutes.
     visibility_timeout_s: int = 3
     seed_demo: bool = True
+    # The stand-in NCRIC receiver (0: any free port).
+    ncric_port: int = 0
+    # The sharing API's geo rule: AWS WAF judges the source IP; locally this header names the client's country,
+    # and a request without it counts as from default_country.
+    country_header: str = "x-client-country"
+    default_country: str = "US"
 
     def settings(self) -> Settings:
         return Settings(
@@ -53,6 +60,9 @@ class LocalConfig:
             time_zone=schema.DEPARTMENT_TIME_ZONE,
             # Local matchers re-read the hotlist pointer on every read: a new list is in force at once.
             hotlist_refresh_s=0,
+            # Retries come back as soon as the queue's own visibility timeout, and the destination is re-read.
+            ncric_retry_base_s=self.visibility_timeout_s,
+            ncric_destination_max_age_s=0,
         )
 
 
@@ -104,6 +114,7 @@ class LocalStack:
         self._pump_thread: PumpThread | None = None
         self.provisioned = Provisioned()
         self.demo_keys: dict[str, str] = {}
+        self.ncric = NcricReceiver(config.host, config.ncric_port, config.state_dir / "ncric-received")
 
     @property
     def endpoint(self) -> str:
@@ -126,6 +137,8 @@ class LocalStack:
         os.environ.update(aws_environment(self.endpoint, self.config, self.settings))
         install(self.runtime)
         self.provisioned = provision(self.session, self.settings, self.config.visibility_timeout_s)
+        self.ncric.start()
+        point_destination(self.session, self.settings, {"kind": "https", "url": self.ncric.url})
         self.pumps = self._make_pumps()
         if self.config.seed_demo:
             from alpr.local.demo import seed
@@ -146,9 +159,11 @@ class LocalStack:
 
         requests.post(f"{self.endpoint}/moto-api/reset", timeout=10).raise_for_status()
         install(self.runtime)
-        for cached in ("repos", "match", "hotlist", "alerts"):
+        for cached in ("repos", "match", "hotlist", "alerts", "sharing", "ncric"):
             self.runtime.__dict__.pop(cached, None)
         self.provisioned = provision(self.session, self.settings, self.config.visibility_timeout_s)
+        self.ncric.clear()
+        point_destination(self.session, self.settings, {"kind": "https", "url": self.ncric.url})
         self.pumps = self._make_pumps()
         if self.config.seed_demo:
             from alpr.local.demo import seed
@@ -161,6 +176,12 @@ class LocalStack:
             Route("/v1/frames", load_handler("functions.ingest.handler.handler"), "ingest"),
             Route("/v1/hotlist", hotlist_api, "hotlist-api"),
             Route("/v1/alerts", hotlist_api, "hotlist-api"),
+            Route(
+                "/share/",
+                load_handler("functions.share.handler.handler"),
+                "share",
+                edge=geo_match(self.config.country_header, self.config.default_country),
+            ),
         ]
 
     def _static_dir(self) -> Path | None:
@@ -200,6 +221,21 @@ class LocalStack:
                 sqs,
                 queues[schema.STREAM_FAILURES_QUEUE.logical_name],
             ),
+            StreamPump(
+                "ncric-enqueue",
+                session.client("dynamodbstreams"),
+                self.provisioned.stream_arns[schema.READS.logical_name],
+                load_handler("functions.share.forwarder.enqueue"),
+                sqs,
+                self.provisioned.dead_letter_urls[schema.NCRIC_FORWARD_QUEUE.logical_name],
+            ),
+            SqsPump(
+                "ncric-deliver",
+                sqs,
+                queues[schema.NCRIC_FORWARD_QUEUE.logical_name],
+                load_handler("functions.share.forwarder.deliver"),
+                self.config.region,
+            ),
         ]
 
     def drain(self, timeout_s: float = 120.0, settle_s: float = 0.0) -> None:
@@ -220,6 +256,7 @@ class LocalStack:
             self._pump_thread.join(timeout=10)
         if self.api is not None:
             self.api.stop()
+        self.ncric.stop()
         if self._moto is not None:
             self._moto.stop()
         install(None)
@@ -236,6 +273,7 @@ class LocalStack:
             "camera_keys": self.demo_keys,
             "alerts_subscriber_url": self.provisioned.alerts_subscriber_url,
             "dead_letter_urls": self.provisioned.dead_letter_urls,
+            "ncric_receiver_url": self.ncric.url,
         }
         path.write_text(json.dumps(state, indent=2))
         path.chmod(0o600)

@@ -13,7 +13,9 @@ from alpr.config import Settings
 from alpr.repositories.access import AccessLogRepository
 from alpr.repositories.hotlist import HotlistEntryRepository, HotlistVersionRepository, MuteRepository, SnapshotStore
 from alpr.repositories.images import ImageStore
+from alpr.repositories.ncric import DeliveryRepository, DestinationSource, ForwardQueue
 from alpr.repositories.notifications import AlertPublisher
+from alpr.repositories.sharing import AgencyRepository, ShareRequestRepository
 from alpr.repositories.stores import (
     AlertRepository,
     CameraRepository,
@@ -89,3 +91,33 @@ class Repositories:
     @cached_property
     def access_log(self) -> AccessLogRepository:
         return AccessLogRepository(self.table(schema.ACCESS_LOG))
+
+    @cached_property
+    def agencies(self) -> AgencyRepository:
+        return AgencyRepository(self.table(schema.AGENCIES), self.table(schema.AGENCY_CHANGES))
+
+    @cached_property
+    def share_requests(self) -> ShareRequestRepository:
+        return ShareRequestRepository(self.table(schema.SHARE_REQUESTS))
+
+    @cached_property
+    def ncric_deliveries(self) -> DeliveryRepository:
+        return DeliveryRepository(self.table(schema.NCRIC_DELIVERIES))
+
+    @cached_property
+    def ncric_queue(self) -> ForwardQueue:
+        queue = schema.NCRIC_FORWARD_QUEUE
+        return ForwardQueue(
+            self._session.client("sqs"),
+            queue.physical_name(self.settings.prefix),
+            queue.dead_letter_name(self.settings.prefix),
+        )
+
+    @cached_property
+    def ncric_destination(self) -> DestinationSource:
+        return DestinationSource(
+            self._session.client("ssm"),
+            self.s3,
+            schema.ncric_destination_parameter(self.settings.prefix),
+            self.settings.ncric_destination_max_age_s,
+        )

@@ -86,6 +86,13 @@ class ReadRepository:
     def add(self, read: PlateRead) -> bool:
         return put_if_absent(self._table, read, "read_id")
 
+    def get(self, read_id: str, now: datetime) -> PlateRead | None:
+        """One read by id, or None when it is absent or already past its retention."""
+        item = self._table.get_item(Key={"read_id": read_id}, ConsistentRead=True).get("Item")
+        if not item or (item.get(schema.TTL_ATTRIBUTE) is not None and item[schema.TTL_ATTRIBUTE] <= now.timestamp()):
+            return None
+        return from_item(PlateRead, item)
+
     def for_frame(self, frame_id: str) -> list[PlateRead]:
         index = schema.READS.index("by_frame")
         items = query_all(self._table, IndexName=index.name, KeyConditionExpression=Key("frame_id").eq(frame_id))

@@ -1,1 +1,5 @@
-"""Sharing with other agencies (policy 418.7) and forwarding vehicle-mounted reads to NCRIC (418.5)."""
+"""The ``share`` function (``schema.FUNCTIONS``): the sharing API under /share/ (see ``api.py``)."""
+
+from functions.share.api import handler
+
+__all__ = ["handler"]

@@ -1,0 +1,116 @@
+"""A stand-in for NCRIC's receiving server, on 127.0.0.1, so forwarding runs end to end on one machine.
+
+It stores each read once by read id and acknowledges with that id (a repeat is acknowledged as a duplicate),
+counts every POST it gets, and can be taken down and brought back (``available``, ``fail_next``) to
+exercise retries. ``GET /reads`` lists what it holds.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from alpr import schema
+from alpr.config import Settings
+
+log = logging.getLogger("alpr.local.ncric")
+READS_PATH = "/reads"
+
+
+class NcricReceiver:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, store_dir: Path | None = None) -> None:
+        self.received: dict[str, dict[str, Any]] = {}
+        self.posts: Counter[str] = Counter()
+        self.available = True
+        self._fail_next = 0
+        self._store_dir = store_dir
+        self._lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                status, body = receiver.accept(self.path, self.rfile.read(length))
+                self._reply(status, body)
+
+            def do_GET(self) -> None:
+                if self.path.rstrip("/") != READS_PATH:
+                    self._reply(404, {"message": "not found"})
+                    return
+                with receiver._lock:
+                    held = {rid: p["read"].get("captured_at") for rid, p in receiver.received.items()}
+                self._reply(200, {"reads": held})
+
+            def _reply(self, status: int, body: dict[str, Any]) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                log.debug(format, *args)
+
+        self.server = ThreadingHTTPServer((host, port), Handler)
+        self._thread = threading.Thread(target=self.server.serve_forever, name="ncric-receiver", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}{READS_PATH}"
+
+    def start(self) -> NcricReceiver:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def fail_next(self, count: int) -> None:
+        """The next ``count`` deliveries get a 503, as if NCRIC were down for a while."""
+        with self._lock:
+            self._fail_next = count
+
+    def clear(self) -> None:
+        with self._lock:
+            self.received.clear()
+            self.posts.clear()
+            self.available = True
+            self._fail_next = 0
+
+    def accept(self, path: str, raw: bytes) -> tuple[int, dict[str, Any]]:
+        if path.rstrip("/") != READS_PATH:
+            return 404, {"message": "not found"}
+        try:
+            payload = json.loads(raw)
+            read_id = str(payload["read"]["read_id"])
+        except (ValueError, KeyError, TypeError):
+            return 400, {"message": "expected {read: {read_id, ...}, image_base64, image_content_type}"}
+        with self._lock:
+            self.posts[read_id] += 1
+            if not self.available or self._fail_next > 0:
+                self._fail_next = max(0, self._fail_next - 1)
+                return 503, {"message": "NCRIC stand-in is down"}
+            duplicate = read_id in self.received
+            self.received.setdefault(read_id, payload)
+        if self._store_dir is not None and not duplicate:
+            self._store_dir.mkdir(parents=True, exist_ok=True)
+            (self._store_dir / f"{read_id}.json").write_text(json.dumps(payload["read"], indent=2))
+        return 200, {"read_id": read_id, "status": "duplicate" if duplicate else "stored"}
+
+
+def point_destination(session: Any, settings: Settings, destination: dict[str, Any]) -> None:
+    """Writes the SSM parameter the deliver step reads, as `cdk deploy` does from context."""
+    session.client("ssm").put_parameter(
+        Name=schema.ncric_destination_parameter(settings.prefix),
+        Value=json.dumps(destination),
+        Type="String",
+        Overwrite=True,
+    )

@@ -1,0 +1,302 @@
+"""Everything NCRIC forwarding touches outside the process: where reads go (an HTTPS endpoint or an S3 bucket in
+NCRIC's account, behind one small interface), the forwarding queue and its dead letters, and the delivery log."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, Protocol
+from urllib.parse import urlsplit
+
+import requests
+from aws_lambda_powertools.utilities.parameters import SSMProvider
+from boto3.dynamodb.conditions import Key
+from pydantic import BaseModel
+
+from alpr.clock import iso
+from alpr.domain.records import PlateRead, Record
+from alpr.repositories.dynamo import from_item, query_all, scan_all
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+class DeliveryFailed(Exception):
+    """NCRIC did not acknowledge the read; the queue tries again later."""
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    read_id: str
+    receipt: str
+
+
+class NcricTransport(Protocol):
+    """One read with its image goes to NCRIC; an acknowledgement naming the read comes back, or DeliveryFailed.
+    Delivering the same read twice must be harmless (NCRIC acknowledges by read id)."""
+
+    @property
+    def description(self) -> str: ...
+
+    def deliver(self, read: PlateRead, image: bytes, content_type: str) -> Acknowledgement: ...
+
+
+def _payload(read: PlateRead, image: bytes, content_type: str) -> dict[str, Any]:
+    return {
+        "read": read.model_dump(mode="json", exclude={"expires_at", "correlation_id"}),
+        "image_content_type": content_type,
+        "image_base64": base64.b64encode(image).decode("ascii"),
+        "agency": "San Leandro Police Department",
+    }
+
+
+class HttpsTransport:
+    def __init__(self, url: str, timeout_s: float = 10.0, http: Any = None) -> None:
+        parts = urlsplit(url)
+        # TLS always, except to a receiver on this machine (the local stack's stand-in).
+        if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS):
+            raise ValueError(f"the NCRIC endpoint must use https: {url}")
+        self._url = url
+        self._timeout_s = timeout_s
+        self._http = http or requests.Session()
+
+    @property
+    def description(self) -> str:
+        return self._url
+
+    def deliver(self, read: PlateRead, image: bytes, content_type: str) -> Acknowledgement:
+        try:
+            response = self._http.post(
+                self._url,
+                json=_payload(read, image, content_type),
+                headers={"Idempotency-Key": read.read_id},
+                timeout=self._timeout_s,
+            )
+        except requests.RequestException as exc:
+            raise DeliveryFailed(f"NCRIC endpoint unreachable: {type(exc).__name__}") from exc
+        if response.status_code not in (200, 201):
+            raise DeliveryFailed(f"NCRIC endpoint answered {response.status_code}")
+        try:
+            acknowledged = str(response.json().get("read_id", ""))
+        except ValueError:
+            acknowledged = ""
+        if acknowledged != read.read_id:
+            raise DeliveryFailed("NCRIC's answer did not acknowledge this read")
+        return Acknowledgement(
+            read.read_id, f"https {response.status_code} {response.json().get('status', '')}".strip()
+        )
+
+
+class S3Transport:
+    """Objects keyed by read id in NCRIC's bucket: writing one again replaces it with the same bytes."""
+
+    def __init__(self, s3: Any, bucket: str, prefix: str = "") -> None:
+        self._s3 = s3
+        self._bucket = bucket
+        self._prefix = prefix
+
+    @property
+    def description(self) -> str:
+        return f"s3://{self._bucket}/{self._prefix}"
+
+    def deliver(self, read: PlateRead, image: bytes, content_type: str) -> Acknowledgement:
+        base = f"{self._prefix}{read.captured_at[:10]}/{read.read_id}"
+        try:
+            self._s3.put_object(
+                Bucket=self._bucket, Key=f"{base}.img", Body=image, ContentType=content_type, ChecksumAlgorithm="SHA256"
+            )
+            put = self._s3.put_object(
+                Bucket=self._bucket,
+                Key=f"{base}.json",
+                Body=json.dumps(_payload(read, b"", content_type) | {"image_key": f"{base}.img"}).encode(),
+                ContentType="application/json",
+                ChecksumAlgorithm="SHA256",
+            )
+        except Exception as exc:
+            raise DeliveryFailed(f"NCRIC bucket refused the read: {type(exc).__name__}") from exc
+        return Acknowledgement(read.read_id, f"s3 etag {put.get('ETag', '')}")
+
+
+class Destination(BaseModel):
+    kind: Literal["https", "s3", "unconfigured"] = "unconfigured"
+    url: str = ""
+    bucket: str = ""
+    prefix: str = ""
+    timeout_s: float = 10.0
+
+
+class UnconfiguredTransport:
+    description = "not configured"
+
+    def deliver(self, read: PlateRead, image: bytes, content_type: str) -> Acknowledgement:
+        raise DeliveryFailed("no NCRIC destination is configured (SSM parameter); reads wait in the queue")
+
+
+class DestinationSource:
+    """Reads the destination from SSM through Powertools' parameters utility (cached for ``max_age_s``)."""
+
+    def __init__(self, ssm: Any, s3: Any, parameter_name: str, max_age_s: int) -> None:
+        self._provider = SSMProvider(boto3_client=ssm)
+        self._s3 = s3
+        self._name = parameter_name
+        self._max_age_s = max_age_s
+
+    def transport(self) -> NcricTransport:
+        raw = self._provider.get(self._name, transform="json", max_age=self._max_age_s)
+        destination = Destination.model_validate(raw or {})
+        if destination.kind == "https":
+            return HttpsTransport(destination.url, destination.timeout_s)
+        if destination.kind == "s3":
+            return S3Transport(self._s3, destination.bucket, destination.prefix)
+        return UnconfiguredTransport()
+
+
+class DeliveryStatus:
+    DELIVERED = "delivered"
+    FAILING = "failing"
+
+
+class NcricDelivery(Record):
+    read_id: str
+    status: str
+    updated_at: str
+    attempts: int = 0
+    destination: str = ""
+    receipt: str = ""
+    delivered_at: str = ""
+    last_error: str = ""
+    expires_at: int | None = None
+
+
+class DeliveryRepository:
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def get(self, read_id: str) -> NcricDelivery | None:
+        item = self._table.get_item(Key={"read_id": read_id}, ConsistentRead=True).get("Item")
+        return from_item(NcricDelivery, item) if item else None
+
+    def _update(self, read_id: str, now: datetime, expires_at: int | None, fields: dict[str, Any]) -> None:
+        fields = {**fields, "updated_at": iso(now)}
+        if expires_at is not None:
+            fields["expires_at"] = expires_at
+        names = {f"#{k}": k for k in fields}
+        values = {f":{k}": v for k, v in fields.items()}
+        self._table.update_item(
+            Key={"read_id": read_id},
+            UpdateExpression="SET " + ", ".join(f"#{k} = :{k}" for k in fields) + " ADD attempts :one",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={**values, ":one": 1},
+        )
+
+    def delivered(self, read: PlateRead, ack: Acknowledgement, destination: str, now: datetime) -> None:
+        fields = {"status": DeliveryStatus.DELIVERED, "receipt": ack.receipt, "destination": destination}
+        self._update(read.read_id, now, read.expires_at, fields | {"delivered_at": iso(now), "last_error": ""})
+
+    def failed(self, read_id: str, error: str, destination: str, now: datetime, expires_at: int | None) -> None:
+        self._update(
+            read_id,
+            now,
+            expires_at,
+            {"status": DeliveryStatus.FAILING, "last_error": error, "destination": destination},
+        )
+
+    def with_status(self, status: str) -> list[NcricDelivery]:
+        items = query_all(self._table, IndexName="by_status", KeyConditionExpression=Key("status").eq(status))
+        return [from_item(NcricDelivery, i) for i in items]
+
+    def delivered_ids(self) -> set[str]:
+        return {str(i["read_id"]) for i in scan_all(self._table) if i.get("status") == DeliveryStatus.DELIVERED}
+
+
+@dataclass(frozen=True)
+class ParkedMessage:
+    message_id: str
+    read_id: str
+    receive_count: int
+    sent_at: str
+
+
+class ForwardQueue:
+    """The queue between the reads stream and delivery, and its dead-letter queue."""
+
+    def __init__(self, sqs: Any, queue_name: str, dead_letter_name: str) -> None:
+        self._sqs = sqs
+        self._names = (queue_name, dead_letter_name)
+        self._urls: dict[str, str] = {}
+
+    def _url(self, name: str) -> str:
+        if name not in self._urls:
+            self._urls[name] = self._sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        return self._urls[name]
+
+    @property
+    def url(self) -> str:
+        return self._url(self._names[0])
+
+    @property
+    def dead_letter_url(self) -> str:
+        return self._url(self._names[1])
+
+    def send(self, read_ids: list[str]) -> None:
+        for start in range(0, len(read_ids), 10):
+            chunk = read_ids[start : start + 10]
+            result = self._sqs.send_message_batch(
+                QueueUrl=self.url,
+                Entries=[{"Id": str(i), "MessageBody": json.dumps({"read_id": r})} for i, r in enumerate(chunk)],
+            )
+            if result.get("Failed"):
+                raise RuntimeError(f"{len(result['Failed'])} read id(s) could not be queued for NCRIC")
+
+    def retry_later(self, receipt_handle: str, delay_s: int) -> None:
+        self._sqs.change_message_visibility(QueueUrl=self.url, ReceiptHandle=receipt_handle, VisibilityTimeout=delay_s)
+
+    def _dead_letters(self) -> Iterator[dict[str, Any]]:
+        """Every dead letter once: each is hidden while the listing runs, then made visible again."""
+        seen: dict[str, dict[str, Any]] = {}
+        while True:
+            batch = self._sqs.receive_message(
+                QueueUrl=self.dead_letter_url, MaxNumberOfMessages=10, VisibilityTimeout=30, AttributeNames=["All"]
+            ).get("Messages", [])
+            fresh = [m for m in batch if m["MessageId"] not in seen]
+            if not fresh:
+                break
+            seen.update({m["MessageId"]: m for m in fresh})
+        yield from seen.values()
+
+    def failures(self) -> list[ParkedMessage]:
+        parked = []
+        for message in self._dead_letters():
+            attributes = message.get("Attributes", {})
+            parked.append(
+                ParkedMessage(
+                    message_id=message["MessageId"],
+                    read_id=read_id_of(message["Body"]),
+                    receive_count=int(attributes.get("ApproximateReceiveCount", 0)),
+                    sent_at=attributes.get("SentTimestamp", ""),
+                )
+            )
+            self._sqs.change_message_visibility(
+                QueueUrl=self.dead_letter_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+            )
+        return parked
+
+    def replay(self) -> list[str]:
+        """Moves every dead letter back to the forwarding queue (sent first, then deleted: nothing lost)."""
+        moved = []
+        for message in self._dead_letters():
+            read_id = read_id_of(message["Body"])
+            self.send([read_id])
+            self._sqs.delete_message(QueueUrl=self.dead_letter_url, ReceiptHandle=message["ReceiptHandle"])
+            moved.append(read_id)
+        return moved
+
+
+def read_id_of(body: str) -> str:
+    """A forwarding message ({"read_id": ...}), or a reads-stream record parked by the enqueue step."""
+    data = json.loads(body)
+    if "read_id" in data:
+        return str(data["read_id"])
+    return str(data["dynamodb"]["Keys"]["read_id"]["S"])

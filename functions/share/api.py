@@ -1,0 +1,238 @@
+"""Sharing API (policy 418.7), mounted under /share/ behind a WAF geo-match rule (United States only).
+
+Department members (administrators for the agency registry, the Bureau of Services Captain for decisions)
+are identified by the API Gateway authorizer's Cognito claims. Outside agencies file requests without an
+account, and fetch what an approved request covers with the grant token the captain handed them
+(``Authorization: Bearer <token>``). Every fetch and every frame download writes an access record naming
+the agency and the person before anything is returned.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, Field, ValidationError
+
+from alpr.clock import parse_timestamp
+from alpr.domain.errors import DomainError
+from alpr.domain.plates import normalize_plate
+from alpr.domain.sharing import DEFAULT_GRANT_DAYS, InvalidRequest, RequestStatus, Scope, SharingRefused
+from alpr.runtime import runtime
+from alpr.services.access import Member
+from alpr.services.sharing import SharedData
+from functions.hotlist.api import member_from_claims
+
+logger = Logger(service="share")
+app = APIGatewayRestResolver()
+
+
+class NewAgency(BaseModel):
+    ori: str
+    name: str
+    state: str
+    agency_type: str
+    ncric_partner: bool = False
+    fixed_camera_access: bool = False
+
+
+class AgencyEdit(BaseModel):
+    name: str | None = None
+    state: str | None = None
+    agency_type: str | None = None
+    ncric_partner: bool | None = None
+    fixed_camera_access: bool | None = None
+
+
+class NewRequest(BaseModel):
+    ori: str
+    agency_name: str = ""
+    requester_name: str = ""
+    intended_purpose: str = ""
+    case_number: str = ""
+    data_class: str
+    plates: list[str] = Field(min_length=1)
+    window_start: str
+    window_end: str
+
+
+class ApprovalBody(BaseModel):
+    days: int = DEFAULT_GRANT_DAYS
+    note: str = ""
+
+
+class DenialBody(BaseModel):
+    note: str
+
+
+def _member() -> Member:
+    authorizer = app.current_event.request_context.authorizer
+    return member_from_claims(authorizer.claims if authorizer else None)
+
+
+def _body(model: type[BaseModel]) -> Any:
+    return model.model_validate_json(app.current_event.decoded_body or "{}")
+
+
+def _query(name: str) -> str | None:
+    return app.current_event.get_query_string_value(name)
+
+
+def _json(value: Any, status: int = 200) -> Response:
+    return Response(status, "application/json", value)
+
+
+def _client() -> str:
+    return f"api {app.current_event.request_context.identity.source_ip or ''}".strip()
+
+
+def _base_url() -> str:
+    event = app.current_event
+    host = event.headers.get("host") or event.headers.get("Host") or ""
+    stage = event.request_context.stage
+    return f"http://{host}" if stage in ("local", "") else f"https://{host}/{stage}"
+
+
+def _grant_token() -> str | None:
+    headers = app.current_event.headers
+    auth = headers.get("authorization") or headers.get("Authorization") or ""
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    return headers.get("x-grant-token") or headers.get("X-Grant-Token")
+
+
+@app.post("/share/agencies")
+def add_agency() -> Response:
+    agency = runtime().sharing.add_agency(_member(), **_body(NewAgency).model_dump())
+    return _json(agency.model_dump(mode="json"), 201)
+
+
+@app.get("/share/agencies")
+def list_agencies() -> Response:
+    return _json({"agencies": [a.model_dump(mode="json") for a in runtime().sharing.agencies(_member())]})
+
+
+@app.patch("/share/agencies/<ori>")
+def edit_agency(ori: str) -> Response:
+    changes = _body(AgencyEdit).model_dump(exclude_none=True)
+    return _json(runtime().sharing.edit_agency(_member(), ori, **changes).model_dump(mode="json"))
+
+
+@app.get("/share/agencies/<ori>/history")
+def agency_history(ori: str) -> Response:
+    changes = runtime().sharing.agency_history(_member(), ori)
+    return _json({"changes": [c.model_dump(mode="json") for c in changes]})
+
+
+@app.post("/share/requests")
+def file_request() -> Response:
+    filed = runtime().sharing.file_request(**_body(NewRequest).model_dump(), via="api")
+    note = (
+        "awaiting review by the Bureau of Services Captain" if filed.status is RequestStatus.PENDING else filed.reason
+    )
+    return _json({"request_id": filed.request_id, "status": filed.status.value, "note": note}, 202)
+
+
+@app.get("/share/requests")
+def list_requests() -> Response:
+    status = _query("status")
+    try:
+        wanted = RequestStatus(status) if status else None
+    except ValueError:
+        raise InvalidRequest(f"status must be one of: {', '.join(s.value for s in RequestStatus)}") from None
+    found = runtime().sharing.requests(_member(), wanted, _query("ori"))
+    return _json({"requests": [r.model_dump(mode="json", exclude={"grant_token_hash"}) for r in found]})
+
+
+@app.post("/share/requests/<request_id>/approve")
+def approve(request_id: str) -> Response:
+    body = _body(ApprovalBody)
+    approval = runtime().sharing.approve(_member(), request_id, body.days, body.note)
+    return _json(
+        {
+            "request_id": request_id,
+            "status": approval.request.status.value,
+            "grant_expires_at": approval.request.grant_expires_at,
+            "grant_token": approval.grant_token,
+            "note": "the grant token is shown once: hand it to the requesting agency",
+        }
+    )
+
+
+@app.post("/share/requests/<request_id>/deny")
+def deny(request_id: str) -> Response:
+    denied = runtime().sharing.deny(_member(), request_id, _body(DenialBody).note)
+    return _json({"request_id": request_id, "status": denied.status.value})
+
+
+@app.get("/share/grants/<request_id>/reads")
+def fetch(request_id: str) -> Response:
+    plate, start, end = _query("plate"), _query("from"), _query("to")
+    try:
+        scope = Scope(
+            plate=normalize_plate(plate) if plate else None,
+            start=parse_timestamp(start) if start else None,
+            end=parse_timestamp(end) if end else None,
+        )
+    except ValueError as exc:
+        raise InvalidRequest(f"from/to must be ISO 8601 with a zone offset: {exc}") from None
+    shared = runtime().sharing.fetch(request_id, _grant_token(), scope, _base_url(), _client())
+    return _json(shared_body(shared))
+
+
+def shared_body(shared: SharedData) -> dict[str, Any]:
+    return {
+        "request_id": shared.request.request_id,
+        "grant_expires_at": shared.request.grant_expires_at,
+        "reads": [
+            {
+                "read_id": s.read.read_id,
+                "plate": s.read.plate,
+                "captured_at": s.read.captured_at,
+                "latitude": s.read.latitude,
+                "longitude": s.read.longitude,
+                "source": s.read.source.value,
+                "confidence": s.read.confidence,
+                "frame_link": s.frame_link,
+            }
+            for s in shared.reads
+        ],
+    }
+
+
+@app.get("/share/grants/<request_id>/frames/<read_id>")
+def download(request_id: str, read_id: str) -> Response:
+    try:
+        expires = int(_query("expires") or "0")
+    except ValueError:
+        raise InvalidRequest("expires must be a number") from None
+    data, content_type = runtime().sharing.download(request_id, read_id, expires, _query("sig") or "", _client())
+    return Response(200, content_type, data, headers={"Cache-Control": "no-store"})
+
+
+@app.exception_handler(SharingRefused)
+def refuse_sharing(error: SharingRefused) -> Response:
+    logger.warning("sharing refused", rule=error.rule, request_id=error.request_id)
+    body = {"error": error.code, "rule": error.rule, "message": error.message}
+    if error.request_id:
+        body["request_id"] = error.request_id
+    return Response(error.status, "application/json", body)
+
+
+@app.exception_handler(DomainError)
+def refuse(error: DomainError) -> Response:
+    logger.warning("request refused", code=error.code, reason=error.message)
+    return Response(error.status, "application/json", {"error": error.code, "message": error.message})
+
+
+@app.exception_handler(ValidationError)
+def bad_request(error: ValidationError) -> Response:
+    return Response(400, "application/json", {"error": "bad_request", "message": str(error)})
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+def handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

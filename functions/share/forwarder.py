@@ -1,0 +1,62 @@
+"""NCRIC forwarding (policy 418.5): two small steps with a queue between them.
+
+``enqueue`` reads the reads table's stream (the event source mapping filters INSERTs of ``vehicle`` reads; the
+service checks the source again) and puts each read id on the forwarding queue. ``deliver`` takes read ids
+from the queue and sends each read with its image to NCRIC. A failed delivery comes back after an
+exponential back-off; past the queue's receive limit it waits in the dead-letter queue for
+``alpr ncric replay``.
+"""
+
+from __future__ import annotations
+
+import json
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from alpr.domain.records import PlateRead
+from alpr.repositories.dynamo import plain
+from alpr.repositories.ncric import DeliveryFailed
+from alpr.runtime import runtime
+from alpr.services.ncric import retry_delay_s
+
+logger = Logger(service="ncric")
+stream_processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+queue_processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def _enqueue_read(record: DynamoDBRecord) -> None:
+    if record.event_name is None or record.event_name.name != "INSERT" or record.dynamodb is None:
+        return
+    read = PlateRead.model_validate(plain(record.dynamodb.new_image))
+    if runtime().ncric.enqueue([read]):
+        logger.info("queued for NCRIC", read_id=read.read_id)
+
+
+def _deliver(record: SQSRecord) -> None:
+    read_id = str(json.loads(record.body)["read_id"])
+    try:
+        outcome = runtime().ncric.deliver(read_id)
+    except DeliveryFailed as failed:
+        attempt = int(record.attributes.approximate_receive_count or 1)
+        delay = retry_delay_s(runtime().settings.ncric_retry_base_s, attempt)
+        logger.warning("NCRIC delivery failed", read_id=read_id, attempt=attempt, retry_in_s=delay, error=str(failed))
+        runtime().repos.ncric_queue.retry_later(record.receipt_handle, delay)
+        raise
+    logger.info("NCRIC delivery", read_id=read_id, outcome=outcome.value)
+
+
+@logger.inject_lambda_context
+def enqueue(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(
+        event=event, record_handler=_enqueue_read, processor=stream_processor, context=context
+    )
+
+
+@logger.inject_lambda_context
+def deliver(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(event=event, record_handler=_deliver, processor=queue_processor, context=context)
