@@ -23,6 +23,7 @@ from constructs import Construct
 from alpr import schema
 from infra.bundling import REPO_ROOT, light_function_code
 from infra.hotlist import wire_hotlists
+from infra.share import wire_sharing
 
 DOCKER_EXCLUDES = [
     ".git",
@@ -75,6 +76,7 @@ class AlprStack(cdk.Stack):
         self._wire_events()
         self._grant()
         wire_hotlists(self)
+        self.sharing = wire_sharing(self)
         self.ingest_api = self._ingest_api()
 
     # --- storage -----------------------------------------------------------------------------------------

@@ -273,7 +273,7 @@ class ForwardQueue:
             parked.append(
                 ParkedMessage(
                     message_id=message["MessageId"],
-                    read_id=read_id_of(message["Body"]),
+                    read_id=read_id_of(message["Body"]) or STREAM_BATCH,
                     receive_count=int(attributes.get("ApproximateReceiveCount", 0)),
                     sent_at=attributes.get("SentTimestamp", ""),
                 )
@@ -284,19 +284,33 @@ class ForwardQueue:
         return parked
 
     def replay(self) -> list[str]:
-        """Moves every dead letter back to the forwarding queue (sent first, then deleted: nothing lost)."""
+        """Moves every dead letter naming a read back to the forwarding queue (sent first, then deleted: nothing
+        lost). Stream-batch notices stay: ``reconcile`` finds the reads they stand for."""
         moved = []
         for message in self._dead_letters():
             read_id = read_id_of(message["Body"])
+            if read_id is None:
+                self._sqs.change_message_visibility(
+                    QueueUrl=self.dead_letter_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                )
+                continue
             self.send([read_id])
             self._sqs.delete_message(QueueUrl=self.dead_letter_url, ReceiptHandle=message["ReceiptHandle"])
             moved.append(read_id)
         return moved
 
 
-def read_id_of(body: str) -> str:
-    """A forwarding message ({"read_id": ...}), or a reads-stream record parked by the enqueue step."""
-    data = json.loads(body)
-    if "read_id" in data:
-        return str(data["read_id"])
-    return str(data["dynamodb"]["Keys"]["read_id"]["S"])
+# What `failures` shows for an AWS stream on-failure notice, which names shard positions rather than reads.
+STREAM_BATCH = "(stream batch: run `alpr ncric reconcile`)"
+
+
+def read_id_of(body: str) -> str | None:
+    """A forwarding message ({"read_id": ...}) or a stream record parked by the local stack; None for anything
+    else (AWS's on-failure notice for a stream batch carries only shard and sequence numbers)."""
+    try:
+        data = json.loads(body)
+        if "read_id" in data:
+            return str(data["read_id"])
+        return str(data["dynamodb"]["Keys"]["read_id"]["S"])
+    except (ValueError, KeyError, TypeError):
+        return None

@@ -1,0 +1,185 @@
+"""Sharing and NCRIC forwarding in the deployed stack.
+
+- NCRIC (418.5): the reads stream, filtered to INSERTs of ``vehicle`` reads, feeds ``ncric-enqueue``, which puts
+  read ids on the forwarding queue; ``ncric-deliver`` consumes it (partial batch failures, redrive to the DLQ).
+  The destination is an SSM parameter set from context ``ncric_destination`` (JSON, see README).
+- Sharing (418.7): its own REST API (/share/...) with a WAF WebACL whose geo-match rule lets only requests
+  from the United States reach it, associated with the API's stage.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_ssm as ssm
+from aws_cdk import aws_wafv2 as wafv2
+
+from alpr import schema
+from alpr.domain.sharing import EDGE_ALLOWED_COUNTRIES
+
+if TYPE_CHECKING:
+    from infra.stack import AlprStack
+
+UNCONFIGURED = {"kind": "unconfigured"}
+
+
+@dataclass(frozen=True)
+class SharingResources:
+    api: apigw.RestApi
+    web_acl: wafv2.CfnWebACL
+    ncric_destination: ssm.StringParameter
+
+
+def wire_sharing(stack: AlprStack) -> SharingResources:
+    destination, parameter = _ncric_destination(stack)
+    _forwarding(stack, destination, parameter)
+    _grant_api(stack)
+    api = _share_api(stack)
+    return SharingResources(api, _geo_restriction(stack, api), parameter)
+
+
+def _ncric_destination(stack: AlprStack) -> tuple[dict[str, Any], ssm.StringParameter]:
+    raw = stack.node.try_get_context("ncric_destination")
+    destination: dict[str, Any] = (json.loads(raw) if isinstance(raw, str) else raw) or UNCONFIGURED
+    parameter = ssm.StringParameter(
+        stack,
+        "NcricDestination",
+        parameter_name=schema.ncric_destination_parameter(stack.prefix),
+        string_value=json.dumps(destination),
+        description="Where vehicle-mounted reads are forwarded (policy 418.5): https endpoint or NCRIC's S3 bucket",
+    )
+    return destination, parameter
+
+
+def _forwarding(stack: AlprStack, destination: dict[str, Any], parameter: ssm.StringParameter) -> None:
+    queue = stack.queues[schema.NCRIC_FORWARD_QUEUE.logical_name]
+    assert queue.dead_letter_queue is not None
+    enqueue, deliver = stack.functions["ncric-enqueue"], stack.functions["ncric-deliver"]
+    enqueue.add_event_source(
+        sources.DynamoEventSource(
+            stack.tables[schema.READS.logical_name],
+            starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+            batch_size=100,
+            bisect_batch_on_error=True,
+            retry_attempts=5,
+            report_batch_item_failures=True,
+            on_failure=sources.SqsDlq(queue.dead_letter_queue.queue),
+            filters=[
+                lambda_.FilterCriteria.filter(
+                    {
+                        "eventName": lambda_.FilterRule.is_equal("INSERT"),
+                        "dynamodb": {"NewImage": {"source": {"S": lambda_.FilterRule.is_equal("vehicle")}}},
+                    }
+                )
+            ],
+        )
+    )
+    queue.grant_send_messages(enqueue)
+    deliver.add_event_source(
+        sources.SqsEventSource(queue, batch_size=10, report_batch_item_failures=True, max_concurrency=5)
+    )
+    # listing and replaying dead letters is an operator's job (CLI), not the function's
+    _table_actions(stack, "ncric-deliver", schema.READS, ["GetItem"])
+    _table_actions(stack, "ncric-deliver", schema.NCRIC_DELIVERIES, ["GetItem", "UpdateItem"])
+    _allow(stack, "ncric-deliver", ["s3:GetObject"], [stack.images.arn_for_objects(f"{schema.BUCKET.frames}*")])
+    _allow(stack, "ncric-deliver", ["ssm:GetParameter"], [parameter.parameter_arn])
+    if destination.get("kind") == "s3":
+        bucket, prefix = destination["bucket"], destination.get("prefix", "")
+        _allow(stack, "ncric-deliver", ["s3:PutObject"], [f"arn:{cdk.Aws.PARTITION}:s3:::{bucket}/{prefix}*"])
+
+
+def _grant_api(stack: AlprStack) -> None:
+    share = "share"
+    _table_actions(stack, share, schema.AGENCIES, ["GetItem", "PutItem", "Scan"])
+    _table_actions(stack, share, schema.AGENCY_CHANGES, ["PutItem", "Query"])
+    # requests are kept on file: written once, decided once (a conditional put), never deleted
+    _table_actions(stack, share, schema.SHARE_REQUESTS, ["GetItem", "PutItem", "Query", "Scan"])
+    _table_actions(stack, share, schema.ACCESS_LOG, ["PutItem", "Query"])
+
+
+def _share_api(stack: AlprStack) -> apigw.RestApi:
+    api_logs = logs.LogGroup(stack, "ShareApiLogs", retention=logs.RetentionDays.ONE_YEAR)
+    api = apigw.RestApi(
+        stack,
+        "ShareApi",
+        rest_api_name=f"{stack.prefix}-share",
+        description="Sharing ALPR data with California law enforcement (policy 418.7)",
+        binary_media_types=["image/*"],
+        deploy_options=apigw.StageOptions(
+            stage_name="v1",
+            throttling_rate_limit=20,
+            throttling_burst_limit=40,
+            access_log_destination=apigw.LogGroupLogDestination(api_logs),
+            access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
+                caller=False,
+                http_method=True,
+                ip=True,
+                protocol=True,
+                request_time=True,
+                resource_path=True,
+                response_length=True,
+                status=True,
+                user=False,
+            ),
+            tracing_enabled=True,
+            logging_level=apigw.MethodLoggingLevel.ERROR,
+        ),
+        cloud_watch_role=False,
+    )
+    # Members' routes read Cognito claims from the authorizer; until a user pool authorizer is attached they
+    # answer 401, while filing and grant-token fetches work without an account.
+    api.root.add_resource("share").add_proxy(
+        default_integration=apigw.LambdaIntegration(stack.functions["share"]), any_method=True
+    )
+    return api
+
+
+def _geo_restriction(stack: AlprStack, api: apigw.RestApi) -> wafv2.CfnWebACL:
+    metric = f"{stack.prefix}-share"
+    acl = wafv2.CfnWebACL(
+        stack,
+        "ShareApiWebAcl",
+        name=f"{stack.prefix}-share-geo",
+        scope="REGIONAL",
+        description="Only requests from the United States reach the sharing API",
+        default_action=wafv2.CfnWebACL.DefaultActionProperty(block={}),
+        visibility_config=wafv2.CfnWebACL.VisibilityConfigProperty(
+            cloud_watch_metrics_enabled=True, metric_name=metric, sampled_requests_enabled=True
+        ),
+        rules=[
+            wafv2.CfnWebACL.RuleProperty(
+                name="allow-united-states-only",
+                priority=0,
+                action=wafv2.CfnWebACL.RuleActionProperty(allow={}),
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    geo_match_statement=wafv2.CfnWebACL.GeoMatchStatementProperty(
+                        country_codes=list(EDGE_ALLOWED_COUNTRIES)
+                    )
+                ),
+                visibility_config=wafv2.CfnWebACL.VisibilityConfigProperty(
+                    cloud_watch_metrics_enabled=True, metric_name=f"{metric}-geo", sampled_requests_enabled=True
+                ),
+            )
+        ],
+    )
+    wafv2.CfnWebACLAssociation(
+        stack, "ShareApiWebAclAssociation", resource_arn=api.deployment_stage.stage_arn, web_acl_arn=acl.attr_arn
+    )
+    return acl
+
+
+def _allow(stack: AlprStack, function: str, actions: list[str], resources: list[str]) -> None:
+    stack.functions[function].add_to_role_policy(iam.PolicyStatement(actions=actions, resources=resources))
+
+
+def _table_actions(stack: AlprStack, function: str, table: schema.Table, actions: list[str]) -> None:
+    arn = stack.tables[table.logical_name].table_arn
+    _allow(stack, function, [f"dynamodb:{a}" for a in actions], [arn, f"{arn}/index/*"])

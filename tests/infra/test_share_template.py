@@ -1,0 +1,114 @@
+"""Sharing and NCRIC forwarding in the deployed stack: the WAF geo rule on the share API, the filtered stream,
+the forwarding queue with its dead letters, the destination parameter and least-privilege grants."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from alpr import schema
+
+
+def resources(template: Any, kind: str) -> dict[str, Any]:
+    return template.find_resources(kind)
+
+
+def logical_id(template: Any, kind: str, **properties: Any) -> str:
+    [found] = [k for k, r in resources(template, kind).items() if properties.items() <= r["Properties"].items()]
+    return found
+
+
+def function_policy(template: Any, function: str) -> list[dict[str, Any]]:
+    role = resources(template, "AWS::Lambda::Function")[
+        logical_id(template, "AWS::Lambda::Function", FunctionName=f"alpr-{function}")
+    ]["Properties"]["Role"]["Fn::GetAtt"][0]
+    return [
+        statement
+        for policy in resources(template, "AWS::IAM::Policy").values()
+        if {"Ref": role} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def actions_on(statements: list[dict[str, Any]], needle: str) -> set[str]:
+    found: set[str] = set()
+    for statement in statements:
+        if needle in json.dumps(statement["Resource"]):
+            actions = statement["Action"]
+            found |= set(actions if isinstance(actions, list) else [actions])
+    return found
+
+
+def test_the_share_api_has_a_waf_geo_match_rule_for_the_united_states_only(template: Any) -> None:
+    [acl] = resources(template, "AWS::WAFv2::WebACL").values()
+    props = acl["Properties"]
+    assert props["Scope"] == "REGIONAL" and props["DefaultAction"] == {"Block": {}}
+    [rule] = props["Rules"]
+    assert rule["Action"] == {"Allow": {}}
+    assert rule["Statement"] == {"GeoMatchStatement": {"CountryCodes": ["US"]}}
+
+
+def test_the_web_acl_is_attached_to_the_share_api_stage(template: Any) -> None:
+    acl_id = next(iter(resources(template, "AWS::WAFv2::WebACL")))
+    api_id = logical_id(template, "AWS::ApiGateway::RestApi", Name="alpr-share")
+    stage_id = logical_id(template, "AWS::ApiGateway::Stage", StageName="v1", RestApiId={"Ref": api_id})
+    [association] = resources(template, "AWS::WAFv2::WebACLAssociation").values()
+    assert association["Properties"]["WebACLArn"] == {"Fn::GetAtt": [acl_id, "Arn"]}
+    arn = json.dumps(association["Properties"]["ResourceArn"])
+    assert f'{{"Ref": "{api_id}"}}' in arn and f'{{"Ref": "{stage_id}"}}' in arn and "/stages/" in arn
+
+
+def test_only_vehicle_inserts_from_the_reads_stream_reach_the_ncric_enqueue_step(template: Any) -> None:
+    enqueue = logical_id(template, "AWS::Lambda::Function", FunctionName="alpr-ncric-enqueue")
+    [mapping] = [
+        m["Properties"]
+        for m in resources(template, "AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["FunctionName"] == {"Ref": enqueue}
+    ]
+    [pattern] = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
+    assert pattern == {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"source": {"S": ["vehicle"]}}}}
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert "NcricForwardDlq" in json.dumps(mapping["DestinationConfig"])
+
+
+def test_delivery_consumes_the_forwarding_queue_which_redrives_to_a_dead_letter_queue(template: Any) -> None:
+    deliver = logical_id(template, "AWS::Lambda::Function", FunctionName="alpr-ncric-deliver")
+    [mapping] = [
+        m["Properties"]
+        for m in resources(template, "AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["FunctionName"] == {"Ref": deliver}
+    ]
+    queue_id = logical_id(template, "AWS::SQS::Queue", QueueName="alpr-ncric-forward")
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    queue = resources(template, "AWS::SQS::Queue")[queue_id]["Properties"]
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == schema.NCRIC_FORWARD_QUEUE.max_receive_count
+
+
+def test_the_ncric_destination_is_an_ssm_parameter_the_deliver_step_may_read(template: Any) -> None:
+    parameter_id = logical_id(template, "AWS::SSM::Parameter", Name="/alpr/ncric/destination")
+    assert json.loads(resources(template, "AWS::SSM::Parameter")[parameter_id]["Properties"]["Value"]) == {
+        "kind": "unconfigured"
+    }
+    assert actions_on(function_policy(template, "ncric-deliver"), parameter_id) == {"ssm:GetParameter"}
+
+
+def test_sharing_functions_get_only_what_they_use(template: Any) -> None:
+    share = function_policy(template, "share")
+    assert actions_on(share, "ShareRequestsTable") == {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+        "dynamodb:Scan",
+    }, "requests are kept on file: never updated in place or deleted"
+    assert actions_on(share, "AccessLogTable") == {"dynamodb:PutItem", "dynamodb:Query"}
+    assert actions_on(share, "AgencyChangesTable") == {"dynamodb:PutItem", "dynamodb:Query"}
+    assert actions_on(share, "NcricDeliveriesTable") == set()
+
+    deliver = function_policy(template, "ncric-deliver")
+    assert actions_on(deliver, "ReadsTable") == {"dynamodb:GetItem"}
+    assert actions_on(deliver, "NcricDeliveriesTable") == {"dynamodb:GetItem", "dynamodb:UpdateItem"}
+    assert actions_on(deliver, "AgenciesTable") == set()
+    enqueue = function_policy(template, "ncric-enqueue")
+    assert "sqs:SendMessage" in actions_on(enqueue, "NcricForwardQueue")
+    assert actions_on(enqueue, "ImagesBucket") == set() and actions_on(enqueue, "Images") == set()
