@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from alpr.clock import Clock, iso, parse_timestamp
 from alpr.domain.access import AccessRecord
@@ -401,7 +401,8 @@ def _within(read: PlateRead, scope: Scope) -> bool:
 
 def _frame_link(base_url: str, request: ShareRequest, read_id: str, expires: int) -> str:
     query = urlencode({"expires": expires, "sig": frame_link_signature(request, read_id, expires)})
-    return f"{base_url.rstrip('/')}/share/grants/{request.request_id}/frames/{read_id}?{query}"
+    # read ids hold a "#" (frame id # plate index): quoted, or the link would end at it
+    return f"{base_url.rstrip('/')}/share/grants/{request.request_id}/frames/{quote(read_id, safe='')}?{query}"
 
 
 def _agency_type(value: str | AgencyType) -> AgencyType:

@@ -10,6 +10,7 @@ the agency and the person before anything is returned.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -209,7 +210,9 @@ def download(request_id: str, read_id: str) -> Response:
         expires = int(_query("expires") or "0")
     except ValueError:
         raise InvalidRequest("expires must be a number") from None
-    data, content_type = runtime().sharing.download(request_id, read_id, expires, _query("sig") or "", _client())
+    data, content_type = runtime().sharing.download(
+        request_id, unquote(read_id), expires, _query("sig") or "", _client()
+    )
     return Response(200, content_type, data, headers={"Cache-Control": "no-store"})
 
 

@@ -35,12 +35,13 @@ def write_read(stack: LocalStack, source: SourceClass, plate: str = "7ABC123", a
     """A read as OCR writes it (its INSERT reaches the reads stream); the image sits outside frames/ so no
     OCR event fires for it."""
     captured = at or stack.clock.now()
-    read_id = uuid.uuid4().hex
-    key = f"evidence/test/{source.value}/{read_id}.jpg"
+    frame_id = uuid.uuid4().hex
+    read_id = f"{frame_id}#0"  # as OCR names them: frame id, then the plate's index in the frame
+    key = f"evidence/test/{source.value}/{frame_id}.jpg"
     stack.session.client("s3").put_object(Bucket=stack.settings.images_bucket, Key=key, Body=photo())
     read = PlateRead(
         read_id=read_id,
-        frame_id=f"frame-{read_id}",
+        frame_id=frame_id,
         camera_id=f"demo-{source.value}",
         source=source,
         plate=plate,

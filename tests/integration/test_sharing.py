@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -87,7 +88,7 @@ def test_in_state_request_approved_fetched_and_downloaded_with_access_records(re
     [shared] = fetched.json()["reads"]
     assert (shared["read_id"], shared["plate"]) == (inside.read_id, "7ABC123")
     link = shared["frame_link"]
-    assert link.startswith(f"{api}/share/grants/{request_id}/frames/{inside.read_id}?expires=")
+    assert link.startswith(f"{api}/share/grants/{request_id}/frames/{quote(inside.read_id, safe='')}?expires=")
 
     frame = requests.get(link, timeout=10)
     assert frame.status_code == 200
