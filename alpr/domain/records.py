@@ -73,6 +73,8 @@ class PlateRead(Record):
     created_at: str
     expires_at: int | None = None
     correlation_id: str = ""
+    # The sighting (several frames of one passing car) this read belongs to, once grouped.
+    sighting_id: str | None = None
 
 
 class HotlistReason(StrEnum):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from alpr.domain.alignment import aligned_positions
 from alpr.ocr.plate_format import PlateReading, best_reading
 from alpr.ocr.recognizer import ALPHABET, RecognizedLine
 from alpr.ocr.text_detector import TextBox, crop_text_line
@@ -104,26 +105,3 @@ def vote(lines: Sequence[RecognizedLine]) -> PlateReading | None:
             counts[i] += 1
     probabilities = sums / np.maximum(sums.sum(axis=1, keepdims=True), 1e-9)
     return best_reading(list(probabilities), list(confidence_sums / np.maximum(counts, 1)))
-
-
-def aligned_positions(reference: str, other: str) -> list[tuple[int, int]]:
-    """(i, j) pairs that a minimal edit alignment matches or substitutes (insertions/deletions dropped)."""
-    n, m = len(reference), len(other)
-    cost = np.zeros((n + 1, m + 1), dtype=np.int64)
-    cost[:, 0] = np.arange(n + 1)
-    cost[0, :] = np.arange(m + 1)
-    for i in range(1, n + 1):
-        for j in range(1, m + 1):
-            substitution = cost[i - 1, j - 1] + (reference[i - 1] != other[j - 1])
-            cost[i, j] = min(cost[i - 1, j] + 1, cost[i, j - 1] + 1, substitution)
-    pairs = []
-    i, j = n, m
-    while i > 0 and j > 0:
-        if cost[i, j] == cost[i - 1, j - 1] + (reference[i - 1] != other[j - 1]):
-            pairs.append((i - 1, j - 1))
-            i, j = i - 1, j - 1
-        elif cost[i, j] == cost[i - 1, j] + 1:
-            i -= 1
-        else:
-            j -= 1
-    return pairs[::-1]

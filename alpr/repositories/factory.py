@@ -13,6 +13,7 @@ from alpr.config import Settings
 from alpr.repositories.access import AccessLogRepository
 from alpr.repositories.images import ImageStore
 from alpr.repositories.notifications import AlertPublisher
+from alpr.repositories.sightings import SightingRepository
 from alpr.repositories.stores import (
     AlertRepository,
     CameraRepository,
@@ -73,6 +74,10 @@ class Repositories:
     @cached_property
     def publisher(self) -> AlertPublisher:
         return AlertPublisher(self.sns, self.settings.alerts_topic_arn)
+
+    @cached_property
+    def sightings(self) -> SightingRepository:
+        return SightingRepository(self.table(schema.SIGHTINGS))
 
     @cached_property
     def access_log(self) -> AccessLogRepository:

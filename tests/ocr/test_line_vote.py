@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from alpr.ocr.line_vote import CropVariant, aligned_positions, variant_box, vote
+from alpr.domain.alignment import aligned_positions
+from alpr.ocr.line_vote import CropVariant, variant_box, vote
 from alpr.ocr.recognizer import ALPHABET, RecognizedChar, RecognizedLine
 from alpr.ocr.text_detector import TextBox
 
