@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from alpr.domain.alignment import aligned_positions
-from alpr.ocr.line_vote import CropVariant, variant_box, vote
+from alpr.ocr.line_vote import CropVariant, variant_box, variant_crops, vote
 from alpr.ocr.recognizer import ALPHABET, RecognizedChar, RecognizedLine
 from alpr.ocr.text_detector import TextBox
 
@@ -75,3 +75,18 @@ def test_variant_box_pads_along_a_slanted_box() -> None:
     assert np.arctan2(direction[1], direction[0]) == pytest.approx(angle, abs=1e-4)
     shrunk = variant_box(box, CropVariant(pad_x=-0.05, pad_y=-0.05))
     assert shrunk.width < box.width and shrunk.height < box.height
+
+
+def test_variant_crops_stretch_and_equalize() -> None:
+    frame = np.zeros((200, 400, 3), dtype=np.uint8)
+    frame[80:120, 100:300] = np.linspace(90, 110, 200, dtype=np.uint8)[None, :, None]  # a faint gradient
+    corners = np.array([[100, 80], [300, 80], [300, 120], [100, 120]], dtype=np.float32)
+    plain, stretched, contrasted = variant_crops(
+        frame,
+        TextBox(corners, 0.9),
+        [CropVariant(0, 0), CropVariant(0, 0, stretch=1.5), CropVariant(0, 0, equalize=True)],
+    )
+    assert stretched.shape[0] == plain.shape[0]
+    assert stretched.shape[1] == pytest.approx(1.5 * plain.shape[1], abs=1)
+    # CLAHE spreads the faint gradient's lightness over a wider range.
+    assert np.ptp(contrasted.astype(int)) > np.ptp(plain.astype(int))
