@@ -73,6 +73,10 @@ def read_plate_region(
     shift = np.array([border, border], dtype=np.float32)
     frame_boxes = [TextBox((b.corners - shift) / scale + offset, b.score) for b in text_boxes]
     frame_boxes = [b for b in frame_boxes if _inside_plate(b, plate)]
+    if frame_boxes:
+        # Small print (state name, slogan, stickers) is never the registration: not worth recognizing.
+        tallest_box = max(b.height for b in frame_boxes)
+        frame_boxes = [b for b in frame_boxes if b.height >= _MIN_LINE_HEIGHT_FRACTION * tallest_box]
     if not frame_boxes:
         # No line found: recognize the plate box itself as one line.
         x, y, w, h = plate.x, plate.y, plate.w, plate.h
