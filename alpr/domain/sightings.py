@@ -97,12 +97,9 @@ def belongs_to(read: PlateRead, sighting: Sighting) -> bool:
     """Same camera, within the window of the sighting's frames, no other read of the same frame, plates agree."""
     if read.camera_id != sighting.camera_id:
         return False
-    seen = capture_time_of(read)
-    if (
-        not capture_time(sighting.first_seen) - SIGHTING_WINDOW
-        <= seen
-        <= capture_time(sighting.last_seen) + (SIGHTING_WINDOW)
-    ):
+    earliest = capture_time(sighting.first_seen) - SIGHTING_WINDOW
+    latest = capture_time(sighting.last_seen) + SIGHTING_WINDOW
+    if not earliest <= capture_time_of(read) <= latest:
         return False
     # Two plates in one frame are two cars.
     if any(m.frame_id == read.frame_id and m.read_id != read.read_id for m in sighting.members):
