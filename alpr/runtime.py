@@ -16,6 +16,7 @@ from alpr.services.ingest import IngestService
 from alpr.services.match import MatchService
 from alpr.services.ocr import OcrService
 from alpr.services.purge import PurgeService
+from alpr.services.sightings import SightingService
 
 
 def _reader():  # type: ignore[no-untyped-def]
@@ -44,7 +45,11 @@ class Runtime:
 
     @cached_property
     def ocr(self) -> OcrService:
-        return OcrService(self.repos, _reader, self.retention, self.clock)
+        return OcrService(self.repos, _reader, self.retention, self.clock, sightings=self.sightings)
+
+    @cached_property
+    def sightings(self) -> SightingService:
+        return SightingService(self.repos, self.clock)
 
     @cached_property
     def match(self) -> MatchService:

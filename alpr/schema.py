@@ -145,6 +145,20 @@ TABLES: tuple[Table, ...] = (
     ALERT_MUTES,
 )
 
+# Several frames of one passing car, read as one plate (alpr.domain.sightings). ``plate`` is the
+# frames' consensus; each read carries its ``sighting_id``.
+SIGHTINGS = Table(
+    "sightings",
+    partition=Key("sighting_id"),
+    indexes=(
+        Index("by_plate", Key("plate"), Key("first_seen")),
+        # Open sightings of a camera: the latest ones are the only ones a new read can join.
+        Index("by_camera", Key("camera_id"), Key("last_seen")),
+    ),
+    ttl_attribute=TTL_ATTRIBUTE,
+)
+TABLES += (SIGHTINGS,)
+
 
 @dataclass(frozen=True)
 class BucketLayout:

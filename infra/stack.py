@@ -23,6 +23,7 @@ from constructs import Construct
 from alpr import schema
 from infra.bundling import REPO_ROOT, light_function_code
 from infra.hotlist import wire_hotlists
+from infra.sightings import add_sightings
 
 DOCKER_EXCLUDES = [
     ".git",
@@ -75,6 +76,7 @@ class AlprStack(cdk.Stack):
         self._wire_events()
         self._grant()
         wire_hotlists(self)
+        add_sightings(self)
         self.ingest_api = self._ingest_api()
 
     # --- storage -----------------------------------------------------------------------------------------

@@ -75,6 +75,8 @@ class PlateRead(Record):
     correlation_id: str = ""
     # Only when the camera or a later step knows it; hotlist matching compares it when both sides do.
     state: str | None = None
+    # The sighting (several frames of one passing car) this read belongs to, once grouped.
+    sighting_id: str | None = None
 
 
 class HotlistReason(StrEnum):

@@ -14,6 +14,7 @@ from alpr.repositories.access import AccessLogRepository
 from alpr.repositories.hotlist import HotlistEntryRepository, HotlistVersionRepository, MuteRepository, SnapshotStore
 from alpr.repositories.images import ImageStore
 from alpr.repositories.notifications import AlertPublisher
+from alpr.repositories.sightings import SightingRepository
 from alpr.repositories.stores import (
     AlertRepository,
     CameraRepository,
@@ -85,6 +86,10 @@ class Repositories:
     @cached_property
     def publisher(self) -> AlertPublisher:
         return AlertPublisher(self.sns, self.settings.alerts_topic_arn)
+
+    @cached_property
+    def sightings(self) -> SightingRepository:
+        return SightingRepository(self.table(schema.SIGHTINGS))
 
     @cached_property
     def access_log(self) -> AccessLogRepository:

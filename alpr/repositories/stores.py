@@ -86,6 +86,14 @@ class ReadRepository:
     def add(self, read: PlateRead) -> bool:
         return put_if_absent(self._table, read, "read_id")
 
+    def set_sighting(self, read_id: str, sighting_id: str) -> None:
+        self._table.update_item(
+            Key={"read_id": read_id},
+            UpdateExpression="SET sighting_id = :s",
+            ConditionExpression="attribute_exists(read_id)",
+            ExpressionAttributeValues={":s": sighting_id},
+        )
+
     def for_frame(self, frame_id: str) -> list[PlateRead]:
         index = schema.READS.index("by_frame")
         items = query_all(self._table, IndexName=index.name, KeyConditionExpression=Key("frame_id").eq(frame_id))

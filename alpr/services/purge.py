@@ -59,6 +59,9 @@ class PurgeService:
                 report.deleted[source] += 1
             except Exception as exc:  # one bad item must not stop the rest of the run
                 report.failures.append(f"{read.read_id}: {type(exc).__name__}: {exc}")
+        for sighting in self._repos.sightings.expired(now):
+            self._repos.sightings.delete(sighting.sighting_id)
+            report.deleted["sightings"] += 1
         for frame in self._repos.frames.expired_without_reads(now):
             if self._repos.images.delete_all_versions(frame.image_key):
                 self._repos.frames.delete(frame.frame_id)
