@@ -22,6 +22,7 @@ from constructs import Construct
 
 from alpr import schema
 from infra.bundling import REPO_ROOT, light_function_code
+from infra.retention import add_retention
 
 DOCKER_EXCLUDES = [
     ".git",
@@ -73,6 +74,7 @@ class AlprStack(cdk.Stack):
         self.functions = self._functions()
         self._wire_events()
         self._grant()
+        add_retention(self)
         self.ingest_api = self._ingest_api()
 
     # --- storage -----------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -90,16 +90,29 @@ def _alert(read: PlateRead, now: datetime) -> Alert:
     )
 
 
+ImageWriter = Callable[[str, bytes, FrameMetadata], None]
+
+
 def seed_reads(
-    repos: Repositories, retention: RetentionPolicy, now: datetime, specs: Iterable[SeedSpec], threads: int = 8
+    repos: Repositories,
+    retention: RetentionPolicy,
+    now: datetime,
+    specs: Iterable[SeedSpec],
+    threads: int = 8,
+    write_image: ImageWriter | None = None,
 ) -> list[PlateRead]:
     """Batch-writes frames, reads and alerts, and uploads the images from a few threads."""
     built = [(spec, *build(spec, retention, now)) for spec in specs]
     images = repos.images
 
+    def put_frame(key: str, body: bytes, meta: FrameMetadata) -> None:
+        images.put_frame(key, body, JPEG.content_type, meta)
+
+    writer = write_image or put_frame
+
     def upload(entry: tuple[SeedSpec, FrameMetadata, str, PlateRead]) -> None:
         _, meta, key, _ = entry
-        images.put_frame(key, _image(meta.frame_id), JPEG.content_type, meta)
+        writer(key, _image(meta.frame_id), meta)
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
         list(pool.map(upload, built))

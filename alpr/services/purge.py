@@ -42,7 +42,7 @@ from alpr.schema import SourceClass
 SAFETY_MARGIN_MS = 120_000
 # How many reads one segment is planned for; `alpr bench purge` measures what one invocation can do in
 # 15 minutes, and this stays well under it. A segment that runs out of time continues in a new invocation.
-READS_PER_SEGMENT = 500_000
+READS_PER_SEGMENT = 200_000
 MAX_SEGMENTS = 1000
 
 

@@ -104,9 +104,7 @@ def test_fixed_read_is_visible_on_day_30_and_gone_once_30_calendar_days_have_pas
     assert read.frame_id not in {i["frame_id"] for i in table_items(stack, "frames")}
 
 
-def test_vehicle_read_is_kept_through_day_365_and_purged_on_the_366th_day(
-    stack: LocalStack, clock: FixedClock
-) -> None:
+def test_vehicle_read_is_kept_through_day_365_and_purged_on_the_366th_day(stack: LocalStack, clock: FixedClock) -> None:
     """ "stored for one year ... purged on the 366th day"."""
     captured = local(2026, 1, 10, 8, 0)
     clock.set(captured)
@@ -154,7 +152,9 @@ def test_a_held_read_survives_its_date_its_image_refuses_deletion_and_release_pu
     clock.set(captured)
     read = seed(stack, "demo-fixed-1", captured, with_alert=True)
     clock.advance(days=3)
-    outcome = stack.runtime.holds.place(ADMIN, "SLPD-26-0042", "hit-and-run suspect vehicle", HoldScope(read_ids=[read.read_id]))
+    outcome = stack.runtime.holds.place(
+        ADMIN, "SLPD-26-0042", "hit-and-run suspect vehicle", HoldScope(read_ids=[read.read_id])
+    )
     assert outcome.held_reads == [read.read_id]
     [item] = table_items(stack, "reads")
     assert "expires_at" not in item and item["held_by_case"] == "SLPD-26-0042"
@@ -239,7 +239,9 @@ def test_expired_reads_cannot_be_held(stack: LocalStack, clock: FixedClock) -> N
 
 def test_booking_into_evidence_copies_under_compliance_lock_with_digests(stack: LocalStack, clock: FixedClock) -> None:
     read = seed(stack, "demo-fixed-1", clock.now())
-    outcome = stack.runtime.holds.place(ADMIN, "SLPD-26-0042", "hit-and-run suspect vehicle", HoldScope(read_ids=[read.read_id]))
+    outcome = stack.runtime.holds.place(
+        ADMIN, "SLPD-26-0042", "hit-and-run suspect vehicle", HoldScope(read_ids=[read.read_id])
+    )
     with pytest.raises(Forbidden):
         stack.runtime.holds.book(OFFICER, outcome.hold.hold_id)
     manifest_key = stack.runtime.holds.book(ADMIN, outcome.hold.hold_id)
@@ -258,7 +260,9 @@ def test_booking_into_evidence_copies_under_compliance_lock_with_digests(stack: 
         with pytest.raises(ClientError):
             s3.delete_object(Bucket=bucket, Key=item["key"], VersionId=item["version_id"])
     image = next(i for i in manifest["items"] if i["kind"] == "image")
-    assert image["sha256"] == hashlib.sha256(s3.get_object(Bucket=bucket, Key=read.image_key)["Body"].read()).hexdigest()
+    assert (
+        image["sha256"] == hashlib.sha256(s3.get_object(Bucket=bucket, Key=read.image_key)["Body"].read()).hexdigest()
+    )
     [booked] = [e for e in stack.runtime.repos.hold_events.for_hold(outcome.hold.hold_id) if e.action.value == "booked"]
     assert booked.member_id == "admin-1" and manifest_key in booked.details
 
