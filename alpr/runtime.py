@@ -11,6 +11,8 @@ from alpr.config import Settings
 from alpr.domain.retention import RetentionPolicy
 from alpr.repositories.factory import Repositories
 from alpr.services.alerts import AlertService
+from alpr.services.compliance import ComplianceService
+from alpr.services.holds import HoldService
 from alpr.services.hotlist import HotlistService
 from alpr.services.ingest import IngestService
 from alpr.services.match import MatchService
@@ -65,7 +67,15 @@ class Runtime:
 
     @cached_property
     def purge(self) -> PurgeService:
-        return PurgeService(self.repos, self.clock)
+        return PurgeService(self.repos, self.retention, self.clock)
+
+    @cached_property
+    def holds(self) -> HoldService:
+        return HoldService(self.repos, self.retention, self.purge, self.clock)
+
+    @cached_property
+    def compliance(self) -> ComplianceService:
+        return ComplianceService(self.repos, self.retention, self.clock)
 
 
 _current: Runtime | None = None

@@ -23,6 +23,7 @@ from constructs import Construct
 from alpr import schema
 from infra.bundling import REPO_ROOT, light_function_code
 from infra.hotlist import wire_hotlists
+from infra.retention import add_retention
 from infra.sightings import add_sightings
 
 DOCKER_EXCLUDES = [
@@ -77,6 +78,7 @@ class AlprStack(cdk.Stack):
         self._grant()
         wire_hotlists(self)
         add_sightings(self)
+        add_retention(self)
         self.ingest_api = self._ingest_api()
 
     # --- storage -----------------------------------------------------------------------------------------

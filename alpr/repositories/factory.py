@@ -14,6 +14,13 @@ from alpr.repositories.access import AccessLogRepository
 from alpr.repositories.hotlist import HotlistEntryRepository, HotlistVersionRepository, MuteRepository, SnapshotStore
 from alpr.repositories.images import ImageStore
 from alpr.repositories.notifications import AlertPublisher
+from alpr.repositories.object_lock import ImageVersions
+from alpr.repositories.retention import (
+    HoldEventRepository,
+    HoldRepository,
+    PurgeReportRepository,
+    RetentionStore,
+)
 from alpr.repositories.sightings import SightingRepository
 from alpr.repositories.stores import (
     AlertRepository,
@@ -94,3 +101,23 @@ class Repositories:
     @cached_property
     def access_log(self) -> AccessLogRepository:
         return AccessLogRepository(self.table(schema.ACCESS_LOG))
+
+    @cached_property
+    def retention(self) -> RetentionStore:
+        return RetentionStore(self.table(schema.READS), self.table(schema.FRAMES), self.table(schema.ALERTS))
+
+    @cached_property
+    def image_versions(self) -> ImageVersions:
+        return ImageVersions(self.s3, self.settings.images_bucket)
+
+    @cached_property
+    def holds(self) -> HoldRepository:
+        return HoldRepository(self.table(schema.HOLDS))
+
+    @cached_property
+    def hold_events(self) -> HoldEventRepository:
+        return HoldEventRepository(self.table(schema.HOLD_EVENTS))
+
+    @cached_property
+    def purge_reports(self) -> PurgeReportRepository:
+        return PurgeReportRepository(self.table(schema.PURGE_REPORTS))
