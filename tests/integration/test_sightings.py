@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import cv2
 
+from alpr.clock import FixedClock
 from alpr.domain.sightings import Sighting
 from alpr.local.demo import DEMO_PLATE, render_plate_photo
 from alpr.local.stack import LocalStack
@@ -64,3 +66,14 @@ def test_grouping_a_read_twice_changes_nothing_and_stale_writes_are_refused(stac
     stale = first.model_copy(update={"version": first.version - 1})
     assert repository.save(stale) is None  # another writer got there first: the caller re-reads and retries
     assert repository.get(first.sighting_id) == first
+
+
+def test_purge_removes_a_sighting_with_its_reads(stack: LocalStack, clock: FixedClock, demo_photo: Path) -> None:
+    push(stack, demo_photo)
+    stack.drain()
+    assert len(table_items(stack, "sightings")) == 1
+    clock.advance(days=30)  # fixed data is gone once 30 calendar days have passed
+    report = stack.runtime.purge.run()
+    assert report.deleted["fixed"]["sightings"] == 1
+    assert table_items(stack, "sightings") == []
+    assert table_items(stack, "reads") == []
