@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 # Each area adds its commands through a module with ``register(commands, bench_commands)``.
-COMMAND_MODULES = ("alpr.ocr.commands", "alpr.hotlist_cli", "alpr.share_cli")
+COMMAND_MODULES = ("alpr.ocr.commands", "alpr.hotlist_cli", "alpr.retention_commands", "alpr.share_cli")
 STATE_DIR = Path(os.environ.get("ALPR_LOCAL_STATE", ".alpr-local"))
 
 

@@ -12,6 +12,8 @@ from alpr.domain.retention import RetentionPolicy
 from alpr.repositories.factory import Repositories
 from alpr.services.access import AccessRecorder
 from alpr.services.alerts import AlertService
+from alpr.services.compliance import ComplianceService
+from alpr.services.holds import HoldService
 from alpr.services.hotlist import HotlistService
 from alpr.services.ingest import IngestService
 from alpr.services.match import MatchService
@@ -19,6 +21,7 @@ from alpr.services.ncric import NcricForwarder
 from alpr.services.ocr import OcrService
 from alpr.services.purge import PurgeService
 from alpr.services.sharing import SharingService
+from alpr.services.sightings import SightingService
 
 
 def _reader():  # type: ignore[no-untyped-def]
@@ -47,7 +50,11 @@ class Runtime:
 
     @cached_property
     def ocr(self) -> OcrService:
-        return OcrService(self.repos, _reader, self.retention, self.clock)
+        return OcrService(self.repos, _reader, self.retention, self.clock, sightings=self.sightings)
+
+    @cached_property
+    def sightings(self) -> SightingService:
+        return SightingService(self.repos, self.clock)
 
     @cached_property
     def match(self) -> MatchService:
@@ -63,7 +70,15 @@ class Runtime:
 
     @cached_property
     def purge(self) -> PurgeService:
-        return PurgeService(self.repos, self.clock)
+        return PurgeService(self.repos, self.retention, self.clock)
+
+    @cached_property
+    def holds(self) -> HoldService:
+        return HoldService(self.repos, self.retention, self.purge, self.clock)
+
+    @cached_property
+    def compliance(self) -> ComplianceService:
+        return ComplianceService(self.repos, self.retention, self.clock)
 
     @cached_property
     def sharing(self) -> SharingService:

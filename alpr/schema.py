@@ -79,6 +79,8 @@ READS = Table(
         Index("by_plate", Key("plate"), Key("captured_at")),
         Index("by_camera", Key("camera_id"), Key("captured_at")),
         Index("by_frame", Key("frame_id"), Key("read_id")),
+        # Sparse: only reads under an evidence hold carry held_by_case.
+        Index("by_hold", Key("held_by_case"), Key("captured_at")),
     ),
     ttl_attribute=TTL_ATTRIBUTE,
     stream=True,
@@ -133,6 +135,28 @@ ACCESS_LOG = Table(
     append_only=True,
 )
 
+# Evidence holds (policy 418.5): one item per hold; what it covers and whether it is still in force.
+HOLDS = Table(
+    "holds",
+    partition=Key("hold_id"),
+    indexes=(Index("by_status", Key("status"), Key("requested_at")),),
+)
+
+# Who requested, placed, released or booked a hold, and when: never changed once written.
+HOLD_EVENTS = Table(
+    "hold-events",
+    partition=Key("hold_id"),
+    sort=Key("event_id"),
+    append_only=True,
+)
+
+# One report per purge run (and per segment of a fanned-out run), newest last in the sort key.
+PURGE_REPORTS = Table(
+    "purge-reports",
+    partition=Key("kind"),
+    sort=Key("report_id"),
+)
+
 # Outside agencies the department may share with (policy 418.7). Keyed by ORI; every change is kept in
 # AGENCY_CHANGES, which is insert-only.
 AGENCIES = Table("agencies", partition=Key("ori"))
@@ -168,11 +192,28 @@ TABLES: tuple[Table, ...] = (
     HOTLIST_CHANGES,
     HOTLIST_VERSIONS,
     ALERT_MUTES,
+    HOLDS,
+    HOLD_EVENTS,
+    PURGE_REPORTS,
     AGENCIES,
     AGENCY_CHANGES,
     SHARE_REQUESTS,
     NCRIC_DELIVERIES,
 )
+
+# Several frames of one passing car, read as one plate (alpr.domain.sightings). ``plate`` is the
+# frames' consensus; each read carries its ``sighting_id``.
+SIGHTINGS = Table(
+    "sightings",
+    partition=Key("sighting_id"),
+    indexes=(
+        Index("by_plate", Key("plate"), Key("first_seen")),
+        # Open sightings of a camera: the latest ones are the only ones a new read can join.
+        Index("by_camera", Key("camera_id"), Key("last_seen")),
+    ),
+    ttl_attribute=TTL_ATTRIBUTE,
+)
+TABLES += (SIGHTINGS,)
 
 
 @dataclass(frozen=True)
@@ -324,6 +365,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec("ncric-deliver", "functions.share.forwarder.deliver", memory_mb=512, timeout_s=60),
     FunctionSpec("hotlist-import", "functions.hotlist.importer.handler", memory_mb=1536, timeout_s=300),
     FunctionSpec("hotlist-api", "functions.hotlist.api.handler", memory_mb=1024, timeout_s=29),
+    # Evidence holds and the compliance report, for administrators and the records custodian.
+    FunctionSpec("retention-api", "functions.retention.handler.handler", memory_mb=512, timeout_s=60),
 )
 
 # API Gateway refuses bodies over 10 MB and Lambda sync payloads over 6 MB once base64-encoded, so

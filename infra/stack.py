@@ -23,7 +23,9 @@ from constructs import Construct
 from alpr import schema
 from infra.bundling import REPO_ROOT, light_function_code
 from infra.hotlist import wire_hotlists
+from infra.retention import add_retention
 from infra.share import wire_sharing
+from infra.sightings import add_sightings
 
 DOCKER_EXCLUDES = [
     ".git",
@@ -76,6 +78,8 @@ class AlprStack(cdk.Stack):
         self._wire_events()
         self._grant()
         wire_hotlists(self)
+        add_sightings(self)
+        add_retention(self)
         self.sharing = wire_sharing(self)
         self.ingest_api = self._ingest_api()
 

@@ -55,6 +55,8 @@ class FrameRecord(Record):
     reason: str | None = None
     expires_at: int | None = None
     correlation_id: str = ""
+    # Set while an evidence hold covers the frame's reads; the entry then has no TTL.
+    held_by_case: str | None = None
 
 
 class PlateRead(Record):
@@ -75,6 +77,15 @@ class PlateRead(Record):
     correlation_id: str = ""
     # Only when the camera or a later step knows it; hotlist matching compares it when both sides do.
     state: str | None = None
+    # The sighting (several frames of one passing car) this read belongs to, once grouped.
+    sighting_id: str | None = None
+    # Under an evidence hold: no TTL (expires_at removed), the case number of a hold, and every hold's id.
+    held_by_case: str | None = None
+    hold_ids: list[str] | None = None  # a DynamoDB string set; absent, not empty, when there is none
+
+    @property
+    def held(self) -> bool:
+        return bool(self.hold_ids)
 
 
 class HotlistReason(StrEnum):
@@ -149,6 +160,7 @@ class Alert(Record):
     revision: int = 0
     expires_at: int | None = None
     correlation_id: str = ""
+    held_by_case: str | None = None
 
 
 def capture_time(record: FrameMetadata | PlateRead) -> datetime:

@@ -48,6 +48,21 @@ class RetentionPolicy:
         purge_date = capture_date + timedelta(days=self._days[source])
         return datetime.combine(purge_date, time.min, tzinfo=self._zone).astimezone(UTC)
 
+    def purge_cutoff(self, source: SourceClass, now: datetime) -> datetime:
+        """Items of the class captured before this instant are past retention at ``now``.
+
+        Expired means capture date + N <= today (local), i.e. captured before local midnight starting
+        day today - N + 1. The purge applies this as well as each item's stored ``expires_at``, so a
+        class shortened in configuration is applied to data captured before the change.
+        """
+        today = now.astimezone(self._zone).date()
+        first_kept_day = today - timedelta(days=self._days[source] - 1)
+        return datetime.combine(first_kept_day, time.min, tzinfo=self._zone).astimezone(UTC)
+
+    def age_days(self, captured_at: datetime, now: datetime) -> int:
+        """The day of retention the item is in at ``now``: the capture date is day 1."""
+        return (now.astimezone(self._zone).date() - captured_at.astimezone(self._zone).date()).days + 1
+
     def expires_epoch(self, source: SourceClass, captured_at: datetime) -> int:
         return int(self.expires_at(source, captured_at).timestamp())
 

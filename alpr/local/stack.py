@@ -9,6 +9,7 @@ import os
 import socket
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from alpr.local.lambda_runtime import load_handler
 from alpr.local.ncric import NcricReceiver, point_destination
 from alpr.local.provision import Provisioned, provision
 from alpr.local.pumps import Pump, PumpThread, SqsPump, StreamPump
+from alpr.local.ttl import TtlSweeper
 from alpr.runtime import Runtime, install
 
 log = logging.getLogger("alpr.local")
@@ -159,8 +161,10 @@ class LocalStack:
 
         requests.post(f"{self.endpoint}/moto-api/reset", timeout=10).raise_for_status()
         install(self.runtime)
-        for cached in ("repos", "match", "hotlist", "alerts", "sharing", "ncric"):
-            self.runtime.__dict__.pop(cached, None)
+        # Services cache the repositories they were built with: drop them all, so a test's runtime is new.
+        for name, attribute in vars(Runtime).items():
+            if isinstance(attribute, cached_property):
+                self.runtime.__dict__.pop(name, None)
         self.provisioned = provision(self.session, self.settings, self.config.visibility_timeout_s)
         self.ncric.clear()
         point_destination(self.session, self.settings, {"kind": "https", "url": self.ncric.url})
@@ -191,6 +195,7 @@ class LocalStack:
         session = self.session
         sqs = session.client("sqs")
         queues = self.provisioned.queue_urls
+        sweeper = TtlSweeper("ttl-sweeper", session.resource("dynamodb"), self.settings, self.clock)
         return [
             SqsPump(
                 "ingest-uploads",
@@ -218,6 +223,15 @@ class LocalStack:
                 session.client("dynamodbstreams"),
                 self.provisioned.stream_arns[schema.READS.logical_name],
                 load_handler("functions.match.handler.handler"),
+                sqs,
+                queues[schema.STREAM_FAILURES_QUEUE.logical_name],
+            ),
+            sweeper,
+            StreamPump(
+                "purge",
+                session.client("dynamodbstreams"),
+                self.provisioned.stream_arns[schema.READS.logical_name],
+                sweeper.ttl_removals_only(schema.READS, load_handler("functions.purge.handler.handler")),
                 sqs,
                 queues[schema.STREAM_FAILURES_QUEUE.logical_name],
             ),

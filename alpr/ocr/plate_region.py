@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from alpr.ocr.confidence import calibrated_confidence
+from alpr.ocr.line_vote import CropVariant, variant_crops, vote
 from alpr.ocr.plate_detector import PlateBox
 from alpr.ocr.plate_format import PlateReading, best_reading, clean_plate_text, looks_like_plate_words
 from alpr.ocr.recognizer import RecognizedLine, TextRecognizer
@@ -53,8 +54,14 @@ class _LineReading:
 
 
 def read_plate_region(
-    frame: np.ndarray, plate: PlateBox, detector: TextDetector, recognizer: TextRecognizer
+    frame: np.ndarray,
+    plate: PlateBox,
+    detector: TextDetector,
+    recognizer: TextRecognizer,
+    variants: tuple[CropVariant, ...] = (),
+    sure_enough: float = 1.0,
 ) -> PlateCandidate | None:
+    """Reads the registration; when its confidence is below ``sure_enough``, ``variants`` crops vote."""
     region, offset = _plate_region(frame, plate)
     scale = min(_TARGET_PLATE_HEIGHT / max(plate.h, 1.0), _MAX_REGION_SIDE / max(region.shape[:2]))
     scaled = cv2.resize(
@@ -66,6 +73,10 @@ def read_plate_region(
     shift = np.array([border, border], dtype=np.float32)
     frame_boxes = [TextBox((b.corners - shift) / scale + offset, b.score) for b in text_boxes]
     frame_boxes = [b for b in frame_boxes if _inside_plate(b, plate)]
+    if frame_boxes:
+        # Small print (state name, slogan, stickers) is never the registration: not worth recognizing.
+        tallest_box = max(b.height for b in frame_boxes)
+        frame_boxes = [b for b in frame_boxes if b.height >= _MIN_LINE_HEIGHT_FRACTION * tallest_box]
     if not frame_boxes:
         # No line found: recognize the plate box itself as one line.
         x, y, w, h = plate.x, plate.y, plate.w, plate.h
@@ -73,11 +84,14 @@ def read_plate_region(
         frame_boxes = [TextBox(corners, 0.0)]
     lines = _recognize(frame, frame_boxes, recognizer)
     chosen = _choose_registration(lines)
-    if chosen is None:
+    if chosen is None or chosen.reading is None:
         return None
-    text, raw_text, quality = chosen
-    confidence = calibrated_confidence(quality, plate.score)
-    return PlateCandidate(text, raw_text, confidence, plate.as_int_tuple())
+    reading = chosen.reading
+    if variants and calibrated_confidence(_quality(reading), plate.score) < sure_enough:
+        extra = recognizer.recognize(variant_crops(frame, _pad_box(chosen.box), variants))
+        reading = vote([chosen.line, *extra]) or reading
+    confidence = calibrated_confidence(_quality(reading), plate.score)
+    return PlateCandidate(clean_plate_text(reading.text), chosen.line.raw_text, confidence, plate.as_int_tuple())
 
 
 def read_frame_without_plate_box(
@@ -144,7 +158,7 @@ def _quality(reading: PlateReading) -> float:
     return reading.log_score / n + 0.1 * reading.prior - 0.5 * reading.dropped
 
 
-def _choose_registration(lines: list[_LineReading]) -> tuple[str, str, float] | None:
+def _choose_registration(lines: list[_LineReading]) -> _LineReading | None:
     usable = [item for item in lines if item.reading is not None and not looks_like_plate_words(item.line.raw_text)]
     # Timestamps and dealer URLs are longer than any US registration.
     usable = [
@@ -161,6 +175,4 @@ def _choose_registration(lines: list[_LineReading]) -> tuple[str, str, float] | 
         length_fit = 0.0 if 5 <= length <= 8 else -2.0 * min(abs(length - 5), abs(length - 8))
         return _quality(item.reading) + 0.3 * item.reading.prior + length_fit + 2.0 * item.box.height / tallest
 
-    best = max(tall, key=line_score)
-    assert best.reading is not None
-    return clean_plate_text(best.reading.text), best.line.raw_text, _quality(best.reading)
+    return max(tall, key=line_score)

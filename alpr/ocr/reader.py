@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from alpr.ocr.image_decoding import ImageDecodeError, decode_image, to_bgr
+from alpr.ocr.line_vote import DEFAULT_VARIANTS, CropVariant
 from alpr.ocr.models import (
     create_session,
     plate_detector_model,
@@ -29,6 +30,9 @@ from alpr.ocr.text_detector import TextDetector
 __all__ = ["ImageDecodeError", "PlateReader", "PlateResult", "decode_image", "get_reader"]
 
 _MAX_PLATE_BOXES = 3
+# Readings at least this confident skip the extra crops: keeps the median time low at no
+# accuracy cost on the dev photos (0.8 and "always vote" read the same).
+_SURE_ENOUGH = 0.8
 
 
 @dataclass(frozen=True)
@@ -42,8 +46,10 @@ class PlateResult:
 class PlateReader:
     """Loads the models once; ``read`` is safe to call repeatedly (not concurrently)."""
 
-    def __init__(self, threads: int | None = None) -> None:
+    def __init__(self, threads: int | None = None, variants: tuple[CropVariant, ...] = DEFAULT_VARIANTS) -> None:
+        """``variants``: extra crops that vote on uncertain readings; ``()`` reads each plate once."""
         self.threads = resolve_threads(threads)
+        self._variants = variants
         # OpenCV's pool is process-wide; match it to the budget we were given.
         cv2.setNumThreads(self.threads)
         self._plate_detector = PlateDetector(create_session(plate_detector_model(), self.threads))
@@ -56,7 +62,9 @@ class PlateReader:
             return []
         candidates: list[PlateCandidate] = []
         for plate_box in self._plate_detector.detect(frame, max_plates=_MAX_PLATE_BOXES):
-            candidate = read_plate_region(frame, plate_box, self._text_detector, self._recognizer)
+            candidate = read_plate_region(
+                frame, plate_box, self._text_detector, self._recognizer, self._variants, _SURE_ENOUGH
+            )
             if candidate is not None:
                 candidates.append(candidate)
         if not candidates:

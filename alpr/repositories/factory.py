@@ -15,7 +15,15 @@ from alpr.repositories.hotlist import HotlistEntryRepository, HotlistVersionRepo
 from alpr.repositories.images import ImageStore
 from alpr.repositories.ncric import DeliveryRepository, DestinationSource, ForwardQueue
 from alpr.repositories.notifications import AlertPublisher
+from alpr.repositories.object_lock import ImageVersions
+from alpr.repositories.retention import (
+    HoldEventRepository,
+    HoldRepository,
+    PurgeReportRepository,
+    RetentionStore,
+)
 from alpr.repositories.sharing import AgencyRepository, ShareRequestRepository
+from alpr.repositories.sightings import SightingRepository
 from alpr.repositories.stores import (
     AlertRepository,
     CameraRepository,
@@ -89,10 +97,32 @@ class Repositories:
         return AlertPublisher(self.sns, self.settings.alerts_topic_arn)
 
     @cached_property
+    def sightings(self) -> SightingRepository:
+        return SightingRepository(self.table(schema.SIGHTINGS))
+
+    @cached_property
     def access_log(self) -> AccessLogRepository:
         return AccessLogRepository(self.table(schema.ACCESS_LOG))
 
     @cached_property
+    def retention(self) -> RetentionStore:
+        return RetentionStore(self.table(schema.READS), self.table(schema.FRAMES), self.table(schema.ALERTS))
+
+    @cached_property
+    def image_versions(self) -> ImageVersions:
+        return ImageVersions(self.s3, self.settings.images_bucket)
+
+    @cached_property
+    def holds(self) -> HoldRepository:
+        return HoldRepository(self.table(schema.HOLDS))
+
+    @cached_property
+    def hold_events(self) -> HoldEventRepository:
+        return HoldEventRepository(self.table(schema.HOLD_EVENTS))
+
+    @cached_property
+    def purge_reports(self) -> PurgeReportRepository:
+        return PurgeReportRepository(self.table(schema.PURGE_REPORTS))
     def agencies(self) -> AgencyRepository:
         return AgencyRepository(self.table(schema.AGENCIES), self.table(schema.AGENCY_CHANGES))
 

@@ -86,6 +86,13 @@ class ReadRepository:
     def add(self, read: PlateRead) -> bool:
         return put_if_absent(self._table, read, "read_id")
 
+    def set_sighting(self, read_id: str, sighting_id: str) -> None:
+        self._table.update_item(
+            Key={"read_id": read_id},
+            UpdateExpression="SET sighting_id = :s",
+            ConditionExpression="attribute_exists(read_id)",
+            ExpressionAttributeValues={":s": sighting_id},
+        )
     def get(self, read_id: str, now: datetime) -> PlateRead | None:
         """One read by id, or None when it is absent or already past its retention."""
         item = self._table.get_item(Key={"read_id": read_id}, ConsistentRead=True).get("Item")

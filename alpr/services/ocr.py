@@ -14,6 +14,7 @@ from alpr.domain.reading import build_reads
 from alpr.domain.records import FINAL_FRAME_STATUSES, FrameRecord, FrameStatus
 from alpr.domain.retention import RetentionPolicy
 from alpr.repositories.factory import Repositories
+from alpr.services.sightings import SightingService
 
 ReaderFactory = Callable[[], Any]
 
@@ -27,8 +28,16 @@ class FrameOutcome:
 
 
 class OcrService:
-    def __init__(self, repos: Repositories, reader: ReaderFactory, retention: RetentionPolicy, clock: Clock) -> None:
+    def __init__(
+        self,
+        repos: Repositories,
+        reader: ReaderFactory,
+        retention: RetentionPolicy,
+        clock: Clock,
+        sightings: SightingService | None = None,
+    ) -> None:
         self._repos = repos
+        self._sightings = sightings
         self._reader = reader
         self._retention = retention
         self._clock = clock
@@ -59,6 +68,9 @@ class OcrService:
         reads = build_reads(meta, key, plates, self._retention, self._clock.now())
         for read in reads:
             self._repos.reads.add(read)
+        if self._sightings is not None:
+            # Before the frame is finished: a failure here retries the frame, and both steps are idempotent.
+            self._sightings.add_reads(reads)
         status = FrameStatus.READ if reads else FrameStatus.NO_PLATE
         self._repos.frames.finish(meta.frame_id, status, plates=len(reads))
         return FrameOutcome(meta.frame_id, status, len(reads))

@@ -1,66 +1,296 @@
-"""Purging expired reads and their images (policy 418.5)."""
+"""Purging what policy 418.5 says must be gone: expired reads, every version of their images, and the
+records that point at them.
+
+Order of deletion, per page of expired reads (each step is idempotent, so running again finishes a
+run that died at any point):
+
+1. reads caught only by a *shortened* class get ``expires_at = now`` first, so they are hidden and
+   unholdable like every other expired read;
+2. every version of their images (one DeleteObjects per 1000 versions);
+3. the alerts that point at the reads;
+4. the frame ledger entries (unless Object Lock kept the image: a held sibling read still needs it);
+5. the reads, last.
+
+"No read points at a missing image" means: no read that anyone can see. An expired read is a
+tombstone: every read path filters it out (``stores.not_expired``), a hold refuses it (its update is
+conditional on ``expires_at > now``), and the next run picks it up again because it is still expired.
+So the expiry itself is the ``purging`` state, and a crash after step 2 leaves only tombstones. The
+other invariant, "no image without a read that will purge it", holds because the read goes last: an
+image is never left behind by a read that is already gone. (DynamoDB's own TTL deletes reads in its
+own order; the TTL-removal stream calls ``purge_removed`` for those, and the bucket's lifecycle rule
+per class is the backstop.)
+"""
 
 from __future__ import annotations
 
+import math
 import time
-from collections import Counter
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from alpr.clock import Clock, iso
+from alpr.domain.records import PlateRead
+from alpr.domain.retention import RetentionPolicy
 from alpr.repositories.factory import Repositories
+from alpr.schema import SourceClass
 
-# Stop taking new work with this much of the invocation left, so a run never dies mid-item.
-SAFETY_MARGIN_MS = 60_000
+# Stop taking new pages with this much of the invocation left, so a run never dies mid-page.
+SAFETY_MARGIN_MS = 120_000
+# How many reads one segment is planned for; `alpr bench purge` measures what one invocation can do in
+# 15 minutes, and this stays well under it. A segment that runs out of time continues in a new invocation.
+READS_PER_SEGMENT = 200_000
+MAX_SEGMENTS = 1000
 
 
 @dataclass
 class PurgeReport:
+    run_id: str
     started_at: str
-    deleted: Counter[str] = field(default_factory=Counter)
+    segment: int = 0
+    total_segments: int = 1
+    finished_at: str = ""
+    duration_s: float = 0.0
+    deleted: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    image_versions_deleted: int = 0
     held: Counter[str] = field(default_factory=Counter)
+    oldest_unheld: dict[str, dict[str, Any]] = field(default_factory=dict)
+    locked_images: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     complete: bool = True
+    resume_key: dict[str, Any] | None = None
+
+    @property
+    def report_id(self) -> str:
+        return f"{self.started_at}#{self.run_id}#{self.segment:04d}"
+
+    def count(self, source: SourceClass, what: str, n: int = 1) -> None:
+        if n:
+            self.deleted[source.value][what] += n
 
     def summary(self) -> dict[str, Any]:
         return {
+            "report_id": self.report_id,
+            "run_id": self.run_id,
             "started_at": self.started_at,
-            "deleted": dict(self.deleted),
-            "held": dict(self.held),
-            "failures": self.failures,
+            "finished_at": self.finished_at,
+            "duration_s": round(self.duration_s, 3),
+            "segment": self.segment,
+            "total_segments": self.total_segments,
+            "deleted": {source: dict(counts) for source, counts in sorted(self.deleted.items())},
+            "image_versions_deleted": self.image_versions_deleted,
+            "skipped_held": dict(self.held),
+            "oldest_unheld": self.oldest_unheld,
+            "locked_images": self.locked_images[:100],
+            "failures": self.failures[:100],
+            "failure_count": len(self.failures),
             "complete": self.complete,
+            "resume_key": self.resume_key,
         }
 
 
+def plan_segments(read_count: int, reads_per_segment: int = READS_PER_SEGMENT) -> int:
+    """How many parallel-scan segments (one Lambda invocation each) a table of this size gets."""
+    return max(1, min(MAX_SEGMENTS, math.ceil(read_count / reads_per_segment)))
+
+
 class PurgeService:
-    def __init__(self, repos: Repositories, clock: Clock) -> None:
+    def __init__(self, repos: Repositories, retention: RetentionPolicy, clock: Clock) -> None:
         self._repos = repos
+        self._retention = retention
         self._clock = clock
 
-    def run(self, deadline_ms: int | None = None) -> PurgeReport:
+    # --- whole runs -------------------------------------------------------------------------------------
+
+    def run(
+        self,
+        segment: int = 0,
+        total_segments: int = 1,
+        start_key: dict[str, Any] | None = None,
+        deadline_ms: int | None = None,
+        run_id: str | None = None,
+        with_summary: bool | None = None,
+        page_limit: int | None = None,
+    ) -> PurgeReport:
+        """One segment of a run: its expired reads page by page, then its reads-less frames.
+
+        ``deadline_ms`` is the invocation's remaining time; the run stops taking pages before it runs
+        out and reports ``resume_key`` for the next invocation. Segment 0 also reports held items and
+        the oldest item per class, once for the whole run.
+        """
         started = time.monotonic()
         now = self._clock.now()
-        report = PurgeReport(started_at=iso(now))
-        for read in self._repos.reads.expired(now):
-            if deadline_ms is not None and (time.monotonic() - started) * 1000 > deadline_ms - SAFETY_MARGIN_MS:
-                report.complete = False
-                break
-            source = read.source.value
+        report = PurgeReport(
+            run_id=run_id or uuid.uuid4().hex[:12],
+            started_at=iso(now),
+            segment=segment,
+            total_segments=total_segments,
+        )
+        cutoffs = self._cutoffs(now)
+        store = self._repos.retention
+        alert_ids = store.expired_alert_ids_by_read(now, cutoffs)
+
+        def out_of_time() -> bool:
+            if deadline_ms is None:
+                return False
+            return (time.monotonic() - started) * 1000 > deadline_ms - SAFETY_MARGIN_MS
+
+        for reads, last_key in store.expired_read_pages(now, cutoffs, segment, total_segments, start_key, page_limit):
             try:
-                # Image first: a crash after it leaves an expired read that is never shown and that the
-                # next run purges; the other order could leave an image no read points at.
-                if not self._repos.images.delete_all_versions(read.image_key):
-                    report.held[source] += 1
-                    continue
-                for alert_id in self._repos.alerts.ids_for_read(read.plate, read.read_id):
-                    self._repos.alerts.delete(alert_id)
-                self._repos.reads.delete(read.read_id)
-                self._repos.frames.delete(read.frame_id)
-                report.deleted[source] += 1
-            except Exception as exc:  # one bad item must not stop the rest of the run
-                report.failures.append(f"{read.read_id}: {type(exc).__name__}: {exc}")
-        for frame in self._repos.frames.expired_without_reads(now):
-            if self._repos.images.delete_all_versions(frame.image_key):
-                self._repos.frames.delete(frame.frame_id)
-                report.deleted[f"{frame.source.value}-frames"] += 1
+                self._purge_reads(reads, now, alert_ids, report)
+            except Exception as exc:  # one bad page must not stop the rest; its reads stay expired for next time
+                report.failures.append(f"page of {len(reads)} reads: {type(exc).__name__}: {exc}")
+            if last_key and out_of_time():
+                report.complete, report.resume_key = False, last_key
+                break
+        if report.complete:
+            self._purge_frames_without_reads(now, cutoffs, segment, total_segments, report)
+            if segment == 0:
+                self._purge_sightings(now, report)
+        if with_summary if with_summary is not None else segment == 0 and not start_key:
+            self._summarize(now, report)
+        report.finished_at = iso(self._clock.now())
+        report.duration_s = time.monotonic() - started
+        self._repos.purge_reports.put(report.summary())
         return report
+
+    def run_all(self, total_segments: int = 1) -> list[PurgeReport]:
+        """Every segment in this process, one after the other (the CLI and the local stack)."""
+        run_id = uuid.uuid4().hex[:12]
+        return [self.run(segment, total_segments, run_id=run_id) for segment in range(total_segments)]
+
+    # --- single reads (hold release, TTL-removal stream) ---------------------------------------------
+
+    def purge_reads(self, reads: Iterable[PlateRead]) -> PurgeReport:
+        """Purges these reads now if they are past retention and not held (after a hold's release)."""
+        now = self._clock.now()
+        report = PurgeReport(run_id=f"release-{uuid.uuid4().hex[:8]}", started_at=iso(now))
+        due = [r for r in reads if not r.held and self._is_due(r, now)]
+        store = self._repos.retention
+        alert_ids = {r.read_id: [a.alert_id for a in store.alerts_of_read(r)] for r in due}
+        self._purge_reads(due, now, alert_ids, report)
+        report.finished_at = iso(self._clock.now())
+        if due:
+            self._repos.purge_reports.put(report.summary())
+        return report
+
+    def purge_removed(self, read: PlateRead) -> PurgeReport:
+        """DynamoDB's TTL deleted this read: remove its image, alerts and ledger entry the same way."""
+        now = self._clock.now()
+        report = PurgeReport(run_id=f"ttl-{uuid.uuid4().hex[:8]}", started_at=iso(now))
+        store = self._repos.retention
+        siblings = [r for r in store.reads_of_frame(read.frame_id) if r.read_id != read.read_id]
+        # A sibling that is held or still within retention keeps the image and the ledger entry.
+        keeps_image = any(r.held or not self._is_due(r, now) for r in siblings)
+        if not keeps_image:
+            deletion = self._repos.image_versions.delete_all_versions([read.image_key])
+            report.failures += deletion.failures
+            keeps_image = bool(deletion.locked or deletion.failures)
+            report.image_versions_deleted += deletion.deleted_versions
+        report.count(read.source, "alerts", store.delete_alerts(a.alert_id for a in store.alerts_of_read(read)))
+        if not keeps_image:
+            report.count(read.source, "frames", store.delete_frames([read.frame_id]))
+        report.count(read.source, "reads_removed_by_ttl")
+        report.finished_at = iso(self._clock.now())
+        return report
+
+    # --- the steps ----------------------------------------------------------------------------------
+
+    def _purge_reads(
+        self, reads: list[PlateRead], now: datetime, alert_ids: Mapping[str, list[str]], report: PurgeReport
+    ) -> None:
+        store, versions = self._repos.retention, self._repos.image_versions
+        due = []
+        for read in reads:
+            if (
+                read.expires_at is not None
+                and read.expires_at > now.timestamp()
+                and not store.expire_now(read.read_id, now)
+            ):
+                continue  # a hold took it between the scan and now
+            due.append(read)
+        if not due:
+            return
+        deletion = versions.delete_all_versions({r.image_key for r in due})
+        report.image_versions_deleted += deletion.deleted_versions
+        report.failures += deletion.failures
+        failed_keys = {f.split(":", 1)[0] for f in deletion.failures}
+        kept_for_sibling = self._locked_for_held_sibling(due, deletion.locked, report)
+        # A read whose image could not be deleted stays (expired, hidden) so the image keeps a read that
+        # will purge it; the only exception is an image a held sibling read still needs.
+        done = [
+            r
+            for r in due
+            if r.image_key not in failed_keys
+            and (r.image_key not in deletion.locked or r.image_key in kept_for_sibling)
+        ]
+        for source in {r.source for r in done}:
+            of_class = [r for r in done if r.source is source]
+            images = {r.image_key for r in of_class} - deletion.locked
+            report.count(source, "images", len(images))
+        store.delete_alerts(a for r in done for a in alert_ids.get(r.read_id, []))
+        for r in done:
+            report.count(r.source, "alerts", len(alert_ids.get(r.read_id, [])))
+        store.delete_frames(r.frame_id for r in done if r.image_key not in deletion.locked)
+        store.delete_reads(r.read_id for r in done)
+        for r in done:
+            report.count(r.source, "reads")
+
+    def _locked_for_held_sibling(self, due: list[PlateRead], locked: set[str], report: PurgeReport) -> set[str]:
+        kept = set()
+        store = self._repos.retention
+        for key in locked:
+            read = next(r for r in due if r.image_key == key)
+            if any(sibling.held for sibling in store.reads_of_frame(read.frame_id)):
+                kept.add(key)
+            else:
+                report.locked_images.append(key)
+                report.failures.append(f"{key}: Object Lock keeps the image but no read holds it; check its legal hold")
+        return kept
+
+    def _purge_frames_without_reads(
+        self, now: datetime, cutoffs: Mapping[SourceClass, datetime], segment: int, total: int, report: PurgeReport
+    ) -> None:
+        store = self._repos.retention
+        frames = list(store.expired_frames_without_reads(now, cutoffs, segment, total))
+        if not frames:
+            return
+        deletion = self._repos.image_versions.delete_all_versions({f.image_key for f in frames})
+        report.image_versions_deleted += deletion.deleted_versions
+        report.failures += deletion.failures
+        failed_keys = {f.split(":", 1)[0] for f in deletion.failures}
+        gone = [f for f in frames if f.image_key not in deletion.locked | failed_keys]
+        report.locked_images += sorted(deletion.locked)
+        store.delete_frames(f.frame_id for f in gone)
+        for frame in gone:
+            report.count(frame.source, "frames_without_reads")
+
+    # --- what the report says about the store -------------------------------------------------------
+
+    def _purge_sightings(self, now: datetime, report: PurgeReport) -> None:
+        """A sighting is derived from its reads and expires with the earliest of them."""
+        for sighting in self._repos.sightings.expired(now):
+            self._repos.sightings.delete(sighting.sighting_id)
+            report.count(sighting.source, "sightings")
+
+    def _summarize(self, now: datetime, report: PurgeReport) -> None:
+        from alpr.services.compliance import oldest_unheld_reads
+
+        for read in self._repos.retention.held_reads():
+            if self._retention.is_expired(self._normal_expiry(read), now):
+                report.held[read.source.value] += 1
+        report.oldest_unheld = oldest_unheld_reads(self._repos, self._retention, now)
+
+    def _cutoffs(self, now: datetime) -> dict[SourceClass, datetime]:
+        return {source: self._retention.purge_cutoff(source, now) for source in SourceClass}
+
+    def _normal_expiry(self, read: PlateRead) -> int:
+        captured = datetime.fromisoformat(read.captured_at.replace("Z", "+00:00"))
+        return self._retention.expires_epoch(read.source, captured)
+
+    def _is_due(self, read: PlateRead, now: datetime) -> bool:
+        expiry = read.expires_at if read.expires_at is not None else self._normal_expiry(read)
+        return self._retention.is_expired(min(expiry, self._normal_expiry(read)), now)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from alpr.local.stack import LocalConfig, LocalStack, PortInUse
-from alpr.repositories.stores import HotlistRepository
+from alpr.services.match import MatcherCache
 from tests.integration.helpers import push, table_items
 
 
@@ -38,10 +38,10 @@ def test_a_frame_whose_ocr_keeps_failing_moves_to_the_dead_letter_queue(
 def test_a_read_whose_matching_keeps_failing_is_parked_not_lost(
     stack: LocalStack, demo_photo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def unavailable(self: HotlistRepository, plate: str) -> list:
+    def unavailable(self: MatcherCache) -> None:
         raise RuntimeError("hotlist unavailable")
 
-    monkeypatch.setattr(HotlistRepository, "for_plate", unavailable)
+    monkeypatch.setattr(MatcherCache, "matcher", unavailable)
     push(stack, demo_photo)
     stack.drain()
     failures = stack.provisioned.queue_urls["stream-failures"]

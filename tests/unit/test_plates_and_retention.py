@@ -105,3 +105,29 @@ def test_retention_overrides_come_from_the_environment() -> None:
     assert policy.days(SourceClass.VEHICLE) == 180
     with pytest.raises(RetentionConfigError):
         RetentionPolicy.from_env({"ALPR_RETENTION_DAYS_FIXED": "31"})
+
+
+class TestPurgeCutoffMatchesTheBoundary:
+    """The purge's scan cutoff must agree with each item's own expiry, on both sides, in local time."""
+
+    policy = RetentionPolicy()
+
+    @pytest.mark.parametrize("source", list(SourceClass))
+    @pytest.mark.parametrize(
+        "captured", [local(2026, 3, 1, 23, 50), local(2026, 3, 8, 1, 30), local(2026, 11, 1, 0, 5)]
+    )
+    def test_cutoff_and_expiry_agree_either_side_of_midnight(self, source: SourceClass, captured: datetime) -> None:
+        expiry = self.policy.expires_at(source, captured)
+        just_before, at = expiry - timedelta(minutes=1), expiry
+        assert not captured < self.policy.purge_cutoff(source, just_before)
+        assert captured < self.policy.purge_cutoff(source, at)
+
+    def test_fixed_cutoff_is_local_midnight(self) -> None:
+        cutoff = self.policy.purge_cutoff(SourceClass.FIXED, local(2026, 3, 31, 0, 0))
+        assert cutoff == local(2026, 3, 2).astimezone(UTC)  # captured 1 March (day 1) is past day 30
+
+    def test_age_counts_the_capture_date_as_day_1_in_local_time(self) -> None:
+        captured = local(2026, 1, 10, 23, 30)  # 11 January in UTC
+        assert self.policy.age_days(captured, local(2026, 1, 10, 23, 59)) == 1
+        assert self.policy.age_days(captured, local(2027, 1, 9, 12)) == 365
+        assert self.policy.age_days(captured, local(2027, 1, 10, 0, 0)) == 366

@@ -1,0 +1,152 @@
+"""Every version of an image: deleting them in bulk, legal holds, and evidence copies under Object Lock."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import PurePosixPath
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from alpr.domain.records import FrameMetadata
+from alpr.repositories.retention import S3_DELETE_BATCH
+
+LOCKED_CODES = frozenset({"AccessDenied", "ObjectLocked"})
+MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound", "NoSuchVersion"})
+_FRAME_METADATA = "alpr-frame"  # written by ImageStore.put_frame
+
+
+@dataclass
+class VersionDeletion:
+    deleted_versions: int = 0
+    # Keys with a version that Object Lock kept (a legal hold or a retention date).
+    locked: set[str] = field(default_factory=set)
+    failures: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StoredEvidence:
+    key: str
+    version_id: str
+    sha256: str
+    size: int
+
+
+class ImageVersions:
+    def __init__(self, s3: Any, bucket: str) -> None:
+        self._s3 = s3
+        self._bucket = bucket
+
+    def versions(self, keys: Iterable[str]) -> dict[str, list[str]]:
+        """Version ids (and delete markers) of each key, listing each folder once rather than each key."""
+        wanted = set(keys)
+        by_folder: dict[str, set[str]] = defaultdict(set)
+        for key in wanted:
+            by_folder[f"{PurePosixPath(key).parent}/"].add(key)
+        found: dict[str, list[str]] = defaultdict(list)
+        paginator = self._s3.get_paginator("list_object_versions")
+        for folder, members in by_folder.items():
+            prefix = folder if len(members) > 1 else next(iter(members))
+            for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix):
+                for version in page.get("Versions", []) + page.get("DeleteMarkers", []):
+                    if version["Key"] in members:
+                        found[version["Key"]].append(version["VersionId"])
+        return found
+
+    def delete_all_versions(self, keys: Iterable[str]) -> VersionDeletion:
+        """DeleteObjects with version ids, 1000 at a time; versions Object Lock protects are reported, not raised."""
+        outcome = VersionDeletion()
+        targets = [(key, vid) for key, vids in self.versions(keys).items() for vid in vids]
+        for start in range(0, len(targets), S3_DELETE_BATCH):
+            chunk = targets[start : start + S3_DELETE_BATCH]
+            response = self._s3.delete_objects(
+                Bucket=self._bucket,
+                Delete={"Objects": [{"Key": k, "VersionId": v} for k, v in chunk], "Quiet": True},
+            )
+            errors = response.get("Errors", [])
+            outcome.deleted_versions += len(chunk) - len(errors)
+            for error in errors:
+                if error.get("Code") in LOCKED_CODES:
+                    outcome.locked.add(error["Key"])
+                else:
+                    outcome.failures.append(f"{error['Key']}: {error.get('Code')}: {error.get('Message', '')}")
+        return outcome
+
+    def set_legal_hold(self, key: str, on: bool) -> int:
+        """On every version of the key; returns how many versions it touched (0: the image is gone)."""
+        touched = 0
+        for version_id in self.versions([key]).get(key, []):
+            try:
+                self._s3.put_object_legal_hold(
+                    Bucket=self._bucket,
+                    Key=key,
+                    VersionId=version_id,
+                    LegalHold={"Status": "ON" if on else "OFF"},
+                )
+            except ClientError as exc:
+                # A delete marker has no legal hold to set.
+                if exc.response.get("Error", {}).get("Code") in MISSING_CODES | {"MethodNotAllowed"}:
+                    continue
+                raise
+            touched += 1
+        return touched
+
+    def legally_held(self, key: str, version_id: str | None = None) -> bool:
+        kwargs = {"VersionId": version_id} if version_id else {}
+        try:
+            head = self._s3.head_object(Bucket=self._bucket, Key=key, **kwargs)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in MISSING_CODES:
+                return False
+            raise
+        return head.get("ObjectLockLegalHoldStatus") == "ON"
+
+    def read(self, key: str) -> tuple[bytes, str]:
+        response = self._s3.get_object(Bucket=self._bucket, Key=key)
+        return response["Body"].read(), response.get("ContentType", "application/octet-stream")
+
+    def put_locked(self, key: str, data: bytes, content_type: str, retain_until: datetime) -> StoredEvidence:
+        """Compliance mode: nobody, the account root included, can delete or shorten it before the date."""
+        response = self._s3.put_object(
+            Bucket=self._bucket,
+            Key=key,
+            Body=data,
+            ContentType=content_type,
+            ChecksumAlgorithm="SHA256",
+            ObjectLockMode="COMPLIANCE",
+            ObjectLockRetainUntilDate=retain_until,
+        )
+        return StoredEvidence(key, response.get("VersionId", ""), hashlib.sha256(data).hexdigest(), len(data))
+
+    def retention_of(self, key: str) -> tuple[str | None, datetime | None]:
+        """moto does not implement GetObjectRetention; HeadObject carries the same two fields."""
+        head = self._s3.head_object(Bucket=self._bucket, Key=key)
+        return head.get("ObjectLockMode"), head.get("ObjectLockRetainUntilDate")
+
+    def oldest_unheld(self, prefix: str) -> tuple[str, datetime | None] | None:
+        """The first version, in key order, that no legal hold keeps, and its capture time.
+
+        Frame keys sort by capture date under each camera (``frames/<source>/<camera>/yyyy/mm/dd/``), so
+        for a camera's prefix the first unheld version is its oldest; the walk stops there.
+        """
+        for version in self._all_versions(prefix):
+            head = self._s3.head_object(Bucket=self._bucket, Key=version["Key"], VersionId=version["VersionId"])
+            if head.get("ObjectLockLegalHoldStatus") == "ON":
+                continue
+            raw = head.get("Metadata", {}).get(_FRAME_METADATA)
+            captured = FrameMetadata.model_validate_json(raw).captured_at if raw else None
+            return version["Key"], _parse(captured) if captured else version["LastModified"]
+        return None
+
+    def _all_versions(self, prefix: str) -> Iterator[dict[str, Any]]:
+        paginator = self._s3.get_paginator("list_object_versions")
+        for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix):
+            yield from page.get("Versions", [])
+
+
+def _parse(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))

@@ -1,0 +1,123 @@
+"""Evidence holds and the compliance report over API Gateway, behind the staff Cognito authorizer.
+
+The caller is who the authorizer says (``cognito:username`` and ``cognito:groups`` claims); without
+those claims every route answers 401.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, Field, ValidationError
+
+from alpr.domain.errors import DomainError, Unauthenticated
+from alpr.domain.holds import HoldScope
+from alpr.runtime import runtime
+from alpr.schema import Role
+from alpr.services.holds import StaffMember
+
+logger = Logger(service="retention-api")
+app = APIGatewayRestResolver()
+
+
+class HoldRequest(BaseModel):
+    case_number: str = Field(max_length=64)
+    reason: str = Field(max_length=2000)
+    read_ids: list[str] = Field(default_factory=list, max_length=5000)
+    camera_id: str | None = None
+    captured_from: str | None = None
+    captured_to: str | None = None
+    request_only: bool = False
+
+
+class ReleaseRequest(BaseModel):
+    reason: str = Field(max_length=2000)
+
+
+def caller() -> StaffMember:
+    authorizer: dict[str, Any] = dict(app.current_event.request_context.authorizer.raw_event or {})
+    claims = authorizer.get("claims") or {}
+    member_id = claims.get("cognito:username") or claims.get("sub")
+    if not member_id:
+        raise Unauthenticated("sign in first")
+    groups = claims.get("cognito:groups") or []
+    if isinstance(groups, str):
+        groups = [g for g in groups.replace("[", "").replace("]", "").replace(",", " ").split() if g]
+    roles = frozenset(Role(g) for g in groups if g in Role._value2member_map_)
+    return StaffMember(member_id=str(member_id), name=str(claims.get("name") or member_id), roles=roles)
+
+
+def _body(model: type[BaseModel]) -> Any:
+    try:
+        return model.model_validate(app.current_event.json_body or {})
+    except (ValidationError, ValueError) as exc:
+        raise DomainError(f"invalid request body: {exc}") from exc
+
+
+def _hold_json(hold: Any) -> dict[str, Any]:
+    return dict(hold.model_dump(mode="json", exclude_none=True))
+
+
+@app.get("/v1/compliance")
+def compliance() -> dict[str, Any]:
+    return runtime().compliance.report(caller())
+
+
+@app.get("/v1/holds")
+def holds() -> dict[str, Any]:
+    from alpr.domain.holds import READS_COMPLIANCE, require_role
+
+    require_role(caller(), READS_COMPLIANCE, "listing holds")
+    service = runtime().holds
+    return {"holds": [_hold_json(h) for h in service.active() + service.requested()]}
+
+
+@app.post("/v1/holds")
+def place_hold() -> Response:
+    body: HoldRequest = _body(HoldRequest)
+    scope = HoldScope(
+        read_ids=body.read_ids,
+        camera_id=body.camera_id,
+        captured_from=body.captured_from,
+        captured_to=body.captured_to,
+    )
+    service, actor = runtime().holds, caller()
+    if body.request_only or not {Role.ADMINISTRATOR, Role.CAPTAIN} & actor.roles:
+        hold = service.request(actor, body.case_number, body.reason, scope)
+        return Response(202, "application/json", {"hold": _hold_json(hold)})
+    outcome = service.place(actor, body.case_number, body.reason, scope)
+    return Response(
+        201,
+        "application/json",
+        {"hold": _hold_json(outcome.hold), "held": outcome.held_reads, "refused": outcome.refused_reads},
+    )
+
+
+@app.post("/v1/holds/<hold_id>/approve")
+def approve(hold_id: str) -> dict[str, Any]:
+    outcome = runtime().holds.approve(caller(), hold_id)
+    return {"hold": _hold_json(outcome.hold), "held": outcome.held_reads, "refused": outcome.refused_reads}
+
+
+@app.post("/v1/holds/<hold_id>/release")
+def release(hold_id: str) -> dict[str, Any]:
+    body: ReleaseRequest = _body(ReleaseRequest)
+    return {"hold": _hold_json(runtime().holds.release(caller(), hold_id, body.reason))}
+
+
+@app.post("/v1/holds/<hold_id>/book")
+def book(hold_id: str) -> dict[str, Any]:
+    return {"manifest": runtime().holds.book(caller(), hold_id)}
+
+
+@app.exception_handler(DomainError)
+def refused(error: DomainError) -> Response:
+    return Response(error.status, "application/json", {"error": error.code, "message": error.message})
+
+
+@logger.inject_lambda_context
+def handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)
