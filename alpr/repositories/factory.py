@@ -123,6 +123,8 @@ class Repositories:
     @cached_property
     def purge_reports(self) -> PurgeReportRepository:
         return PurgeReportRepository(self.table(schema.PURGE_REPORTS))
+
+    @cached_property
     def agencies(self) -> AgencyRepository:
         return AgencyRepository(self.table(schema.AGENCIES), self.table(schema.AGENCY_CHANGES))
 

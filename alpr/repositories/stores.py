@@ -93,6 +93,7 @@ class ReadRepository:
             ConditionExpression="attribute_exists(read_id)",
             ExpressionAttributeValues={":s": sighting_id},
         )
+
     def get(self, read_id: str, now: datetime) -> PlateRead | None:
         """One read by id, or None when it is absent or already past its retention."""
         item = self._table.get_item(Key={"read_id": read_id}, ConsistentRead=True).get("Item")
