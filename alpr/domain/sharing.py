@@ -68,6 +68,8 @@ class Agency(Record):
     agency_type: AgencyType
     ncric_partner: bool = False
     fixed_camera_access: bool = False
+    # 1 when registered, +1 per change: orders the change history even within one millisecond.
+    revision: int = 1
     created_at: str
     updated_at: str
     updated_by: str

@@ -130,7 +130,9 @@ class SharingService:
         if not given:
             raise InvalidRequest("nothing to change")
         now = iso(self._clock.now())
-        updated = current.model_copy(update={**given, "updated_at": now, "updated_by": member.member_id})
+        updated = current.model_copy(
+            update={**given, "updated_at": now, "updated_by": member.member_id, "revision": current.revision + 1}
+        )
         self._repos.agencies.save(
             updated, self._change(updated, current, member, now), expected_updated_at=current.updated_at
         )
@@ -148,7 +150,7 @@ class SharingService:
     def _change(agency: Agency, before: Agency | None, member: Identity, now: str) -> AgencyChange:
         return AgencyChange(
             ori=agency.ori,
-            change_id=f"{now}#{uuid.uuid4().hex[:8]}",
+            change_id=f"{agency.revision:06d}#{now}",
             at=now,
             by=member.member_id,
             before=before.model_dump(mode="json") if before else None,
