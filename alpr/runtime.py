@@ -10,10 +10,13 @@ from alpr.clock import Clock, SystemClock
 from alpr.config import Settings
 from alpr.domain.retention import RetentionPolicy
 from alpr.repositories.factory import Repositories
+from alpr.services.access import AccessRecorder
 from alpr.services.ingest import IngestService
 from alpr.services.match import MatchService
 from alpr.services.ocr import OcrService
 from alpr.services.purge import PurgeService
+from alpr.services.search import SearchService
+from alpr.services.staff import StaffGate
 
 
 def _reader():  # type: ignore[no-untyped-def]
@@ -51,6 +54,18 @@ class Runtime:
     @cached_property
     def purge(self) -> PurgeService:
         return PurgeService(self.repos, self.clock)
+
+    @cached_property
+    def access(self) -> AccessRecorder:
+        return AccessRecorder(self.repos.access_log, self.clock)
+
+    @cached_property
+    def search(self) -> SearchService:
+        return SearchService(self.repos, self.clock)
+
+    @cached_property
+    def staff_gate(self) -> StaffGate:
+        return StaffGate(self.access, self.repos.token_verifier, self.repos.training)
 
 
 _current: Runtime | None = None

@@ -22,6 +22,7 @@ from constructs import Construct
 
 from alpr import schema
 from infra.bundling import REPO_ROOT, light_function_code
+from infra.search import add_staff_search
 
 DOCKER_EXCLUDES = [
     ".git",
@@ -74,6 +75,7 @@ class AlprStack(cdk.Stack):
         self._wire_events()
         self._grant()
         self.ingest_api = self._ingest_api()
+        add_staff_search(self)
 
     # --- storage -----------------------------------------------------------------------------------------
 

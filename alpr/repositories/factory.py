@@ -11,8 +11,10 @@ import boto3
 from alpr import schema
 from alpr.config import Settings
 from alpr.repositories.access import AccessLogRepository
+from alpr.repositories.identity import IdentityConfig, StaffDirectory, TokenVerifier
 from alpr.repositories.images import ImageStore
 from alpr.repositories.notifications import AlertPublisher
+from alpr.repositories.search import ReadSearchRepository
 from alpr.repositories.stores import (
     AlertRepository,
     CameraRepository,
@@ -20,6 +22,7 @@ from alpr.repositories.stores import (
     HotlistRepository,
     ReadRepository,
 )
+from alpr.repositories.training import TrainingRepository
 
 
 @dataclass
@@ -77,3 +80,23 @@ class Repositories:
     @cached_property
     def access_log(self) -> AccessLogRepository:
         return AccessLogRepository(self.table(schema.ACCESS_LOG))
+
+    @cached_property
+    def read_search(self) -> ReadSearchRepository:
+        return ReadSearchRepository(self.table(schema.READS))
+
+    @cached_property
+    def training(self) -> TrainingRepository:
+        return TrainingRepository(self.table(schema.TRAINING))
+
+    @cached_property
+    def identity_config(self) -> IdentityConfig:
+        return IdentityConfig.from_env()
+
+    @cached_property
+    def staff_directory(self) -> StaffDirectory:
+        return StaffDirectory(self._session.client("cognito-idp"), self.identity_config)
+
+    @cached_property
+    def token_verifier(self) -> TokenVerifier:
+        return TokenVerifier(self.identity_config)

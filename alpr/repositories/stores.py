@@ -10,7 +10,13 @@ from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 from alpr import schema
 from alpr.domain.cameras import Camera
 from alpr.domain.records import Alert, FrameRecord, FrameStatus, HotlistEntry, PlateRead
-from alpr.repositories.dynamo import from_item, put_if_absent, query_all, scan_all, to_item
+from alpr.domain.search import index_attributes
+from alpr.repositories.dynamo import from_item, put_if_absent, put_item_if_absent, query_all, scan_all, to_item
+
+
+def read_item(read: PlateRead) -> dict[str, Any]:
+    """A read as stored: the record plus the index keys that keep partial-plate and time searches narrow."""
+    return {**to_item(read), **index_attributes(read.plate, read.source.value, read.captured_at)}
 
 
 def expired(now: datetime) -> ConditionBase:
@@ -81,7 +87,11 @@ class ReadRepository:
         self._table = table
 
     def add(self, read: PlateRead) -> bool:
-        return put_if_absent(self._table, read, "read_id")
+        return put_item_if_absent(self._table, read_item(read), "read_id")
+
+    def get(self, read_id: str) -> PlateRead | None:
+        item = self._table.get_item(Key={"read_id": read_id}).get("Item")
+        return from_item(PlateRead, item) if item else None
 
     def for_frame(self, frame_id: str) -> list[PlateRead]:
         index = schema.READS.index("by_frame")
