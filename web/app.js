@@ -70,7 +70,7 @@ async function start() {
   $("tabs").hidden = false;
   fillPurposes(me.purposes);
   if (can.search) { loadCameras(); show("search-view"); }
-  else if (can.audit) { show("audit-view"); }
+  else if (can.audit) { show("audit-view"); listAudit(); }
   else if (can.training) { show("training-view"); }
   else { notice("Your role gives no access to ALPR search or access records."); }
   if (can.training) loadTraining();
