@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import Any
 
 # Each area adds its commands through a module with ``register(commands, bench_commands)``.
-COMMAND_MODULES = ("alpr.ocr.commands", "alpr.hotlist_cli", "alpr.retention_commands", "alpr.share_cli")
+COMMAND_MODULES = (
+    "alpr.ocr.commands",
+    "alpr.hotlist_cli",
+    "alpr.retention_commands",
+    "alpr.share_cli",
+    "alpr.search_commands",
+)
 STATE_DIR = Path(os.environ.get("ALPR_LOCAL_STATE", ".alpr-local"))
 
 
@@ -81,10 +87,14 @@ def cmd_local(args: argparse.Namespace) -> int:
 
 def _local_banner(stack: Any) -> str:
     cameras = "\n".join(f"    {camera_id}" for camera_id in stack.demo_keys)
+    staff = "\n".join(f"    {user:10} {password}" for user, password in stack.demo_staff.items())
     return f"""
 ALPR local stack is up.
   embedded AWS (moto):  {stack.endpoint}
   ingest API:           {stack.api.url}/v1/frames
+  staff search page:    {stack.api.url}/
+  staff logins (new passwords each start; 'untrained' has no training record):
+{staff}
   demo cameras (keys in {STATE_DIR}/state.json):
 {cameras}
   demo hotlist entry:   7ABC123 (stolen vehicle, case SLPD-DEMO-0001)

@@ -20,8 +20,10 @@ from alpr.services.match import MatchService
 from alpr.services.ncric import NcricForwarder
 from alpr.services.ocr import OcrService
 from alpr.services.purge import PurgeService
+from alpr.services.search import SearchService
 from alpr.services.sharing import SharingService
 from alpr.services.sightings import SightingService
+from alpr.services.staff import StaffGate
 
 
 def _reader():  # type: ignore[no-untyped-def]
@@ -87,6 +89,18 @@ class Runtime:
     @cached_property
     def ncric(self) -> NcricForwarder:
         return NcricForwarder(self.repos, lambda: self.repos.ncric_destination.transport(), self.clock)
+
+    @cached_property
+    def access(self) -> AccessRecorder:
+        return AccessRecorder(self.repos.access_log, self.clock)
+
+    @cached_property
+    def search(self) -> SearchService:
+        return SearchService(self.repos, self.clock)
+
+    @cached_property
+    def staff_gate(self) -> StaffGate:
+        return StaffGate(self.access, self.repos.token_verifier, self.repos.training)
 
 
 _current: Runtime | None = None

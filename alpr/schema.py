@@ -81,6 +81,11 @@ READS = Table(
         Index("by_frame", Key("frame_id"), Key("read_id")),
         # Sparse: only reads under an evidence hold carry held_by_case.
         Index("by_hold", Key("held_by_case"), Key("captured_at")),
+        # Search indexes (alpr.domain.search): one per plate position, keyed by the three characters there
+        # and sorted by the rest of the plate, so a partial plate with three known characters in a row reads
+        # only the reads it returns; and one by (source, capture day) for time windows.
+        Index("by_window", Key("window_bucket"), Key("captured_at")),
+        *(Index(f"by_gram{p}", Key(f"gram{p}"), Key(f"gram{p}_tail")) for p in range(6)),
     ),
     ttl_attribute=TTL_ATTRIBUTE,
     stream=True,
@@ -182,6 +187,9 @@ NCRIC_DELIVERIES = Table(
     ttl_attribute=TTL_ATTRIBUTE,
 )
 
+# Completion of department-approved training (policy 418.4(d)), kept by administrators.
+TRAINING = Table("training", partition=Key("member_id"))
+
 TABLES: tuple[Table, ...] = (
     CAMERAS,
     FRAMES,
@@ -199,6 +207,7 @@ TABLES: tuple[Table, ...] = (
     AGENCY_CHANGES,
     SHARE_REQUESTS,
     NCRIC_DELIVERIES,
+    TRAINING,
 )
 
 # Several frames of one passing car, read as one plate (alpr.domain.sightings). ``plate`` is the
@@ -341,6 +350,31 @@ class Role(StrEnum):
     AUDITOR = "auditor"
 
 
+ROLE_DESCRIPTIONS: dict[Role, str] = {
+    Role.OFFICER: "Search ALPR data, view reads and images, request holds",
+    Role.ADMINISTRATOR: "Manage cameras, hotlists, users, training records and holds",
+    Role.CAPTAIN: "Bureau of Services Captain or designee: approves sharing requests",
+    Role.AUDITOR: "Reads access records and runs audits; no plate search",
+}
+
+
+@dataclass(frozen=True)
+class UserPoolSpec:
+    """The staff login (Cognito). MFA is required in AWS; moto cannot answer MFA challenges locally."""
+
+    logical_name: str = "staff"
+    min_password_length: int = 14
+    client_name: str = "staff-page"
+    # Page sessions are short: a patrol car laptop left open does not stay logged in for a shift.
+    id_token_minutes: int = 60
+
+    def physical_name(self, prefix: str) -> str:
+        return f"{prefix}-{self.logical_name}"
+
+
+USER_POOL = UserPoolSpec()
+
+
 @dataclass(frozen=True)
 class FunctionSpec:
     """A Lambda function: where its handler lives and what it may touch."""
@@ -367,6 +401,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec("hotlist-api", "functions.hotlist.api.handler", memory_mb=1024, timeout_s=29),
     # Evidence holds and the compliance report, for administrators and the records custodian.
     FunctionSpec("retention-api", "functions.retention.handler.handler", memory_mb=512, timeout_s=60),
+    FunctionSpec("search", "functions.search.handler.handler", memory_mb=1024, timeout_s=29),
 )
 
 # API Gateway refuses bodies over 10 MB and Lambda sync payloads over 6 MB once base64-encoded, so

@@ -24,6 +24,7 @@ from alpr import schema
 from infra.bundling import REPO_ROOT, light_function_code
 from infra.hotlist import wire_hotlists
 from infra.retention import add_retention
+from infra.search import add_staff_search
 from infra.share import wire_sharing
 from infra.sightings import add_sightings
 
@@ -82,6 +83,7 @@ class AlprStack(cdk.Stack):
         add_retention(self)
         self.sharing = wire_sharing(self)
         self.ingest_api = self._ingest_api()
+        add_staff_search(self)
 
     # --- storage -----------------------------------------------------------------------------------------
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 
+from alpr.clock import iso
 from alpr.domain.hotlist.entries import MAX_ENTRY_DAYS, change_record, new_entry
 from alpr.domain.records import HotlistReason
+from alpr.domain.training import TrainingRecord
 from alpr.runtime import Runtime
-from alpr.schema import SourceClass
+from alpr.schema import Role, SourceClass
 from alpr.services.cameras import register_camera
 
 DEMO_PLATE = "7ABC123"
@@ -40,6 +44,55 @@ def seed(runtime: Runtime) -> dict[str, str]:
     runtime.repos.hotlist.add(entry, change_record(None, entry, "demo-seed", "added", now))
     runtime.hotlist.publish_manual_snapshot()
     return keys
+
+
+# Staff accounts for trying the search page: (username, name, role, trained).
+DEMO_STAFF = (
+    ("officer", "Officer Dana Reyes", Role.OFFICER, True),
+    ("admin", "Sgt. Lee Park (ALPR administrator)", Role.ADMINISTRATOR, True),
+    ("captain", "Capt. Morgan Hale (Bureau of Services)", Role.CAPTAIN, True),
+    ("auditor", "Sam Ortiz (auditor)", Role.AUDITOR, True),
+    ("untrained", "Officer Chris Vale (no ALPR training yet)", Role.OFFICER, False),
+)
+DEMO_COURSE = "Department ALPR user training (NCRIC-aligned), policy 418.98"
+
+
+def demo_password() -> str:
+    """Fresh per start and shown only locally; meets the pool's policy (upper, lower, digit, symbol, 14+)."""
+    return f"Alpr#{secrets.token_hex(6)}9Z"
+
+
+def add_staff_member(
+    cognito: Any, pool_id: str, username: str, name: str, roles: tuple[Role, ...], password: str
+) -> None:
+    cognito.admin_create_user(
+        UserPoolId=pool_id,
+        Username=username,
+        UserAttributes=[{"Name": "name", "Value": name}],
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=password, Permanent=True)
+    for role in roles:
+        cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=role.value)
+
+
+def seed_staff(runtime: Runtime, cognito: Any, pool_id: str) -> dict[str, str]:
+    """The demo members and their passwords; all but ``untrained`` have a training record."""
+    passwords = {}
+    for username, name, role, trained in DEMO_STAFF:
+        passwords[username] = demo_password()
+        add_staff_member(cognito, pool_id, username, name, (role,), passwords[username])
+        if trained:
+            runtime.repos.training.put(
+                TrainingRecord(
+                    member_id=username,
+                    course=DEMO_COURSE,
+                    completed_on=runtime.clock.now().date().isoformat(),
+                    recorded_by="demo-seed",
+                    recorded_at=iso(runtime.clock.now()),
+                )
+            )
+    return passwords
 
 
 def render_plate_photo(

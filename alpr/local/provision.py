@@ -16,6 +16,8 @@ class Provisioned:
     dead_letter_urls: dict[str, str] = field(default_factory=dict)
     stream_arns: dict[str, str] = field(default_factory=dict)
     alerts_subscriber_url: str = ""
+    user_pool_id: str = ""
+    user_pool_client_id: str = ""
 
 
 def _attribute_definitions(table: schema.Table) -> list[dict[str, str]]:
@@ -134,4 +136,35 @@ def provision(session: Any, settings: Settings, visibility_timeout_s: int | None
         Endpoint=sub_arn["Attributes"]["QueueArn"],
         Attributes={"RawMessageDelivery": "true"},
     )
+    out.user_pool_id, out.user_pool_client_id = create_user_pool(session.client("cognito-idp"), settings.prefix)
     return out
+
+
+def create_user_pool(cognito: Any, prefix: str) -> tuple[str, str]:
+    """The staff login as the CDK stack builds it, less MFA (moto cannot answer MFA challenges)."""
+    spec = schema.USER_POOL
+    pool_id = cognito.create_user_pool(
+        PoolName=spec.physical_name(prefix),
+        Policies={
+            "PasswordPolicy": {
+                "MinimumLength": spec.min_password_length,
+                "RequireUppercase": True,
+                "RequireLowercase": True,
+                "RequireNumbers": True,
+                "RequireSymbols": True,
+            }
+        },
+        MfaConfiguration="OFF",
+        AdminCreateUserConfig={"AllowAdminCreateUserOnly": True},
+        Schema=[{"Name": "name", "AttributeDataType": "String", "Mutable": True, "Required": False}],
+    )["UserPool"]["Id"]
+    client_id = cognito.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName=spec.client_name,
+        GenerateSecret=False,
+        ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+        ReadAttributes=["name"],
+    )["UserPoolClient"]["ClientId"]
+    for role, description in schema.ROLE_DESCRIPTIONS.items():
+        cognito.create_group(UserPoolId=pool_id, GroupName=role.value, Description=description)
+    return pool_id, client_id

@@ -117,6 +117,7 @@ class LocalStack:
         self.provisioned = Provisioned()
         self.demo_keys: dict[str, str] = {}
         self.ncric = NcricReceiver(config.host, config.ncric_port, config.state_dir / "ncric-received")
+        self.demo_staff: dict[str, str] = {}
 
     @property
     def endpoint(self) -> str:
@@ -141,11 +142,10 @@ class LocalStack:
         self.provisioned = provision(self.session, self.settings, self.config.visibility_timeout_s)
         self.ncric.start()
         point_destination(self.session, self.settings, {"kind": "https", "url": self.ncric.url})
+        self._use_user_pool()
         self.pumps = self._make_pumps()
         if self.config.seed_demo:
-            from alpr.local.demo import seed
-
-            self.demo_keys = seed(self.runtime)
+            self._seed_demo()
         if serve_api:
             self.api = LocalApiGateway(self.config.host, self.config.api_port, self._routes(), self._static_dir())
             self.api.start()
@@ -168,16 +168,36 @@ class LocalStack:
         self.provisioned = provision(self.session, self.settings, self.config.visibility_timeout_s)
         self.ncric.clear()
         point_destination(self.session, self.settings, {"kind": "https", "url": self.ncric.url})
+        self._use_user_pool()
         self.pumps = self._make_pumps()
         if self.config.seed_demo:
-            from alpr.local.demo import seed
+            self._seed_demo()
 
-            self.demo_keys = seed(self.runtime)
+    def _seed_demo(self) -> None:
+        from alpr.local.demo import seed, seed_staff
+
+        self.demo_keys = seed(self.runtime)
+        self.demo_staff = seed_staff(self.runtime, self.session.client("cognito-idp"), self.provisioned.user_pool_id)
+
+    def user_pool_environment(self) -> dict[str, str]:
+        """Tokens carry the AWS issuer URL; their keys are fetched from moto's copy of the pool."""
+        pool = self.provisioned.user_pool_id
+        return {
+            "ALPR_USER_POOL_ID": pool,
+            "ALPR_USER_POOL_CLIENT_ID": self.provisioned.user_pool_client_id,
+            "ALPR_JWKS_URL": f"{self.endpoint}/{pool}/.well-known/jwks.json",
+        }
+
+    def _use_user_pool(self) -> None:
+        os.environ.update(self.user_pool_environment())
+        for cached in ("identity_config", "staff_directory", "token_verifier"):
+            self.runtime.repos.__dict__.pop(cached, None)
 
     def _routes(self) -> list[Route]:
         hotlist_api = load_handler("functions.hotlist.api.handler")
         return [
             Route("/v1/frames", load_handler("functions.ingest.handler.handler"), "ingest"),
+            Route("/api/", load_handler("functions.search.handler.handler"), "search"),
             Route("/v1/hotlist", hotlist_api, "hotlist-api"),
             Route("/v1/alerts", hotlist_api, "hotlist-api"),
             Route(
@@ -189,7 +209,8 @@ class LocalStack:
         ]
 
     def _static_dir(self) -> Path | None:
-        return None
+        """The staff search page; in AWS the same files are served from S3 through CloudFront."""
+        return Path(__file__).resolve().parent.parent.parent / "web"
 
     def _make_pumps(self) -> list[Pump]:
         session = self.session
@@ -283,8 +304,13 @@ class LocalStack:
             "endpoint": self.endpoint,
             "api_url": self.api.url if self.api else None,
             "region": self.config.region,
-            "environment": aws_environment(self.endpoint, self.config, self.settings),
+            "environment": {
+                **aws_environment(self.endpoint, self.config, self.settings),
+                **self.user_pool_environment(),
+            },
             "camera_keys": self.demo_keys,
+            "page_url": f"{self.api.url}/" if self.api else None,
+            "staff_passwords": self.demo_staff,
             "alerts_subscriber_url": self.provisioned.alerts_subscriber_url,
             "dead_letter_urls": self.provisioned.dead_letter_urls,
             "ncric_receiver_url": self.ncric.url,

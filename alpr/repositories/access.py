@@ -1,11 +1,17 @@
-"""The access log: records are added, never changed or deleted (IAM grants only PutItem here)."""
+"""The access log: records are added, never changed or deleted (IAM grants only PutItem here).
+
+``append`` is the one method that writes; tamper evidence (hash chaining) belongs there.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import date, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
+from alpr import schema
 from alpr.domain.access import AccessRecord
 from alpr.repositories.dynamo import from_item, put_if_absent, query_all
 
@@ -20,3 +26,23 @@ class AccessLogRepository:
 
     def for_day(self, day: str) -> list[AccessRecord]:
         return [from_item(AccessRecord, i) for i in query_all(self._table, KeyConditionExpression=Key("day").eq(day))]
+
+    def between(self, first: date, last: date) -> Iterator[AccessRecord]:
+        """One partition per day, newest day first."""
+        day = last
+        while day >= first:
+            items = query_all(
+                self._table, KeyConditionExpression=Key("day").eq(day.isoformat()), ScanIndexForward=False
+            )
+            yield from (from_item(AccessRecord, i) for i in items)
+            day -= timedelta(days=1)
+
+    def for_member(self, member_id: str, start: str, end: str) -> list[AccessRecord]:
+        index = schema.ACCESS_LOG.index("by_member")
+        items = query_all(
+            self._table,
+            IndexName=index.name,
+            KeyConditionExpression=Key("member_id").eq(member_id) & Key("at").between(start, end),
+            ScanIndexForward=False,
+        )
+        return [from_item(AccessRecord, i) for i in items]

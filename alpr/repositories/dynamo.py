@@ -42,8 +42,12 @@ def is_conditional_failure(exc: ClientError) -> bool:
 
 def put_if_absent(table: Any, record: BaseModel, key_name: str) -> bool:
     """True when written, False when an item with the same key was already there (a retry)."""
+    return put_item_if_absent(table, to_item(record), key_name)
+
+
+def put_item_if_absent(table: Any, item: dict[str, Any], key_name: str) -> bool:
     try:
-        table.put_item(Item=to_item(record), ConditionExpression=f"attribute_not_exists({key_name})")
+        table.put_item(Item=item, ConditionExpression=f"attribute_not_exists({key_name})")
     except ClientError as exc:
         if is_conditional_failure(exc):
             return False

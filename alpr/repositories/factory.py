@@ -12,6 +12,7 @@ from alpr import schema
 from alpr.config import Settings
 from alpr.repositories.access import AccessLogRepository
 from alpr.repositories.hotlist import HotlistEntryRepository, HotlistVersionRepository, MuteRepository, SnapshotStore
+from alpr.repositories.identity import IdentityConfig, StaffDirectory, TokenVerifier
 from alpr.repositories.images import ImageStore
 from alpr.repositories.ncric import DeliveryRepository, DestinationSource, ForwardQueue
 from alpr.repositories.notifications import AlertPublisher
@@ -22,6 +23,7 @@ from alpr.repositories.retention import (
     PurgeReportRepository,
     RetentionStore,
 )
+from alpr.repositories.search import ReadSearchRepository
 from alpr.repositories.sharing import AgencyRepository, ShareRequestRepository
 from alpr.repositories.sightings import SightingRepository
 from alpr.repositories.stores import (
@@ -30,6 +32,7 @@ from alpr.repositories.stores import (
     FrameRepository,
     ReadRepository,
 )
+from alpr.repositories.training import TrainingRepository
 
 
 @dataclass
@@ -153,3 +156,23 @@ class Repositories:
             schema.ncric_destination_parameter(self.settings.prefix),
             self.settings.ncric_destination_max_age_s,
         )
+
+    @cached_property
+    def read_search(self) -> ReadSearchRepository:
+        return ReadSearchRepository(self.table(schema.READS))
+
+    @cached_property
+    def training(self) -> TrainingRepository:
+        return TrainingRepository(self.table(schema.TRAINING))
+
+    @cached_property
+    def identity_config(self) -> IdentityConfig:
+        return IdentityConfig.from_env()
+
+    @cached_property
+    def staff_directory(self) -> StaffDirectory:
+        return StaffDirectory(self._session.client("cognito-idp"), self.identity_config)
+
+    @cached_property
+    def token_verifier(self) -> TokenVerifier:
+        return TokenVerifier(self.identity_config)

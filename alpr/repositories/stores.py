@@ -13,7 +13,21 @@ from alpr import schema
 from alpr.domain.cameras import Camera
 from alpr.domain.errors import Conflict
 from alpr.domain.records import Alert, FrameRecord, FrameStatus, PlateRead
-from alpr.repositories.dynamo import from_item, is_conditional_failure, put_if_absent, query_all, scan_all, to_item
+from alpr.domain.search import index_attributes
+from alpr.repositories.dynamo import (
+    from_item,
+    is_conditional_failure,
+    put_if_absent,
+    put_item_if_absent,
+    query_all,
+    scan_all,
+    to_item,
+)
+
+
+def read_item(read: PlateRead) -> dict[str, Any]:
+    """A read as stored: the record plus the index keys that keep partial-plate and time searches narrow."""
+    return {**to_item(read), **index_attributes(read.plate, read.source.value, read.captured_at)}
 
 
 def expired(now: datetime) -> ConditionBase:
@@ -84,7 +98,7 @@ class ReadRepository:
         self._table = table
 
     def add(self, read: PlateRead) -> bool:
-        return put_if_absent(self._table, read, "read_id")
+        return put_item_if_absent(self._table, read_item(read), "read_id")
 
     def set_sighting(self, read_id: str, sighting_id: str) -> None:
         self._table.update_item(

@@ -3,26 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from alpr.clock import Clock
-from alpr.domain.access import justification, new_access_record
+from alpr.domain.access import AccessRecord, justification, new_access_record
 from alpr.domain.errors import DomainError
 from alpr.repositories.access import AccessLogRepository
 from alpr.schema import Role
 
 T = TypeVar("T")
 
+DEPARTMENT = "San Leandro Police Department"
+
 
 @dataclass(frozen=True)
 class Member:
     member_id: str
     name: str
-    organization: str = "San Leandro Police Department"
-    # Cognito groups, and whether department-approved ALPR training is on record (policy 418.4(d)).
-    roles: frozenset[Role] = frozenset()
+    organization: str = DEPARTMENT
+    roles: frozenset[Role] = field(default_factory=frozenset)
+    # Policy 418.4(d): no ALPR data without a recorded completion of department-approved training.
     trained: bool = False
+
+
+# Who an access record names when a request could not say who it was (no or a bad token).
+UNKNOWN_MEMBER = Member(member_id="(unauthenticated)", name="(unauthenticated)", organization="")
 
 
 @dataclass(frozen=True)
@@ -40,41 +46,50 @@ class OutsideParty:
         return {"outside_agency": f"{self.ori} {self.agency_name}", "outside_person": self.person}
 
 
+@dataclass(frozen=True)
+class AccessRequest:
+    """Who asks for what and why; the fields of Civil Code § 1798.90.52's record, before the outcome."""
+
+    member: Member
+    action: str
+    subject: str
+    client: str = ""
+    purpose: str = ""
+    offense: str = ""
+    case_number: str = ""
+    correlation_id: str = ""
+    outside: OutsideParty | None = None
+
+
 class AccessRecorder:
     def __init__(self, log: AccessLogRepository, clock: Clock) -> None:
         self._log = log
         self._clock = clock
 
-    def fetch(
-        self,
-        member: Member,
-        action: str,
-        subject: str,
-        purpose: str | None,
-        case_number: str | None,
-        client: str,
-        fetch: Callable[[], Sequence[T]],
-        outside: OutsideParty | None = None,
-    ) -> Sequence[T]:
-        """Refusals are recorded too: an attempt without a purpose is itself worth auditing."""
-        if outside is not None:
-            member = outside.as_member()
-        try:
-            chosen, case = justification(purpose, case_number)
-        except DomainError as refused:
-            self.refusal(member, action, subject, purpose, case_number, client, refused, outside)
-            raise
-        results = fetch()
-        self._log.append(
-            new_access_record(
-                self._clock.now(),
-                **self._base(member, action, subject, client, outside),
-                purpose=chosen.value,
-                case_number=case,
-                results=len(results),
-            )
+    def record(self, request: AccessRequest, *, results: int = 0, outcome: str = "allowed") -> AccessRecord:
+        member = request.outside.as_member() if request.outside else request.member
+        record = new_access_record(
+            self._clock.now(),
+            member_id=member.member_id,
+            member_name=member.name,
+            organization=member.organization,
+            action=request.action,
+            subject=request.subject,
+            client=request.client,
+            purpose=request.purpose,
+            offense=request.offense,
+            case_number=request.case_number,
+            results=results,
+            outcome=outcome,
+            correlation_id=request.correlation_id,
+            **(request.outside.record_fields() if request.outside else {}),
         )
-        return results
+        self._log.append(record)
+        return record
+
+    def refuse(self, request: AccessRequest, refused: DomainError) -> AccessRecord:
+        """Refusals are recorded too: an attempt without a purpose is itself worth auditing."""
+        return self.record(request, outcome=f"refused: {getattr(refused, 'rule', refused.code)}")
 
     def refusal(
         self,
@@ -88,28 +103,28 @@ class AccessRecorder:
         outside: OutsideParty | None = None,
     ) -> None:
         """An attempt that a rule refused: recorded with the rule's code, nothing handed out."""
-        if outside is not None:
-            member = outside.as_member()
-        self._log.append(
-            new_access_record(
-                self._clock.now(),
-                **self._base(member, action, subject, client, outside),
-                purpose=purpose or "",
-                case_number=case_number or "",
-                outcome=f"refused: {getattr(refused, 'rule', refused.code)}",
-            )
+        request = AccessRequest(
+            member, action, subject, client, purpose or "", "", case_number or "", outside=outside
         )
+        self.refuse(request, refused)
 
-    @staticmethod
-    def _base(
-        member: Member, action: str, subject: str, client: str, outside: OutsideParty | None
-    ) -> dict[str, str]:
-        return {
-            "member_id": member.member_id,
-            "member_name": member.name,
-            "organization": member.organization,
-            "action": action,
-            "subject": subject,
-            "client": client,
-            **(outside.record_fields() if outside else {}),
-        }
+    def fetch(
+        self,
+        member: Member,
+        action: str,
+        subject: str,
+        purpose: str | None,
+        case_number: str | None,
+        client: str,
+        fetch: Callable[[], Sequence[T]],
+        outside: OutsideParty | None = None,
+    ) -> Sequence[T]:
+        try:
+            chosen, case = justification(purpose, case_number)
+        except DomainError as refused:
+            self.refusal(member, action, subject, purpose, case_number, client, refused, outside)
+            raise
+        results = fetch()
+        granted = AccessRequest(member, action, subject, client, chosen.value, "", case, outside=outside)
+        self.record(granted, results=len(results))
+        return results

@@ -1,0 +1,264 @@
+// The staff search page: plain JavaScript, no build step. Talks to /api/ with the Cognito ID token.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const state = { token: sessionStorage.getItem("alpr-token"), me: null, lastSearch: null, openRead: null };
+
+function notice(text) {
+  $("notice").textContent = text || "";
+  $("notice").hidden = !text;
+}
+
+async function api(method, path, { body, params } = {}) {
+  const url = new URL(path, window.location.href);
+  Object.entries(params || {}).forEach(([k, v]) => { if (v !== undefined && v !== null && v !== "") url.searchParams.set(k, v); });
+  const headers = {};
+  if (state.token) headers.Authorization = "Bearer " + state.token;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (response.status === 401 && path !== "/api/login") { logout("Your session ended: log in again."); }
+  if (!response.ok) {
+    let message = response.statusText;
+    try { message = (await response.json()).message || message; } catch (e) { /* not JSON */ }
+    const error = new Error(message); error.status = response.status; throw error;
+  }
+  return response;
+}
+
+function show(viewId) {
+  ["search-view", "audit-view", "training-view"].forEach((id) => { $(id).hidden = id !== viewId; });
+  document.querySelectorAll("#tabs button").forEach((b) => {
+    if (b.dataset.view === viewId) b.setAttribute("aria-current", "page"); else b.removeAttribute("aria-current");
+  });
+}
+
+function logout(message) {
+  state.token = null; state.me = null;
+  sessionStorage.removeItem("alpr-token");
+  ["search-view", "audit-view", "training-view"].forEach((id) => { $(id).hidden = true; });
+  $("tabs").hidden = true; $("who").hidden = true; $("login-view").hidden = false;
+  notice(message || "");
+}
+
+async function login(event) {
+  event.preventDefault();
+  notice("");
+  const body = { username: $("username").value.trim(), password: $("password").value };
+  if (state.mfa) Object.assign(body, { session: state.mfa.session, challenge: state.mfa.challenge, code: $("mfa-code").value.trim() });
+  try {
+    const answer = await (await api("POST", "/api/login", { body })).json();
+    if (answer.challenge) { state.mfa = answer; $("mfa").hidden = false; $("mfa-code").focus(); return; }
+    state.token = answer.id_token; state.mfa = null;
+    sessionStorage.setItem("alpr-token", state.token);
+    $("password").value = "";
+    await start();
+  } catch (error) { notice(error.message); }
+}
+
+async function start() {
+  try { state.me = await (await api("GET", "/api/me")).json(); } catch (error) { logout(); return; }
+  const me = state.me;
+  $("login-view").hidden = true; $("who").hidden = false;
+  $("who-name").textContent = `${me.name} (${me.roles.join(", ") || "no role"})`;
+  if (!me.trained) {
+    notice("You have no recorded completion of department-approved ALPR training (policy 418.4(d)), so no ALPR data is available to you. Ask an ALPR administrator.");
+    $("tabs").hidden = true;
+    return;
+  }
+  const can = { search: me.roles.some((r) => r === "officer" || r === "administrator"), audit: me.roles.includes("auditor"), training: me.roles.includes("administrator") };
+  $("tab-search").hidden = !can.search; $("tab-audit").hidden = !can.audit; $("tab-training").hidden = !can.training;
+  $("tabs").hidden = false;
+  fillPurposes(me.purposes);
+  if (can.search) { loadCameras(); show("search-view"); }
+  else if (can.audit) { show("audit-view"); listAudit(); }
+  else if (can.training) { show("training-view"); }
+  else { notice("Your role gives no access to ALPR search or access records."); }
+  if (can.training) loadTraining();
+}
+
+function fillPurposes(purposes) {
+  const select = $("purpose");
+  select.replaceChildren(new Option("Choose a purpose (418.4.1)", ""));
+  purposes.forEach((p) => select.add(new Option(`(${p.code}) ${p.text}`, p.code)));
+  select.onchange = () => {
+    const chosen = purposes.find((p) => p.code === select.value);
+    const offense = $("offense");
+    offense.replaceChildren();
+    if (!chosen || chosen.offenses.length === 0) { offense.add(new Option(chosen ? "Not applicable" : "Choose a purpose first", "")); offense.disabled = true; offense.required = false; return; }
+    offense.disabled = false; offense.required = true;
+    offense.add(new Option("Choose an offense type", ""));
+    chosen.offenses.forEach((o) => offense.add(new Option(o.replaceAll("_", " "), o)));
+  };
+  select.onchange();
+}
+
+async function loadCameras() {
+  try {
+    const { cameras } = await (await api("GET", "/api/cameras")).json();
+    const select = $("camera_id");
+    select.replaceChildren(new Option("Any camera", ""));
+    cameras.forEach((c) => select.add(new Option(`${c.name || c.camera_id} (${c.source})`, c.camera_id)));
+  } catch (error) { notice(error.message); }
+}
+
+function justification() {
+  return { purpose: $("purpose").value, offense: $("offense").value, case_number: $("case_number").value.trim() };
+}
+
+function searchBody() {
+  const why = justification();
+  const problems = [];
+  if (!why.purpose) problems.push("choose a purpose");
+  if ($("offense").required && !why.offense) problems.push("choose an offense type");
+  if (why.case_number.length < 3) problems.push("enter a case or incident number");
+  const value = (id) => $(id).value.trim();
+  const when = (id) => (value(id) ? new Date(value(id)).toISOString() : undefined);
+  const number = (id) => (value(id) ? Number(value(id)) : undefined);
+  const body = { ...why, plate: value("plate") || undefined, start: when("start"), end: when("end"),
+    camera_id: value("camera_id") || undefined, source: value("source") || undefined,
+    latitude: number("latitude"), longitude: number("longitude"), radius_m: number("radius_m"), limit: 200 };
+  if (!body.plate && !body.camera_id && !(body.start && body.end)) problems.push("give a plate, a camera, or a time range");
+  return { body, problems };
+}
+
+async function search(event) {
+  event.preventDefault();
+  const { body, problems } = searchBody();
+  $("search-error").textContent = problems.length ? "To search: " + problems.join(", ") + "." : "";
+  if (problems.length) return;
+  $("search-button").disabled = true; $("summary").textContent = "Searching…";
+  try {
+    const answer = await (await api("POST", "/api/search", { body })).json();
+    state.lastSearch = body;
+    renderResults(answer);
+  } catch (error) { $("search-error").textContent = error.message; $("summary").textContent = ""; }
+  finally { $("search-button").disabled = false; }
+}
+
+function cell(row, text, className) {
+  const td = row.insertCell(); td.textContent = text; if (className) td.className = className; return td;
+}
+
+function renderResults(answer) {
+  const tbody = $("results").tBodies[0];
+  tbody.replaceChildren();
+  answer.results.forEach((r) => {
+    const row = tbody.insertRow();
+    row.className = "openable"; row.tabIndex = 0;
+    row.setAttribute("aria-label", `Open frame of ${r.plate} at ${new Date(r.captured_at).toLocaleString()}`);
+    const image = row.insertCell();
+    if (r.thumbnail) { const img = document.createElement("img"); img.src = r.thumbnail; img.alt = `Plate ${r.plate}`; image.append(img); }
+    cell(row, r.plate, "plate");
+    cell(row, `${Math.round(r.confidence * 100)}%`);
+    cell(row, new Date(r.captured_at).toLocaleString());
+    cell(row, r.camera_id);
+    cell(row, r.place);
+    row.onclick = () => openFrame(r);
+    row.onkeydown = (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); openFrame(r); } };
+  });
+  $("results").hidden = answer.results.length === 0;
+  $("summary").textContent = answer.results.length === 0 ? "No reads found."
+    : `${answer.results.length} of ${answer.matched} read(s)` + (answer.truncated ? " — narrow the search to see the rest." : ".");
+}
+
+function frameParams() {
+  const why = state.lastSearch || justification();
+  return { purpose: why.purpose, offense: why.offense, case_number: why.case_number };
+}
+
+async function openFrame(read) {
+  try {
+    const response = await api("GET", `/api/reads/${encodeURIComponent(read.read_id)}/image`, { params: frameParams() });
+    const image = $("frame-image");
+    if (image.src.startsWith("blob:")) URL.revokeObjectURL(image.src);
+    image.src = URL.createObjectURL(await response.blob());
+    image.alt = `Frame with plate ${read.plate}`;
+    $("frame-title").textContent = `Plate ${read.plate}`;
+    $("frame-meta").textContent = `${new Date(read.captured_at).toLocaleString()} · ${read.camera_id} · ${read.place} · confidence ${Math.round(read.confidence * 100)}%`;
+    state.openRead = read;
+    $("frame-dialog").showModal();
+  } catch (error) { notice(error.message); }
+}
+
+async function saveBlob(response, fallbackName) {
+  const match = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(await response.blob());
+  link.download = match ? match[1] : fallbackName;
+  document.body.append(link); link.click(); link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+}
+
+async function download() {
+  const read = state.openRead; if (!read) return;
+  try { await saveBlob(await api("GET", `/api/reads/${encodeURIComponent(read.read_id)}/download`, { params: frameParams() }), "frame.jpg"); }
+  catch (error) { notice(error.message); }
+}
+
+async function exportSearch() {
+  const { body, problems } = searchBody();
+  $("search-error").textContent = problems.length ? "To export: " + problems.join(", ") + "." : "";
+  if (problems.length) return;
+  try { await saveBlob(await api("POST", "/api/search/export", { body }), "alpr-search.csv"); }
+  catch (error) { $("search-error").textContent = error.message; }
+}
+
+function auditParams() {
+  const form = new FormData($("audit-form"));
+  return Object.fromEntries([...form.entries()].filter(([, v]) => v !== ""));
+}
+
+async function listAudit(event) {
+  if (event) event.preventDefault();
+  try {
+    const answer = await (await api("GET", "/api/access-records", { params: auditParams() })).json();
+    const tbody = $("audit-table").tBodies[0];
+    tbody.replaceChildren();
+    answer.records.forEach((r) => {
+      const row = tbody.insertRow();
+      cell(row, new Date(r.at).toLocaleString()); cell(row, `${r.member_name} (${r.member_id})`); cell(row, r.organization);
+      cell(row, r.action); cell(row, r.subject); cell(row, [r.purpose, r.offense].filter(Boolean).join(" / "));
+      cell(row, r.case_number); cell(row, String(r.results)); cell(row, r.outcome); cell(row, r.client);
+    });
+    $("audit-table").hidden = answer.records.length === 0;
+    $("audit-summary").textContent = `${answer.records.length} record(s)` + (answer.truncated ? " (more: narrow the filter or export)" : "");
+  } catch (error) { notice(error.message); }
+}
+
+async function exportAudit() {
+  try { await saveBlob(await api("GET", "/api/access-records/export", { params: auditParams() }), "alpr-access-records.csv"); }
+  catch (error) { notice(error.message); }
+}
+
+async function loadTraining() {
+  try {
+    const { training } = await (await api("GET", "/api/training")).json();
+    const tbody = $("training-table").tBodies[0];
+    tbody.replaceChildren();
+    training.forEach((t) => { const row = tbody.insertRow(); cell(row, t.member_id); cell(row, t.course); cell(row, t.completed_on); cell(row, t.recorded_by); });
+  } catch (error) { notice(error.message); }
+}
+
+async function recordTraining(event) {
+  event.preventDefault();
+  try {
+    await api("PUT", `/api/training/${encodeURIComponent($("training-member").value.trim())}`,
+      { body: { course: $("training-course").value.trim(), completed_on: $("training-date").value } });
+    await loadTraining();
+  } catch (error) { notice(error.message); }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("login-form").addEventListener("submit", login);
+  $("logout").addEventListener("click", () => logout());
+  $("search-form").addEventListener("submit", search);
+  $("export-button").addEventListener("click", exportSearch);
+  $("download-button").addEventListener("click", download);
+  $("audit-form").addEventListener("submit", listAudit);
+  $("audit-export").addEventListener("click", exportAudit);
+  $("training-form").addEventListener("submit", recordTraining);
+  document.querySelectorAll("#tabs button").forEach((b) => b.addEventListener("click", () => { show(b.dataset.view); if (b.dataset.view === "audit-view") listAudit(); }));
+  const today = new Date().toISOString().slice(0, 10);
+  $("training-date").value = today;
+  if (state.token) start(); else logout();
+});
