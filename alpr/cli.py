@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 # Each area adds its commands through a module with ``register(commands, bench_commands)``.
-COMMAND_MODULES = ("alpr.ocr.commands", "alpr.hotlist_cli", "alpr.retention_commands")
+COMMAND_MODULES = ("alpr.ocr.commands", "alpr.hotlist_cli", "alpr.retention_commands", "alpr.audit_cli")
 STATE_DIR = Path(os.environ.get("ALPR_LOCAL_STATE", ".alpr-local"))
 
 
@@ -136,9 +136,12 @@ def cmd_camera_add(args: argparse.Namespace) -> int:
     from alpr.services.cameras import register_camera
 
     _use_local_stack() if args.local else None
-    key = register_camera(
-        _runtime().repos.cameras, args.camera_id, SourceClass(args.source), args.name, args.lat, args.lon
-    )
+    from alpr.services.holds import StaffMember
+
+    rt = _runtime()
+    key = register_camera(rt.repos.cameras, args.camera_id, SourceClass(args.source), args.name, args.lat, args.lon)
+    installer = getpass.getuser()
+    rt.administration.camera_added(StaffMember(installer, installer), args.camera_id, args.source, args.name)
     print(f"camera {args.camera_id} registered. Its key, shown this once (only a hash is kept):\n{key}")
     return 0
 

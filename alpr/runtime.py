@@ -10,7 +10,9 @@ from alpr.clock import Clock, SystemClock
 from alpr.config import Settings
 from alpr.domain.retention import RetentionPolicy
 from alpr.repositories.factory import Repositories
+from alpr.services.administration import AdministrationService
 from alpr.services.alerts import AlertService
+from alpr.services.audits import AuditService
 from alpr.services.compliance import ComplianceService
 from alpr.services.holds import HoldService
 from alpr.services.hotlist import HotlistService
@@ -19,6 +21,7 @@ from alpr.services.match import MatchService
 from alpr.services.ocr import OcrService
 from alpr.services.purge import PurgeService
 from alpr.services.sightings import SightingService
+from alpr.services.transparency import TransparencyService
 
 
 def _reader():  # type: ignore[no-untyped-def]
@@ -76,6 +79,26 @@ class Runtime:
     @cached_property
     def compliance(self) -> ComplianceService:
         return ComplianceService(self.repos, self.retention, self.clock)
+
+    @cached_property
+    def audits(self) -> AuditService:
+        retention = os.environ.get("ALPR_AUDIT_RETENTION_DAYS")
+        return AuditService(
+            self.repos,
+            self.clock,
+            self.settings.time_zone,
+            retention_days=int(retention) if retention else None,
+            sample_size=int(os.environ.get("ALPR_AUDIT_SAMPLE_SIZE", "5")),
+        )
+
+    @cached_property
+    def administration(self) -> AdministrationService:
+        return AdministrationService(self.repos, self.clock)
+
+    @cached_property
+    def transparency(self) -> TransparencyService:
+        cache_s = float(os.environ.get("ALPR_TRANSPARENCY_CACHE_S", "0"))
+        return TransparencyService(self.repos, self.retention, self.clock, self.settings.time_zone, cache_s)
 
 
 _current: Runtime | None = None
