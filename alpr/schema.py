@@ -339,7 +339,15 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     # Quarterly audits, annual bundles and access-chain verification, for auditors (418.6.1).
     FunctionSpec("audit-api", "functions.audit.handler.handler", memory_mb=1024, timeout_s=29),
     # The public transparency summary (418.3.1(g)): no login, no plate data, read-only.
-    FunctionSpec("transparency", "functions.audit.public.handler", memory_mb=512, timeout_s=29),
+    FunctionSpec(
+        "transparency",
+        "functions.audit.public.handler",
+        memory_mb=512,
+        timeout_s=29,
+        # A warm container answers from its copy for 15 minutes: the page needs no login, so no caller can
+        # make every request scan the tables.
+        environment={"ALPR_TRANSPARENCY_CACHE_S": "900"},
+    ),
 )
 
 # API Gateway refuses bodies over 10 MB and Lambda sync payloads over 6 MB once base64-encoded, so

@@ -21,6 +21,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from alpr import schema
+from infra.audit import add_audits
 from infra.bundling import REPO_ROOT, light_function_code
 from infra.hotlist import wire_hotlists
 from infra.retention import add_retention
@@ -80,6 +81,7 @@ class AlprStack(cdk.Stack):
         add_sightings(self)
         add_retention(self)
         self.ingest_api = self._ingest_api()
+        add_audits(self)
 
     # --- storage -----------------------------------------------------------------------------------------
 

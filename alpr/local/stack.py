@@ -165,10 +165,14 @@ class LocalStack:
             Route("/v1/frames", load_handler("functions.ingest.handler.handler"), "ingest"),
             Route("/v1/hotlist", hotlist_api, "hotlist-api"),
             Route("/v1/alerts", hotlist_api, "hotlist-api"),
+            Route("/v1/audits", load_handler("functions.audit.handler.handler"), "audit-api"),
+            Route("/public/", load_handler("functions.audit.public.handler"), "transparency"),
         ]
 
     def _static_dir(self) -> Path | None:
-        return None
+        # The web pages (web/transparency.html, ...) next to the package in a checkout.
+        web = Path(__file__).resolve().parents[2] / "web"
+        return web if web.is_dir() else None
 
     def _make_pumps(self) -> list[Pump]:
         session = self.session

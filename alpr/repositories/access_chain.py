@@ -62,7 +62,8 @@ class DayVerification:
         if self.problem is None:
             return f"{self.day}: intact, {self.records} record(s)"
         p = self.problem
-        return f"{self.day}: BROKEN at link {p.position + 1} (record {p.record_id}): {p.problem}"
+        where = f"at link {p.position + 1} " if p.position >= 0 else ""
+        return f"{self.day}: BROKEN {where}(record {p.record_id}): {p.problem}"
 
 
 class AccessChain:
