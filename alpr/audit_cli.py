@@ -66,6 +66,12 @@ def register(commands: argparse._SubParsersAction, bench_commands: argparse._Sub
     )
     verify_bundle.set_defaults(func=cmd_verify_bundle)
 
+    demo = _against_stack(sub.add_parser("demo-activity", help="local stack only: a quarter of member activity"))
+    demo.add_argument("--quarter", required=True, help="e.g. 2026-Q3")
+    demo.add_argument("--images", type=int, default=12, help="image views and downloads to write")
+    demo.add_argument("--searches", type=int, default=20)
+    demo.set_defaults(func=cmd_demo_activity)
+
     access = commands.add_parser("access", help="the access records (Civil Code § 1798.90.52)")
     access_sub = access.add_subparsers(dest="access_command", required=True)
     verify = _auditor(
@@ -247,6 +253,34 @@ def cmd_verify_bundle(args: argparse.Namespace) -> int:
     if not problems:
         print(f"OK: {len(files) - 1} file(s) match the manifest" + (" and the stored copy" if stored else ""))
     return 1 if problems else 0
+
+
+def cmd_demo_activity(args: argparse.Namespace) -> int:
+    """Access records spread over a quarter, as members viewing images and searching would leave them."""
+    import random
+
+    from alpr.clock import FixedClock
+    from alpr.domain.audit import Quarter
+    from alpr.services.access import AccessRecorder, Member
+
+    if not args.local:
+        print("error: demo activity is written to the local stack only", file=sys.stderr)
+        return 2
+    rt = _runtime(args)
+    start, end = Quarter.parse(args.quarter).bounds(rt.settings.time_zone)
+    members = [Member(f"off-{n}", name) for n, name in enumerate(("Ana Ruiz", "Ben Cho", "Cara Diaz", "Dev Patel"), 1)]
+    clock = FixedClock(start)
+    recorder = AccessRecorder(rt.repos.access_log, clock)
+    kinds = ["image.view", "image.download"] * (args.images // 2) + ["image.view"] * (args.images % 2)
+    kinds += ["search.plate"] * args.searches
+    random.Random(args.quarter).shuffle(kinds)
+    total = len(kinds)
+    for i, action in enumerate(kinds):
+        clock.set(start + (end - start) * (i + 0.5) / total)
+        member, purpose = members[i % len(members)], "abcdefg"[i % 7]
+        recorder.fetch(member, action, "demo", purpose, f"SLPD-DEMO-{i:04d}", "demo", lambda: [1])
+    print(f"{total} access records written between {start.date()} and {end.date()}")
+    return 0
 
 
 def cmd_access_verify(args: argparse.Namespace) -> int:

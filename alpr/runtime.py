@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from alpr.clock import Clock, SystemClock
+from alpr.clock import Clock, FixedClock, SystemClock, parse_timestamp
 from alpr.config import Settings
 from alpr.domain.retention import RetentionPolicy
 from alpr.repositories.factory import Repositories
@@ -104,10 +104,16 @@ class Runtime:
 _current: Runtime | None = None
 
 
+def clock_from_env() -> Clock:
+    """``ALPR_CLOCK=2026-11-02T18:30:00Z`` stops a command's clock there (audits of a past quarter on a demo)."""
+    fixed = os.environ.get("ALPR_CLOCK")
+    return FixedClock(parse_timestamp(fixed)) if fixed else SystemClock()
+
+
 def runtime() -> Runtime:
     global _current
     if _current is None:
-        _current = Runtime(Settings.from_env())
+        _current = Runtime(Settings.from_env(), clock_from_env())
     return _current
 
 

@@ -61,3 +61,14 @@ def test_a_link_that_skips_the_head_or_is_unchained_is_reported() -> None:
     assert problem is not None and "head" in problem.problem
     problem = find_break([first, {"day": "d", "record_id": "r0"}], 1, str(first["hash"]))
     assert problem is not None and problem.record_id == "r0" and "inserted" in problem.problem
+
+
+def test_a_command_clock_can_be_fixed_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime
+
+    from alpr.runtime import clock_from_env
+
+    monkeypatch.setenv("ALPR_CLOCK", "2026-11-02T18:30:00Z")
+    assert clock_from_env().now() == datetime(2026, 11, 2, 18, 30, tzinfo=UTC)
+    monkeypatch.delenv("ALPR_CLOCK")
+    assert clock_from_env().now().year >= 2025
