@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "alpr.retention_commands",
     "alpr.share_cli",
     "alpr.search_commands",
+    "alpr.audit_cli",
 )
 STATE_DIR = Path(os.environ.get("ALPR_LOCAL_STATE", ".alpr-local"))
 
@@ -146,9 +147,12 @@ def cmd_camera_add(args: argparse.Namespace) -> int:
     from alpr.services.cameras import register_camera
 
     _use_local_stack() if args.local else None
-    key = register_camera(
-        _runtime().repos.cameras, args.camera_id, SourceClass(args.source), args.name, args.lat, args.lon
-    )
+    from alpr.services.holds import StaffMember
+
+    rt = _runtime()
+    key = register_camera(rt.repos.cameras, args.camera_id, SourceClass(args.source), args.name, args.lat, args.lon)
+    installer = getpass.getuser()
+    rt.administration.camera_added(StaffMember(installer, installer), args.camera_id, args.source, args.name)
     print(f"camera {args.camera_id} registered. Its key, shown this once (only a hash is kept):\n{key}")
     return 0
 

@@ -6,12 +6,14 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from alpr.clock import Clock, SystemClock
+from alpr.clock import Clock, FixedClock, SystemClock, parse_timestamp
 from alpr.config import Settings
 from alpr.domain.retention import RetentionPolicy
 from alpr.repositories.factory import Repositories
 from alpr.services.access import AccessRecorder
+from alpr.services.administration import AdministrationService
 from alpr.services.alerts import AlertService
+from alpr.services.audits import AuditService
 from alpr.services.compliance import ComplianceService
 from alpr.services.holds import HoldService
 from alpr.services.hotlist import HotlistService
@@ -24,6 +26,7 @@ from alpr.services.search import SearchService
 from alpr.services.sharing import SharingService
 from alpr.services.sightings import SightingService
 from alpr.services.staff import StaffGate
+from alpr.services.transparency import TransparencyService
 
 
 def _reader():  # type: ignore[no-untyped-def]
@@ -102,14 +105,40 @@ class Runtime:
     def staff_gate(self) -> StaffGate:
         return StaffGate(self.access, self.repos.token_verifier, self.repos.training)
 
+    @cached_property
+    def audits(self) -> AuditService:
+        retention = os.environ.get("ALPR_AUDIT_RETENTION_DAYS")
+        return AuditService(
+            self.repos,
+            self.clock,
+            self.settings.time_zone,
+            retention_days=int(retention) if retention else None,
+            sample_size=int(os.environ.get("ALPR_AUDIT_SAMPLE_SIZE", "5")),
+        )
+
+    @cached_property
+    def administration(self) -> AdministrationService:
+        return AdministrationService(self.repos, self.clock)
+
+    @cached_property
+    def transparency(self) -> TransparencyService:
+        cache_s = float(os.environ.get("ALPR_TRANSPARENCY_CACHE_S", "0"))
+        return TransparencyService(self.repos, self.retention, self.clock, self.settings.time_zone, cache_s)
+
 
 _current: Runtime | None = None
+
+
+def clock_from_env() -> Clock:
+    """``ALPR_CLOCK=2026-11-02T18:30:00Z`` stops a command's clock there (audits of a past quarter on a demo)."""
+    fixed = os.environ.get("ALPR_CLOCK")
+    return FixedClock(parse_timestamp(fixed)) if fixed else SystemClock()
 
 
 def runtime() -> Runtime:
     global _current
     if _current is None:
-        _current = Runtime(Settings.from_env())
+        _current = Runtime(Settings.from_env(), clock_from_env())
     return _current
 
 

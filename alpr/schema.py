@@ -224,6 +224,19 @@ SIGHTINGS = Table(
 )
 TABLES += (SIGHTINGS,)
 
+# The head of each day's hash chain of access records: {seq, hash} of the last record appended that day.
+# An append moves the head and puts the record in one transaction (alpr.repositories.access).
+ACCESS_CHAIN_HEADS = Table("access-chain-heads", partition=Key("day"))
+
+# Quarterly audits (policy 418.6.1): drafts are edited here; a finalized audit points at its locked copy
+# under BucketLayout.audits.
+AUDITS = Table("audits", partition=Key("audit_id"), indexes=(Index("by_quarter", Key("quarter"), Key("created_at")),))
+
+# Administration records (418.3.1(e), 418.6): designations of the ALPR administrator, camera changes and
+# error reports to NCRIC. ``kind`` partitions them; never changed once written.
+ADMIN_LOG = Table("admin-log", partition=Key("kind"), sort=Key("record_id"), append_only=True)
+TABLES += (ACCESS_CHAIN_HEADS, AUDITS, ADMIN_LOG)
+
 
 @dataclass(frozen=True)
 class BucketLayout:
@@ -238,6 +251,8 @@ class BucketLayout:
     hotlist_incoming: str = "hotlists/incoming/"
     hotlist_snapshots: str = "hotlists/snapshots/"
     hotlist_reports: str = "hotlists/reports/"
+    # Finalized quarterly audits and annual-bundle manifests, under Object Lock compliance retention.
+    audits: str = "audits/"
 
     def frame_key(self, source: str, camera_id: str, date_path: str, frame_id: str, extension: str) -> str:
         return f"{self.frames}{source}/{camera_id}/{date_path}/{frame_id}.{extension}"
@@ -402,6 +417,18 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     # Evidence holds and the compliance report, for administrators and the records custodian.
     FunctionSpec("retention-api", "functions.retention.handler.handler", memory_mb=512, timeout_s=60),
     FunctionSpec("search", "functions.search.handler.handler", memory_mb=1024, timeout_s=29),
+    # Quarterly audits, annual bundles and access-chain verification, for auditors (418.6.1).
+    FunctionSpec("audit-api", "functions.audit.handler.handler", memory_mb=1024, timeout_s=29),
+    # The public transparency summary (418.3.1(g)): no login, no plate data, read-only.
+    FunctionSpec(
+        "transparency",
+        "functions.audit.public.handler",
+        memory_mb=512,
+        timeout_s=29,
+        # A warm container answers from its copy for 15 minutes: the page needs no login, so no caller can
+        # make every request scan the tables.
+        environment={"ALPR_TRANSPARENCY_CACHE_S": "900"},
+    ),
 )
 
 # API Gateway refuses bodies over 10 MB and Lambda sync payloads over 6 MB once base64-encoded, so

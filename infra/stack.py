@@ -21,6 +21,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from alpr import schema
+from infra.audit import add_audits
 from infra.bundling import REPO_ROOT, light_function_code
 from infra.hotlist import wire_hotlists
 from infra.retention import add_retention
@@ -84,6 +85,7 @@ class AlprStack(cdk.Stack):
         self.sharing = wire_sharing(self)
         self.ingest_api = self._ingest_api()
         add_staff_search(self)
+        add_audits(self)
 
     # --- storage -----------------------------------------------------------------------------------------
 

@@ -82,6 +82,9 @@ class PlateRead(Record):
     # Under an evidence hold: no TTL (expires_at removed), the case number of a hold, and every hold's id.
     held_by_case: str | None = None
     hold_ids: list[str] | None = None  # a DynamoDB string set; absent, not empty, when there is none
+    # A misread reported to NCRIC (418.6): the corrected plate and the report; ``plate`` keeps the original.
+    corrected_plate: str | None = None
+    correction_id: str | None = None
 
     @property
     def held(self) -> bool:

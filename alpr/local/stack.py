@@ -206,6 +206,8 @@ class LocalStack:
                 "share",
                 edge=geo_match(self.config.country_header, self.config.default_country),
             ),
+            Route("/v1/audits", load_handler("functions.audit.handler.handler"), "audit-api"),
+            Route("/public/", load_handler("functions.audit.public.handler"), "transparency"),
         ]
 
     def _static_dir(self) -> Path | None:

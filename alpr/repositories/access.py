@@ -1,7 +1,6 @@
 """The access log: records are added, never changed or deleted (IAM grants only PutItem here).
 
-``append`` is the one method that writes; tamper evidence (hash chaining) belongs there.
-"""
+Each record is appended to its day's hash chain (``alpr.repositories.access_chain``)."""
 
 from __future__ import annotations
 
@@ -13,16 +12,17 @@ from boto3.dynamodb.conditions import Key
 
 from alpr import schema
 from alpr.domain.access import AccessRecord
-from alpr.repositories.dynamo import from_item, put_if_absent, query_all
+from alpr.repositories.access_chain import AccessChain
+from alpr.repositories.dynamo import from_item, query_all
 
 
 class AccessLogRepository:
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Any, chain_heads: Any) -> None:
         self._table = table
+        self.chain = AccessChain(table, chain_heads)
 
     def append(self, record: AccessRecord) -> None:
-        if not put_if_absent(self._table, record, "record_id"):
-            raise RuntimeError(f"access record {record.record_id} already exists")
+        self.chain.append(record.day, record.model_dump(mode="json", exclude_none=True), "record_id")
 
     def for_day(self, day: str) -> list[AccessRecord]:
         return [from_item(AccessRecord, i) for i in query_all(self._table, KeyConditionExpression=Key("day").eq(day))]

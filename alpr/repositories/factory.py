@@ -11,6 +11,7 @@ import boto3
 from alpr import schema
 from alpr.config import Settings
 from alpr.repositories.access import AccessLogRepository
+from alpr.repositories.audits import AdminLogRepository, AuditArchive, AuditRepository, ReadCorrections
 from alpr.repositories.hotlist import HotlistEntryRepository, HotlistVersionRepository, MuteRepository, SnapshotStore
 from alpr.repositories.identity import IdentityConfig, StaffDirectory, TokenVerifier
 from alpr.repositories.images import ImageStore
@@ -105,7 +106,7 @@ class Repositories:
 
     @cached_property
     def access_log(self) -> AccessLogRepository:
-        return AccessLogRepository(self.table(schema.ACCESS_LOG))
+        return AccessLogRepository(self.table(schema.ACCESS_LOG), self.table(schema.ACCESS_CHAIN_HEADS))
 
     @cached_property
     def retention(self) -> RetentionStore:
@@ -176,3 +177,19 @@ class Repositories:
     @cached_property
     def token_verifier(self) -> TokenVerifier:
         return TokenVerifier(self.identity_config)
+
+    @cached_property
+    def audits(self) -> AuditRepository:
+        return AuditRepository(self.table(schema.AUDITS))
+
+    @cached_property
+    def admin_log(self) -> AdminLogRepository:
+        return AdminLogRepository(self.table(schema.ADMIN_LOG))
+
+    @cached_property
+    def audit_archive(self) -> AuditArchive:
+        return AuditArchive(self.s3, self.settings.images_bucket)
+
+    @cached_property
+    def read_corrections(self) -> ReadCorrections:
+        return ReadCorrections(self.table(schema.READS))

@@ -147,3 +147,27 @@ def test_asynchronously_invoked_functions_have_dead_letter_queues(template: Any)
     for spec in schema.FUNCTIONS:
         has_dlq = "DeadLetterConfig" in functions[f"alpr-{spec.name}"]
         assert has_dlq == spec.invoked_async, spec.name
+
+
+def _table_actions_by_role(template: Any, table_logical_prefix: str) -> dict[str, set[str]]:
+    """Role logical id -> DynamoDB actions it has on the table whose logical id starts with the prefix."""
+    granted: dict[str, set[str]] = {}
+    for policy in resources(template, "AWS::IAM::Policy").values():
+        roles = [r["Ref"] for r in policy["Properties"].get("Roles", [])]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            targets = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+            if not any(table_logical_prefix in str(t) for t in targets):
+                continue
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            for role in roles:
+                granted.setdefault(role, set()).update(a for a in actions if a.startswith("dynamodb:"))
+    return granted
+
+
+def test_every_access_log_writer_can_extend_the_hash_chain(template: Any) -> None:
+    writers = {role for role, actions in _table_actions_by_role(template, "AccessLogTable").items()
+               if "dynamodb:PutItem" in actions}
+    chain = _table_actions_by_role(template, "AccessChainHeadsTable")
+    assert writers, "no function writes access records"
+    for role in writers:
+        assert "dynamodb:UpdateItem" in chain.get(role, set()), f"{role} writes access records outside the chain"

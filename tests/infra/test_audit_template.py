@@ -1,0 +1,42 @@
+"""Audit grants: Object Lock retention on audits/ only, nothing deletes, the public function only reads,
+and every access-log writer may move the chain head but never change a record."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.infra.test_retention_template import _actions, _statements
+
+
+def _on(statements: list[dict[str, Any]], fragment: str) -> set[str]:
+    found: set[str] = set()
+    for s in statements:
+        if fragment in json.dumps(s["Resource"]):
+            found |= set(s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+    return found
+
+
+def test_the_audit_api_locks_audits_and_deletes_nothing(template: Any) -> None:
+    statements = _statements(template, "alpr-audit-api")
+    actions = _actions(statements)
+    assert "s3:PutObjectRetention" in _on(statements, "audits/*")
+    assert not any("PutObjectRetention" in a for a in _on(statements, "frames/*") | _on(statements, "evidence/*"))
+    assert not {a for a in actions if "Delete" in a or "Bypass" in a}
+    assert _on(statements, "AccessLog") == {"dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan"}
+
+
+def test_access_log_writers_move_the_chain_head_and_never_change_a_record(template: Any) -> None:
+    for function in ("alpr-hotlist-api", "alpr-audit-api"):
+        statements = _statements(template, function)
+        assert {"dynamodb:GetItem", "dynamodb:UpdateItem"} <= _on(statements, "AccessChainHeads")
+        log_actions = {a for s in statements if "AccessLogTable" in json.dumps(s["Resource"]) for a in s["Action"]}
+        assert not {"dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"} & log_actions
+
+
+def test_the_public_summary_is_read_only_and_routed(template: Any) -> None:
+    actions = _actions(_statements(template, "alpr-transparency"))
+    writes = {a for a in actions if a.startswith(("dynamodb:", "s3:")) and not a.endswith(("Scan", "Query"))}
+    assert not writes - {"dynamodb:DescribeTable"}
+    resources = template.find_resources("AWS::ApiGateway::Resource")
+    assert "transparency" in {r["Properties"]["PathPart"] for r in resources.values()}
