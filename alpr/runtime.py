@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from alpr import schema
 from alpr.clock import Clock, SystemClock
 from alpr.config import Settings
 from alpr.domain.retention import RetentionPolicy
@@ -14,6 +15,7 @@ from alpr.services.ingest import IngestService
 from alpr.services.match import MatchService
 from alpr.services.ocr import OcrService
 from alpr.services.purge import PurgeService
+from alpr.services.read_once import FrameReader
 
 
 def _reader():  # type: ignore[no-untyped-def]
@@ -43,6 +45,11 @@ class Runtime:
     @cached_property
     def ocr(self) -> OcrService:
         return OcrService(self.repos, _reader, self.retention, self.clock)
+
+    @cached_property
+    def frame_reader(self) -> FrameReader:
+        """The OCR service behind Powertools idempotency: one read per object version."""
+        return FrameReader(self.ocr, self.settings.table_name(schema.IDEMPOTENCY), self.repos.session)
 
     @cached_property
     def match(self) -> MatchService:

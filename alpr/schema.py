@@ -105,7 +105,11 @@ ACCESS_LOG = Table(
     append_only=True,
 )
 
-TABLES: tuple[Table, ...] = (CAMERAS, FRAMES, READS, HOTLIST, ALERTS, ACCESS_LOG)
+# Powertools idempotency records (functions.ocr): which S3 object versions were already read, so a duplicated
+# S3 event does no work twice. Processing state only: the stored result carries no plate text.
+IDEMPOTENCY = Table("idempotency", partition=Key("id"), ttl_attribute=TTL_ATTRIBUTE)
+
+TABLES: tuple[Table, ...] = (CAMERAS, FRAMES, READS, HOTLIST, ALERTS, ACCESS_LOG, IDEMPOTENCY)
 
 
 @dataclass(frozen=True)

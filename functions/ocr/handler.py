@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from alpr.runtime import runtime
-from alpr.s3events import object_keys
+from alpr.s3events import object_refs
 
 logger = Logger(service="ocr")
 metrics = Metrics(namespace="ALPR", service="ocr")
@@ -19,10 +19,12 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def _read_frame(record: SQSRecord) -> None:
-    for _bucket, key in object_keys(record.body):
-        outcome = runtime().ocr.process(key)
+    for ref in object_refs(record.body):
+        # Idempotent per object version: a duplicated S3 event gets the stored outcome, no second OCR run.
+        outcome = runtime().frame_reader.read(ref)
         if outcome is None:
             continue
+        logger.set_correlation_id(outcome.correlation_id or None)
         logger.append_keys(frame_id=outcome.frame_id)
         logger.info("frame processed", status=outcome.status.value, plates=outcome.plates, repeated=outcome.repeated)
         if not outcome.repeated:
@@ -32,4 +34,6 @@ def _read_frame(record: SQSRecord) -> None:
 @metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
+    # An in-progress marker left by a killed invocation expires with this invocation's remaining time.
+    runtime().frame_reader.register_context(context)
     return process_partial_response(event=event, record_handler=_read_frame, processor=processor, context=context)

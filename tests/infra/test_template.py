@@ -110,7 +110,7 @@ def test_event_wiring(template: Any) -> None:
             "DestinationConfig": {"OnFailure": {"Destination": Match.any_value()}},
         },
     )
-    template.resource_count_is("AWS::SNS::Topic", 1)
+    template.has_resource_properties("AWS::SNS::Topic", {"TopicName": "alpr-alerts"})
     queues = [q["Properties"] for q in resources(template, "AWS::SQS::Queue").values()]
     redriven = [q for q in queues if "RedrivePolicy" in q]
     assert len(redriven) == len(schema.QUEUES)
