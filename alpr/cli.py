@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 # Each area adds its commands through a module with ``register(commands, bench_commands)``.
-COMMAND_MODULES = ("alpr.ocr.commands",)
+COMMAND_MODULES = ("alpr.ocr.commands", "alpr.ops.commands")
 STATE_DIR = Path(os.environ.get("ALPR_LOCAL_STATE", ".alpr-local"))
 
 
