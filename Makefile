@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-dev
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run test test-fast lint synth bench clean
+.PHONY: install run test test-fast lint synth check-infra bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ lint: $(STAMP)
 
 synth: $(STAMP)
 	npx --yes aws-cdk@2 synth --no-notices --quiet
+
+# cdk-nag's AWS Solutions pack fails the synth on any unacknowledged finding; then cfn-lint on every template.
+# (make test runs the same checks: tests/infra/test_nag.py.)
+check-infra: $(STAMP)
+	npx --yes aws-cdk@2 synth --no-notices --quiet -c nag=true
+	$(BIN)/cfn-lint --ignore-checks W3005 -- cdk.out/*.template.json
 
 clean:
 	rm -rf $(VENV) cdk.out .alpr-local .pytest_cache .mypy_cache .ruff_cache

@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "alpr.share_cli",
     "alpr.search_commands",
     "alpr.audit_cli",
+    "alpr.ops.commands",
 )
 STATE_DIR = Path(os.environ.get("ALPR_LOCAL_STATE", ".alpr-local"))
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from alpr import schema
 from alpr.clock import Clock, FixedClock, SystemClock, parse_timestamp
 from alpr.config import Settings
 from alpr.domain.retention import RetentionPolicy
@@ -22,6 +25,7 @@ from alpr.services.match import MatchService
 from alpr.services.ncric import NcricForwarder
 from alpr.services.ocr import OcrService
 from alpr.services.purge import PurgeService
+from alpr.services.read_once import FrameReader
 from alpr.services.search import SearchService
 from alpr.services.sharing import SharingService
 from alpr.services.sightings import SightingService
@@ -62,6 +66,11 @@ class Runtime:
         return SightingService(self.repos, self.clock)
 
     @cached_property
+    def frame_reader(self) -> FrameReader:
+        """The OCR service behind Powertools idempotency: one read per object version."""
+        return FrameReader(self.ocr, self.settings.table_name(schema.IDEMPOTENCY), self.repos.session)
+
+    @cached_property
     def match(self) -> MatchService:
         return MatchService(self.repos, self.clock, self.settings.hotlist_refresh_s)
 
@@ -79,7 +88,22 @@ class Runtime:
 
     @cached_property
     def holds(self) -> HoldService:
-        return HoldService(self.repos, self.retention, self.purge, self.clock)
+        return HoldService(self.repos, self.retention, self._purge_now(), self.clock)
+
+    def _purge_now(self) -> Callable[[list[str]], None]:
+        """In AWS the purge function deletes (its role alone may); locally the same service runs in-process."""
+        function = os.environ.get("ALPR_PURGE_FUNCTION")
+
+        def purge_now(read_ids: list[str]) -> None:
+            if not read_ids:
+                return
+            if not function:
+                self.purge.purge_read_ids(read_ids)
+                return
+            payload = json.dumps({"purge_read_ids": read_ids}).encode()
+            self.repos.lambda_client.invoke(FunctionName=function, InvocationType="Event", Payload=payload)
+
+        return purge_now
 
     @cached_property
     def compliance(self) -> ComplianceService:

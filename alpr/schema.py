@@ -237,6 +237,11 @@ AUDITS = Table("audits", partition=Key("audit_id"), indexes=(Index("by_quarter",
 ADMIN_LOG = Table("admin-log", partition=Key("kind"), sort=Key("record_id"), append_only=True)
 TABLES += (ACCESS_CHAIN_HEADS, AUDITS, ADMIN_LOG)
 
+# Powertools idempotency records (functions.ocr): which S3 object versions were already read, so a duplicated
+# S3 event does no work twice. Processing state only: the stored result carries no plate text.
+IDEMPOTENCY = Table("idempotency", partition=Key("id"), ttl_attribute=TTL_ATTRIBUTE)
+TABLES += (IDEMPOTENCY,)
+
 
 @dataclass(frozen=True)
 class BucketLayout:

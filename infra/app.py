@@ -6,11 +6,15 @@ import os
 
 import aws_cdk as cdk
 
+from infra.security import enable_nag, nag_enabled
 from infra.stack import AlprStack
 
 
 def build_app(app: cdk.App | None = None) -> cdk.App:
+    """``-c nag=true`` (``make check-infra``) runs cdk-nag's AWS Solutions pack: any finding fails the synth."""
     app = app or cdk.App()
+    if nag_enabled(app):
+        enable_nag(app)
     prefix = app.node.try_get_context("prefix") or "alpr"
     AlprStack(
         app,

@@ -75,12 +75,15 @@ def _grant(stack: AlprStack) -> None:
         arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
     )
     allow("purge", ["lambda:InvokeFunction"], [own_arn])
+    stack.functions["retention-api"].add_environment("ALPR_PURGE_FUNCTION", f"{stack.prefix}-purge")
+    allow("retention-api", ["lambda:InvokeFunction"], [own_arn])
 
     # holds and the compliance report
     api = "retention-api"
-    table_actions(api, schema.READS, ["GetItem", "Query", "Scan", "UpdateItem", "BatchWriteItem", "DeleteItem"])
-    table_actions(api, schema.FRAMES, ["GetItem", "UpdateItem", "DeleteItem", "BatchWriteItem"])
-    table_actions(api, schema.ALERTS, ["Query", "Scan", "UpdateItem", "BatchWriteItem"])
+    # Holds change TTLs but never delete: a release past the date hands the reads to the purge function.
+    table_actions(api, schema.READS, ["GetItem", "Query", "Scan", "UpdateItem"])
+    table_actions(api, schema.FRAMES, ["GetItem", "UpdateItem"])
+    table_actions(api, schema.ALERTS, ["Query", "Scan", "UpdateItem"])
     table_actions(api, schema.CAMERAS, ["Scan"])
     table_actions(api, schema.HOLDS, ["GetItem", "PutItem", "Query"])
     table_actions(api, schema.HOLD_EVENTS, ["PutItem", "Query"])  # append-only: no update, no delete
@@ -93,7 +96,6 @@ def _grant(stack: AlprStack) -> None:
             "s3:GetObjectVersion",
             "s3:PutObjectLegalHold",
             "s3:GetObjectLegalHold",
-            "s3:DeleteObjectVersion",  # purging at once a read released past its date
         ],
         [frames_objects],
     )

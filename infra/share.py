@@ -24,6 +24,7 @@ from aws_cdk import aws_wafv2 as wafv2
 
 from alpr import schema
 from alpr.domain.sharing import EDGE_ALLOWED_COUNTRIES
+from infra import security
 
 if TYPE_CHECKING:
     from infra.stack import AlprStack
@@ -136,9 +137,16 @@ def _share_api(stack: AlprStack) -> apigw.RestApi:
     )
     # Members' routes read Cognito claims from the authorizer; until a user pool authorizer is attached they
     # answer 401, while filing and grant-token fetches work without an account.
-    api.root.add_resource("share").add_proxy(
+    proxy = api.root.add_resource("share").add_proxy(
         default_integration=apigw.LambdaIntegration(stack.functions["share"]), any_method=True
     )
+    for rule in ("APIG4", "COG4"):
+        security.acknowledge(
+            proxy,
+            f"AwsSolutions::AwsSolutions-{rule}",
+            "outside agencies have no department account: they file requests and fetch with a hashed, scoped, "
+            "expiring grant token checked in code; member routes refuse requests without Cognito claims",
+        )
     return api
 
 

@@ -193,3 +193,7 @@ class Repositories:
     @cached_property
     def read_corrections(self) -> ReadCorrections:
         return ReadCorrections(self.table(schema.READS))
+
+    @cached_property
+    def lambda_client(self) -> Any:
+        return self._session.client("lambda")

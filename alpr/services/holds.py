@@ -10,6 +10,7 @@ either finds the image locked or has already deleted it, in which case the hold 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import PurePosixPath
@@ -36,7 +37,6 @@ from alpr.domain.records import PlateRead, capture_time
 from alpr.domain.retention import RetentionPolicy
 from alpr.repositories.factory import Repositories
 from alpr.schema import Role
-from alpr.services.purge import PurgeService
 
 MAX_READS_PER_HOLD = 5000
 
@@ -62,13 +62,14 @@ class HoldService:
         self,
         repos: Repositories,
         retention: RetentionPolicy,
-        purge: PurgeService,
+        purge_now: Callable[[list[str]], None],
         clock: Clock,
         evidence_retention_days: int = DEFAULT_EVIDENCE_RETENTION_DAYS,
     ) -> None:
         self._repos = repos
         self._retention = retention
-        self._purge = purge
+        # Releasing never deletes itself: it hands the read ids to the purge, the one thing that deletes.
+        self._purge_now = purge_now
         self._clock = clock
         self._evidence_days = evidence_retention_days
 
@@ -152,7 +153,7 @@ class HoldService:
         self._repos.holds.put(hold)
         self._record(hold, HoldAction.RELEASED, actor, why)
         # Counted from capture: anything already past its date goes now, not at the next daily run.
-        self._purge.purge_reads(r for r in (store.get_read(f.read_id) for f in freed) if r is not None)
+        self._purge_now([f.read_id for f in freed])
         return hold
 
     # --- book into evidence ---------------------------------------------------------------------------

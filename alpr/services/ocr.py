@@ -25,6 +25,9 @@ class FrameOutcome:
     status: FrameStatus
     plates: int
     repeated: bool = False
+    # Set at upload (the API request id) and carried in the object's metadata: ties the logs of one frame
+    # together from the camera's upload to the alert.
+    correlation_id: str = ""
 
 
 class OcrService:
@@ -53,7 +56,7 @@ class OcrService:
             return FrameOutcome(frame_id, FrameStatus.DEAD_LETTER, 0)
         frame = self._repos.frames.get(meta.frame_id)
         if frame is not None and frame.status in FINAL_FRAME_STATUSES:
-            return FrameOutcome(frame.frame_id, frame.status, frame.plates, repeated=True)
+            return FrameOutcome(frame.frame_id, frame.status, frame.plates, True, frame.correlation_id)
         if frame is None:
             self._repos.frames.put(ledger_entry(meta, key, self._retention, self._clock.now()))
 
@@ -63,7 +66,7 @@ class OcrService:
             image = decode_image(data)
         except ImageDecodeError as exc:
             self._repos.frames.finish(meta.frame_id, FrameStatus.DEAD_LETTER, reason=f"undecodable frame: {exc}")
-            return FrameOutcome(meta.frame_id, FrameStatus.DEAD_LETTER, 0)
+            return FrameOutcome(meta.frame_id, FrameStatus.DEAD_LETTER, 0, correlation_id=meta.correlation_id)
         plates = self._reader().read(image)
         reads = build_reads(meta, key, plates, self._retention, self._clock.now())
         for read in reads:
@@ -73,7 +76,7 @@ class OcrService:
             self._sightings.add_reads(reads)
         status = FrameStatus.READ if reads else FrameStatus.NO_PLATE
         self._repos.frames.finish(meta.frame_id, status, plates=len(reads))
-        return FrameOutcome(meta.frame_id, status, len(reads))
+        return FrameOutcome(meta.frame_id, status, len(reads), correlation_id=meta.correlation_id)
 
     def _dead_letter_unknown(self, frame_id: str, key: str) -> None:
         self._repos.frames.put(

@@ -177,6 +177,11 @@ class PurgeService:
             self._repos.purge_reports.put(report.summary())
         return report
 
+    def purge_read_ids(self, read_ids: list[str]) -> PurgeReport:
+        """Reads a hold released past their date: purged now, each still checked against its own expiry."""
+        store = self._repos.retention
+        return self.purge_reads(r for r in (store.get_read(i) for i in read_ids) if r is not None)
+
     def purge_removed(self, read: PlateRead) -> PurgeReport:
         """DynamoDB's TTL deleted this read: remove its image, alerts and ledger entry the same way."""
         now = self._clock.now()

@@ -20,7 +20,8 @@ def _match_read(record: DynamoDBRecord) -> None:
     if record.event_name is None or record.event_name.name != "INSERT" or record.dynamodb is None:
         return
     read = PlateRead.model_validate(plain(record.dynamodb.new_image))
-    logger.append_keys(read_id=read.read_id, correlation_id=read.correlation_id)
+    logger.set_correlation_id(read.correlation_id or None)
+    logger.append_keys(read_id=read.read_id)
     for alert in runtime().match.on_new_read(read):
         logger.info("alert raised", alert_id=alert.alert_id, match=alert.match_kind, reason=alert.reason.value)
 

@@ -71,6 +71,8 @@ def handler(event: dict, context: LambdaContext) -> dict:
             process_partial_response(event=event, record_handler=_purge_removed, processor=processor, context=context)
         )
     purge = runtime().purge
+    if "purge_read_ids" in event:  # reads a hold released past their date
+        return _log(purge.purge_read_ids([str(i) for i in event["purge_read_ids"]]))
     if "segment" in event:
         report = purge.run(
             segment=int(event["segment"]),

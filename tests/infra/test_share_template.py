@@ -40,7 +40,9 @@ def actions_on(statements: list[dict[str, Any]], needle: str) -> set[str]:
 
 
 def test_the_share_api_has_a_waf_geo_match_rule_for_the_united_states_only(template: Any) -> None:
-    [acl] = resources(template, "AWS::WAFv2::WebACL").values()
+    [acl] = [
+        a for a in resources(template, "AWS::WAFv2::WebACL").values() if a["Properties"].get("Name") == "alpr-share-geo"
+    ]
     props = acl["Properties"]
     assert props["Scope"] == "REGIONAL" and props["DefaultAction"] == {"Block": {}}
     [rule] = props["Rules"]
@@ -49,10 +51,18 @@ def test_the_share_api_has_a_waf_geo_match_rule_for_the_united_states_only(templ
 
 
 def test_the_web_acl_is_attached_to_the_share_api_stage(template: Any) -> None:
-    acl_id = next(iter(resources(template, "AWS::WAFv2::WebACL")))
+    acl_id = next(
+        k
+        for k, a in resources(template, "AWS::WAFv2::WebACL").items()
+        if a["Properties"].get("Name") == "alpr-share-geo"
+    )
     api_id = logical_id(template, "AWS::ApiGateway::RestApi", Name="alpr-share")
     stage_id = logical_id(template, "AWS::ApiGateway::Stage", StageName="v1", RestApiId={"Ref": api_id})
-    [association] = resources(template, "AWS::WAFv2::WebACLAssociation").values()
+    [association] = [
+        a
+        for a in resources(template, "AWS::WAFv2::WebACLAssociation").values()
+        if a["Properties"]["WebACLArn"] == {"Fn::GetAtt": [acl_id, "Arn"]}
+    ]
     assert association["Properties"]["WebACLArn"] == {"Fn::GetAtt": [acl_id, "Arn"]}
     arn = json.dumps(association["Properties"]["ResourceArn"])
     assert f'{{"Ref": "{api_id}"}}' in arn and f'{{"Ref": "{stage_id}"}}' in arn and "/stages/" in arn

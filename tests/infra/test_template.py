@@ -110,7 +110,7 @@ def test_event_wiring(template: Any) -> None:
             "DestinationConfig": {"OnFailure": {"Destination": Match.any_value()}},
         },
     )
-    template.resource_count_is("AWS::SNS::Topic", 1)
+    template.has_resource_properties("AWS::SNS::Topic", {"TopicName": "alpr-alerts"})
     queues = [q["Properties"] for q in resources(template, "AWS::SQS::Queue").values()]
     redriven = [q for q in queues if "RedrivePolicy" in q]
     assert len(redriven) == len(schema.QUEUES)
@@ -165,8 +165,11 @@ def _table_actions_by_role(template: Any, table_logical_prefix: str) -> dict[str
 
 
 def test_every_access_log_writer_can_extend_the_hash_chain(template: Any) -> None:
-    writers = {role for role, actions in _table_actions_by_role(template, "AccessLogTable").items()
-               if "dynamodb:PutItem" in actions}
+    writers = {
+        role
+        for role, actions in _table_actions_by_role(template, "AccessLogTable").items()
+        if "dynamodb:PutItem" in actions
+    }
     chain = _table_actions_by_role(template, "AccessChainHeadsTable")
     assert writers, "no function writes access records"
     for role in writers:
