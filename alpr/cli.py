@@ -106,7 +106,7 @@ In another terminal:
   .venv/bin/alpr camera push --camera demo-fixed-1 car.jpg            # upload it as a camera would
   .venv/bin/alpr frames                                               # where each frame ended up
   .venv/bin/alpr reads --camera demo-fixed-1 --purpose a --case DEMO-1
-  .venv/bin/alpr alerts list --trained --purpose a --case DEMO-1
+  .venv/bin/alpr alerts list --member officer --purpose a --case DEMO-1
 Press Ctrl-C to stop.
 """
 

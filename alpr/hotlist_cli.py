@@ -1,8 +1,9 @@
 """CLI: ``alpr hotlist ...`` (imports, manual entries), ``alpr alerts ...`` (list, review, verify, close, mute)
 and ``alpr bench hotlist``.
 
-Who you are comes from ``--member``/``--role``/``--trained`` (or ALPR_MEMBER, ALPR_ROLES=officer,administrator
-and ALPR_TRAINED=1). The deployed API takes the same facts from Cognito; here the command line stands in for it.
+Who you are comes from ``--member``/``--role`` (or ALPR_MEMBER, ALPR_ROLES=officer,administrator); whether you
+are trained comes from the training records administrators keep (policy 418.4(d)), never from the command
+line. The deployed API takes identity and roles from Cognito; here the command line stands in for them.
 """
 
 from __future__ import annotations
@@ -113,9 +114,6 @@ def _common(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         choices=[r.value for r in Role],
         help="your role(s) (default: ALPR_ROLES or officer)",
     )
-    parser.add_argument(
-        "--trained", action="store_true", default=os.environ.get("ALPR_TRAINED") == "1", help="training is on record"
-    )
     return parser
 
 
@@ -129,9 +127,8 @@ def _member(args: argparse.Namespace) -> Any:
 
     member_id = args.member or getpass.getuser()
     roles = args.role or [r for r in os.environ.get("ALPR_ROLES", "officer").split(",") if r]
-    return Member(
-        member_id, args.member_name or member_id, roles=frozenset(Role(r) for r in roles), trained=args.trained
-    )
+    trained = _runtime(args).repos.training.get(member_id) is not None
+    return Member(member_id, args.member_name or member_id, roles=frozenset(Role(r) for r in roles), trained=trained)
 
 
 def _runtime(args: argparse.Namespace) -> Any:
