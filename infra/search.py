@@ -38,6 +38,14 @@ ACCESS_LOG_FORBIDDEN_ACTIONS = (
 )
 
 
+# Staff routes of other functions, mounted under /v1/ of the staff API (the same paths as the local stack's).
+STAFF_ROUTES = {
+    "hotlist-api": ("hotlist", "hotlists", "alerts"),
+    "audit-api": ("audits",),
+    "retention-api": ("holds", "compliance"),
+}
+
+
 def add_staff_search(stack: AlprStack) -> None:
     pool, client = _user_pool(stack)
     function = stack.functions["search"]
@@ -185,6 +193,16 @@ def _search_api(stack: AlprStack, function: cdk.aws_lambda.Function, pool: cogni
     root.add_resource("{proxy+}").add_method(
         "ANY", integration, authorizer=authorizer, authorization_type=apigw.AuthorizationType.COGNITO
     )
+    # The other staff APIs sit behind the same sign-in; each function still checks roles and training itself.
+    staff = api.root.add_resource("v1")
+    for function_name, paths in STAFF_ROUTES.items():
+        staff_integration = apigw.LambdaIntegration(stack.functions[function_name])
+        for path in paths:
+            resource = staff.add_resource(path)
+            for target in (resource, resource.add_resource("{proxy+}")):
+                target.add_method(
+                    "ANY", staff_integration, authorizer=authorizer, authorization_type=apigw.AuthorizationType.COGNITO
+                )
     return api
 
 

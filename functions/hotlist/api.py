@@ -69,11 +69,13 @@ def member_from_claims(claims: dict[str, Any] | None) -> Member:
     if isinstance(groups, str):
         groups = [g for g in groups.replace(",", " ").split() if g]
     roles = frozenset(Role(g) for g in groups if g in Role._value2member_map_)
+    member_id = str(claims.get("cognito:username") or claims["sub"])
     return Member(
-        member_id=str(claims.get("cognito:username") or claims["sub"]),
-        name=str(claims.get("name") or claims.get("cognito:username") or claims["sub"]),
+        member_id=member_id,
+        name=str(claims.get("name") or member_id),
         roles=roles,
-        trained=str(claims.get("custom:alpr_trained", "")).lower() == "true",
+        # Training is what administrators recorded (policy 418.4(d)), the same source the staff page uses.
+        trained=runtime().repos.training.get(member_id) is not None,
     )
 
 

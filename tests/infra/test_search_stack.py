@@ -128,3 +128,21 @@ def test_search_function_reads_but_never_writes_reads(template: Any) -> None:
             if _mentions(statement.get("Resource"), reads):
                 actions |= set(statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]])
     assert actions == {"dynamodb:GetItem", "dynamodb:Query"}
+
+
+def test_every_staff_route_sits_behind_the_cognito_authorizer(template: Any) -> None:
+    from infra.search import STAFF_ROUTES
+
+    [search_api] = [k for k in template.find_resources("AWS::ApiGateway::RestApi") if k.startswith("SearchApi")]
+    resources = template.find_resources("AWS::ApiGateway::Resource")
+    paths = {
+        r["Properties"]["PathPart"] for r in resources.values() if r["Properties"]["RestApiId"] == {"Ref": search_api}
+    }
+    assert {p for ps in STAFF_ROUTES.values() for p in ps} <= paths
+    methods = [
+        m["Properties"]
+        for m in template.find_resources("AWS::ApiGateway::Method").values()
+        if m["Properties"]["RestApiId"] == {"Ref": search_api} and m["Properties"]["HttpMethod"] == "ANY"
+    ]
+    assert len(methods) == 1 + 2 * sum(len(p) for p in STAFF_ROUTES.values())
+    assert all(m["AuthorizationType"] == "COGNITO_USER_POOLS" for m in methods)

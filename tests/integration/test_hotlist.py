@@ -255,22 +255,27 @@ def api_event(method: str, path: str, body: Any = None, claims: dict | None = No
 
 
 def test_the_api_takes_identity_from_cognito_claims(stack: LocalStack) -> None:
+    from alpr.domain.training import TrainingRecord
     from alpr.local.lambda_runtime import invoke
     from functions.hotlist.api import handler
 
-    officer = {
-        "sub": "u-1",
-        "cognito:username": "officer-1",
-        "cognito:groups": "officer",
-        "custom:alpr_trained": "true",
-    }
+    stack.runtime.repos.training.put(
+        TrainingRecord(
+            member_id="officer-1",
+            course="ALPR user training",
+            completed_on="2026-10-01",
+            recorded_by="admin",
+            recorded_at="2026-10-01T17:00:00Z",
+        )
+    )
+    officer = {"sub": "u-1", "cognito:username": "officer-1", "cognito:groups": "officer"}
     new = {"value": "7AB?12", "reason": "investigation", "case_number": "26-0101"}
     created = invoke(handler, api_event("POST", "/v1/hotlist/entries", new, officer), "hotlist-api")
     assert created["statusCode"] == 201, created["body"]
     assert json.loads(created["body"])["entry"]["kind"] == "pattern"
     anonymous = invoke(handler, api_event("POST", "/v1/hotlist/entries", new), "hotlist-api")
     assert anonymous["statusCode"] == 401
-    untrained = {**officer, "custom:alpr_trained": "false"}
+    untrained = {**officer, "sub": "u-2", "cognito:username": "officer-2"}  # no training record
     refused = invoke(handler, api_event("GET", "/v1/alerts", None, untrained, purpose="a", case="26-1"), "hotlist-api")
     assert refused["statusCode"] == 403 and json.loads(refused["body"])["error"] == "training_required"
     no_purpose = invoke(handler, api_event("GET", "/v1/alerts", None, officer), "hotlist-api")
