@@ -14,12 +14,12 @@ from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 
 from alpr import schema
 from infra import security
+from infra.api_stage import logged_stage
 from infra.bundling import REPO_ROOT
 
 if TYPE_CHECKING:
@@ -152,31 +152,12 @@ def _protect_append_only_tables(stack: AlprStack) -> None:
 
 
 def _search_api(stack: AlprStack, function: cdk.aws_lambda.Function, pool: cognito.UserPool) -> apigw.RestApi:
-    api_logs = logs.LogGroup(stack, "SearchApiLogs", retention=logs.RetentionDays.ONE_YEAR)
     api = apigw.RestApi(
         stack,
         "SearchApi",
         rest_api_name=f"{stack.prefix}-search",
         binary_media_types=["image/*"],
-        deploy_options=apigw.StageOptions(
-            stage_name="v1",
-            throttling_rate_limit=50,
-            throttling_burst_limit=100,
-            access_log_destination=apigw.LogGroupLogDestination(api_logs),
-            access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
-                caller=False,
-                http_method=True,
-                ip=True,
-                protocol=True,
-                request_time=True,
-                resource_path=True,
-                response_length=True,
-                status=True,
-                user=True,
-            ),
-            tracing_enabled=True,
-            logging_level=apigw.MethodLoggingLevel.ERROR,
-        ),
+        deploy_options=logged_stage(stack, "SearchApi", rate=50, burst=100, log_user=True),
         cloud_watch_role=True,
     )
     authorizer = apigw.CognitoUserPoolsAuthorizer(stack, "StaffAuthorizer", cognito_user_pools=[pool])

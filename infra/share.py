@@ -18,13 +18,13 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ssm as ssm
 from aws_cdk import aws_wafv2 as wafv2
 
 from alpr import schema
 from alpr.domain.sharing import EDGE_ALLOWED_COUNTRIES
 from infra import security
+from infra.api_stage import logged_stage
 
 if TYPE_CHECKING:
     from infra.stack import AlprStack
@@ -107,32 +107,13 @@ def _grant_api(stack: AlprStack) -> None:
 
 
 def _share_api(stack: AlprStack) -> apigw.RestApi:
-    api_logs = logs.LogGroup(stack, "ShareApiLogs", retention=logs.RetentionDays.ONE_YEAR)
     api = apigw.RestApi(
         stack,
         "ShareApi",
         rest_api_name=f"{stack.prefix}-share",
         description="Sharing ALPR data with California law enforcement (policy 418.7)",
         binary_media_types=["image/*"],
-        deploy_options=apigw.StageOptions(
-            stage_name="v1",
-            throttling_rate_limit=20,
-            throttling_burst_limit=40,
-            access_log_destination=apigw.LogGroupLogDestination(api_logs),
-            access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
-                caller=False,
-                http_method=True,
-                ip=True,
-                protocol=True,
-                request_time=True,
-                resource_path=True,
-                response_length=True,
-                status=True,
-                user=False,
-            ),
-            tracing_enabled=True,
-            logging_level=apigw.MethodLoggingLevel.ERROR,
-        ),
+        deploy_options=logged_stage(stack, "ShareApi", rate=20, burst=40),
         cloud_watch_role=False,
     )
     # Members' routes read Cognito claims from the authorizer; until a user pool authorizer is attached they

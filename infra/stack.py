@@ -22,6 +22,7 @@ from constructs import Construct
 
 from alpr import schema
 from infra import observability, security
+from infra.api_stage import logged_stage
 from infra.audit import add_audits
 from infra.bundling import REPO_ROOT, light_function_code
 from infra.hotlist import wire_hotlists
@@ -351,31 +352,12 @@ class AlprStack(cdk.Stack):
             self.data_key.grant_encrypt_decrypt(function)
 
     def _ingest_api(self) -> apigw.RestApi:
-        api_logs = logs.LogGroup(self, "IngestApiLogs", retention=logs.RetentionDays.ONE_YEAR)
         api = apigw.RestApi(
             self,
             "IngestApi",
             rest_api_name=f"{self.prefix}-ingest",
             binary_media_types=["image/*", "application/octet-stream"],
-            deploy_options=apigw.StageOptions(
-                stage_name="v1",
-                throttling_rate_limit=200,
-                throttling_burst_limit=400,
-                access_log_destination=apigw.LogGroupLogDestination(api_logs),
-                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
-                    caller=False,
-                    http_method=True,
-                    ip=True,
-                    protocol=True,
-                    request_time=True,
-                    resource_path=True,
-                    response_length=True,
-                    status=True,
-                    user=False,
-                ),
-                tracing_enabled=True,
-                logging_level=apigw.MethodLoggingLevel.ERROR,
-            ),
+            deploy_options=logged_stage(self, "IngestApi", rate=200, burst=400),
             cloud_watch_role=True,
         )
         integration = apigw.LambdaIntegration(self.functions["ingest"])
