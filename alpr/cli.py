@@ -105,7 +105,7 @@ In another terminal:
   .venv/bin/alpr demo-photo car.jpg                                   # a photo of a car with plate 7ABC123
   .venv/bin/alpr camera push --camera demo-fixed-1 car.jpg            # upload it as a camera would
   .venv/bin/alpr frames                                               # where each frame ended up
-  .venv/bin/alpr reads --camera demo-fixed-1 --purpose a --case DEMO-1
+  .venv/bin/alpr reads --camera demo-fixed-1 --member officer --purpose a --case DEMO-1
   .venv/bin/alpr alerts list --member officer --purpose a --case DEMO-1
 Press Ctrl-C to stop.
 """
@@ -240,7 +240,7 @@ def _recorder() -> Any:
 
 
 def cmd_reads(args: argparse.Namespace) -> int:
-    from alpr.domain.errors import DomainError
+    from alpr.domain.errors import DomainError, Forbidden
     from alpr.domain.plates import normalize_plate
 
     _use_local_stack() if args.local else None
@@ -256,8 +256,14 @@ def cmd_reads(args: argparse.Namespace) -> int:
     else:
         print("error: give --plate or --camera", file=sys.stderr)
         return 2
+    member = _member(args)
+    recorder = _recorder()
     try:
-        reads = _recorder().fetch(_member(args), "cli.reads", subject, args.purpose, args.case, "cli", fetch)
+        if rt.repos.training.get(member.member_id) is None:
+            untrained = Forbidden(f"{member.member_id} has no department-approved ALPR training on record (418.4(d))")
+            recorder.refusal(member, "cli.reads", subject, args.purpose, args.case, "cli", untrained)
+            raise untrained
+        reads = recorder.fetch(member, "cli.reads", subject, args.purpose, args.case, "cli", fetch)
     except DomainError as refused:
         print(f"refused: {refused.message}", file=sys.stderr)
         return 3
