@@ -10,8 +10,8 @@ from botocore.exceptions import ClientError
 
 from alpr import schema
 from alpr.domain.sightings import Sighting
-from alpr.repositories.dynamo import from_item, is_conditional_failure, query_all, scan_all, to_item
-from alpr.repositories.stores import expired, not_expired
+from alpr.repositories.dynamo import from_item, is_conditional_failure, scan_all, to_item
+from alpr.repositories.stores import expired, query_unexpired
 
 
 class SightingRepository:
@@ -37,25 +37,12 @@ class SightingRepository:
 
     def for_camera_since(self, camera_id: str, last_seen_from: str, now: datetime) -> list[Sighting]:
         """The camera's sightings whose latest frame was captured at or after ``last_seen_from``."""
-        index = schema.SIGHTINGS.index("by_camera")
-        items = query_all(
-            self._table,
-            IndexName=index.name,
-            KeyConditionExpression=Key("camera_id").eq(camera_id) & Key("last_seen").gte(last_seen_from),
-            FilterExpression=not_expired(now),
-        )
-        return [from_item(Sighting, i) for i in items]
+        recent = Key("camera_id").eq(camera_id) & Key("last_seen").gte(last_seen_from)
+        return query_unexpired(self._table, Sighting, schema.SIGHTINGS.index("by_camera"), recent, now)
 
     def by_plate(self, plate: str, now: datetime) -> list[Sighting]:
         """Sightings whose consensus plate is ``plate``."""
-        index = schema.SIGHTINGS.index("by_plate")
-        items = query_all(
-            self._table,
-            IndexName=index.name,
-            KeyConditionExpression=Key("plate").eq(plate),
-            FilterExpression=not_expired(now),
-        )
-        return [from_item(Sighting, i) for i in items]
+        return query_unexpired(self._table, Sighting, schema.SIGHTINGS.index("by_plate"), Key("plate").eq(plate), now)
 
     def expired(self, now: datetime) -> list[Sighting]:
         return [from_item(Sighting, i) for i in scan_all(self._table, expired(now))]

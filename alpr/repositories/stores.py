@@ -15,6 +15,7 @@ from alpr.domain.errors import Conflict
 from alpr.domain.records import Alert, FrameRecord, FrameStatus, PlateRead
 from alpr.domain.search import index_attributes
 from alpr.repositories.dynamo import (
+    RecordT,
     from_item,
     is_conditional_failure,
     put_if_absent,
@@ -32,6 +33,25 @@ def read_item(read: PlateRead) -> dict[str, Any]:
 
 def expired(now: datetime) -> ConditionBase:
     return Attr(schema.TTL_ATTRIBUTE).lte(int(now.timestamp()))
+
+
+def query_unexpired(
+    table: Any,
+    model: type[RecordT],
+    index: schema.Index,
+    condition: ConditionBase,
+    now: datetime,
+    newest_first: bool = False,
+) -> list[RecordT]:
+    """Every page of an index query, leaving out what has expired: the shape of every read path to a person."""
+    items = query_all(
+        table,
+        IndexName=index.name,
+        KeyConditionExpression=condition,
+        FilterExpression=not_expired(now),
+        ScanIndexForward=not newest_first,
+    )
+    return [from_item(model, i) for i in items]
 
 
 def not_expired(now: datetime) -> ConditionBase:
@@ -121,25 +141,13 @@ class ReadRepository:
         return [from_item(PlateRead, i) for i in items]
 
     def by_plate(self, plate: str, now: datetime) -> list[PlateRead]:
-        index = schema.READS.index("by_plate")
-        items = query_all(
-            self._table,
-            IndexName=index.name,
-            KeyConditionExpression=Key("plate").eq(plate),
-            FilterExpression=not_expired(now),
-        )
-        return [from_item(PlateRead, i) for i in items]
+        return query_unexpired(self._table, PlateRead, schema.READS.index("by_plate"), Key("plate").eq(plate), now)
 
     def by_camera(self, camera_id: str, now: datetime) -> list[PlateRead]:
-        index = schema.READS.index("by_camera")
-        items = query_all(
-            self._table,
-            IndexName=index.name,
-            KeyConditionExpression=Key("camera_id").eq(camera_id),
-            FilterExpression=not_expired(now),
-            ScanIndexForward=False,
+        by_camera = schema.READS.index("by_camera")
+        return query_unexpired(
+            self._table, PlateRead, by_camera, Key("camera_id").eq(camera_id), now, newest_first=True
         )
-        return [from_item(PlateRead, i) for i in items]
 
     def all(self) -> list[PlateRead]:
         """Every item, expired or not: for accounting and purge, never for showing to a person."""
@@ -180,14 +188,7 @@ class AlertRepository:
             raise
 
     def for_entry(self, entry_id: str, now: datetime) -> list[Alert]:
-        index = schema.ALERTS.index("by_entry")
-        items = query_all(
-            self._table,
-            IndexName=index.name,
-            KeyConditionExpression=Key("entry_id").eq(entry_id),
-            FilterExpression=not_expired(now),
-        )
-        return [from_item(Alert, i) for i in items]
+        return query_unexpired(self._table, Alert, schema.ALERTS.index("by_entry"), Key("entry_id").eq(entry_id), now)
 
     def ids_for_read(self, plate: str, read_id: str) -> list[str]:
         index = schema.ALERTS.index("by_plate")

@@ -81,6 +81,11 @@ def test_officer_search_and_frame_then_auditor_sees_the_accesses(
     page.fill("#audit-member", "officer")
     page.click("#audit-form button[type=submit]")
     page.wait_for_selector("#audit-table tbody tr")
+    # The list shown at sign-in is replaced when the filter's answer arrives: wait for that answer, not any row.
+    page.wait_for_function(
+        "() => { const rows = Array.from(document.querySelectorAll('#audit-table tbody tr'), r => r.innerText);"
+        " return rows.length > 0 && rows.every(r => r.includes('Dana Reyes')); }"
+    )
     rows = [r.inner_text() for r in page.query_selector_all("#audit-table tbody tr")]
     searched = [r for r in rows if "\tsearch\t" in r and "plate=7AB*" in r]
     opened = [r for r in rows if "\timage.view\t" in r]
