@@ -184,6 +184,15 @@ def _search_api(stack: AlprStack, function: cdk.aws_lambda.Function, pool: cogni
                 target.add_method(
                     "ANY", staff_integration, authorizer=authorizer, authorization_type=apigw.AuthorizationType.COGNITO
                 )
+    # Captains and administrators review sharing requests and edit agencies here, signed in; outside agencies
+    # use the sharing API (its own US-only WAF) with their grant tokens.
+    share = api.root.add_resource("share").add_resource("{proxy+}")
+    share.add_method(
+        "ANY",
+        apigw.LambdaIntegration(stack.functions["share"]),
+        authorizer=authorizer,
+        authorization_type=apigw.AuthorizationType.COGNITO,
+    )
     return api
 
 

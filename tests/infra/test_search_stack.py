@@ -144,5 +144,5 @@ def test_every_staff_route_sits_behind_the_cognito_authorizer(template: Any) -> 
         for m in template.find_resources("AWS::ApiGateway::Method").values()
         if m["Properties"]["RestApiId"] == {"Ref": search_api} and m["Properties"]["HttpMethod"] == "ANY"
     ]
-    assert len(methods) == 1 + 2 * sum(len(p) for p in STAFF_ROUTES.values())
+    assert len(methods) == 1 + 2 * sum(len(p) for p in STAFF_ROUTES.values()) + 1  # + the signed-in /share/
     assert all(m["AuthorizationType"] == "COGNITO_USER_POOLS" for m in methods)
