@@ -251,27 +251,22 @@ class RetentionStore:
 
 
 def _set_held(table: Any, key: dict[str, str], case_number: str) -> None:
-    try:
-        table.update_item(
-            Key=key,
-            UpdateExpression="SET held_by_case = :case REMOVE #ttl",
-            ConditionExpression=Attr(next(iter(key))).exists(),
-            ExpressionAttributeNames={"#ttl": TTL},
-            ExpressionAttributeValues={":case": case_number},
-        )
-    except ClientError as exc:
-        if not is_conditional_failure(exc):
-            raise
+    _update_if_present(table, key, "SET held_by_case = :v REMOVE #ttl", case_number)
 
 
 def _clear_held(table: Any, key: dict[str, str], expires_epoch: int) -> None:
+    _update_if_present(table, key, "SET #ttl = :v REMOVE held_by_case", expires_epoch)
+
+
+def _update_if_present(table: Any, key: dict[str, str], expression: str, value: Any) -> None:
+    """An item already purged stays purged: the update never recreates it."""
     try:
         table.update_item(
             Key=key,
-            UpdateExpression="SET #ttl = :ttl REMOVE held_by_case",
+            UpdateExpression=expression,
             ConditionExpression=Attr(next(iter(key))).exists(),
             ExpressionAttributeNames={"#ttl": TTL},
-            ExpressionAttributeValues={":ttl": expires_epoch},
+            ExpressionAttributeValues={":v": value},
         )
     except ClientError as exc:
         if not is_conditional_failure(exc):

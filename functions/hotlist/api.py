@@ -17,10 +17,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field, ValidationError
 
+from alpr.claims import roles_from_claims
 from alpr.domain.errors import DomainError, Unauthenticated
 from alpr.domain.records import AlertStatus
 from alpr.runtime import runtime
-from alpr.schema import Role
 from alpr.services.access import Member
 
 logger = Logger(service="hotlist-api")
@@ -65,10 +65,7 @@ class MuteRequest(BaseModel):
 def member_from_claims(claims: dict[str, Any] | None) -> Member:
     if not claims or not claims.get("sub"):
         raise Unauthenticated("sign in first")
-    groups = claims.get("cognito:groups") or []
-    if isinstance(groups, str):
-        groups = [g for g in groups.replace(",", " ").split() if g]
-    roles = frozenset(Role(g) for g in groups if g in Role._value2member_map_)
+    roles = roles_from_claims(claims)
     member_id = str(claims.get("cognito:username") or claims["sub"])
     return Member(
         member_id=member_id,

@@ -13,7 +13,8 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field, ValidationError
 
-from alpr.domain.errors import DomainError, Unauthenticated
+from alpr.claims import staff_member
+from alpr.domain.errors import DomainError
 from alpr.domain.holds import HoldScope
 from alpr.runtime import runtime
 from alpr.schema import Role
@@ -38,16 +39,7 @@ class ReleaseRequest(BaseModel):
 
 
 def caller() -> StaffMember:
-    authorizer: dict[str, Any] = dict(app.current_event.request_context.authorizer.raw_event or {})
-    claims = authorizer.get("claims") or {}
-    member_id = claims.get("cognito:username") or claims.get("sub")
-    if not member_id:
-        raise Unauthenticated("sign in first")
-    groups = claims.get("cognito:groups") or []
-    if isinstance(groups, str):
-        groups = [g for g in groups.replace("[", "").replace("]", "").replace(",", " ").split() if g]
-    roles = frozenset(Role(g) for g in groups if g in Role._value2member_map_)
-    return StaffMember(member_id=str(member_id), name=str(claims.get("name") or member_id), roles=roles)
+    return staff_member(app.current_event.request_context.authorizer.raw_event)
 
 
 def _body(model: type[BaseModel]) -> Any:
