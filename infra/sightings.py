@@ -1,4 +1,4 @@
-"""Permissions for sightings: the OCR function groups reads, the purge function removes expired sightings."""
+"""Permissions for sightings: OCR groups reads, match and search use the consensus, purge removes expired ones."""
 
 from __future__ import annotations
 
@@ -24,3 +24,6 @@ def add_sightings(stack: Any) -> None:
     # Each read is tagged with its sighting.
     _table_actions(stack, "ocr", schema.READS, ["UpdateItem"])
     _table_actions(stack, "purge", schema.SIGHTINGS, ["Scan", "DeleteItem"])
+    # Matching checks a sighting's consensus; a plate search also finds the frames of sightings with that plate.
+    _table_actions(stack, "match", schema.SIGHTINGS, ["GetItem"])
+    _table_actions(stack, "search", schema.SIGHTINGS, ["GetItem", "Query"])

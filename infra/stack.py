@@ -283,7 +283,16 @@ class AlprStack(cdk.Stack):
                 retry_attempts=3,
                 report_batch_item_failures=True,
                 on_failure=sources.SqsDlq(self.queues[schema.STREAM_FAILURES_QUEUE.logical_name]),
-                filters=[lambda_.FilterCriteria.filter({"eventName": lambda_.FilterRule.is_equal("INSERT")})],
+                filters=[
+                    lambda_.FilterCriteria.filter({"eventName": lambda_.FilterRule.is_equal("INSERT")}),
+                    # A read joining a sighting: its consensus is matched too (other changes never reach match).
+                    lambda_.FilterCriteria.filter(
+                        {
+                            "eventName": lambda_.FilterRule.is_equal("MODIFY"),
+                            "dynamodb": {"NewImage": {"sighting_id": {"S": lambda_.FilterRule.exists()}}},
+                        }
+                    ),
+                ],
             )
         )
         purge_failures = sqs.Queue(

@@ -148,7 +148,8 @@ function renderResults(answer) {
     row.setAttribute("aria-label", `Open frame of ${r.plate} at ${new Date(r.captured_at).toLocaleString()}`);
     const image = row.insertCell();
     if (r.thumbnail) { const img = document.createElement("img"); img.src = r.thumbnail; img.alt = `Plate ${r.plate}`; image.append(img); }
-    cell(row, r.plate, "plate");
+    // A frame that misread the plate shows what the other frames of the same passing car agreed on.
+    cell(row, r.sighting_plate ? `${r.plate} (car: ${r.sighting_plate})` : r.plate, "plate");
     cell(row, `${Math.round(r.confidence * 100)}%`);
     cell(row, new Date(r.captured_at).toLocaleString());
     cell(row, r.camera_id);

@@ -8,6 +8,7 @@ from datetime import datetime
 from alpr.clock import iso
 from alpr.domain.hotlist.matcher import Hit
 from alpr.domain.records import Alert, PlateRead
+from alpr.domain.sightings import Sighting
 
 
 def alert_id_for(read_id: str, entry_id: str) -> str:
@@ -43,4 +44,22 @@ def alert_for(read: PlateRead, hit: Hit, now: datetime, historical: bool = False
         # An alert says what a read showed, so it lives exactly as long as the read.
         expires_at=read.expires_at,
         correlation_id=read.correlation_id,
+    )
+
+
+def consensus_alert_for(read: PlateRead, sighting: Sighting, hit: Hit, now: datetime, muted: bool = False) -> Alert:
+    """The alert a sighting's consensus plate raises, shown with the frame that completed the consensus.
+
+    Keyed by the sighting, not the frame: every frame that joins the sighting re-checks its consensus, and a
+    passing car raises one alert per hotlist entry however many frames it took.
+    """
+    frames = len(sighting.members)
+    alert = alert_for(read, hit, now, muted=muted)
+    return alert.model_copy(
+        update={
+            "alert_id": alert_id_for(sighting.sighting_id, hit.target.entry_id),
+            "plate": sighting.plate,
+            "why": f"{hit.why}; consensus of {frames} frames (no single frame read {sighting.plate})",
+            "sighting_id": sighting.sighting_id,
+        }
     )

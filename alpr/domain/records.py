@@ -164,6 +164,8 @@ class Alert(Record):
     expires_at: int | None = None
     correlation_id: str = ""
     held_by_case: str | None = None
+    # Raised on a sighting's consensus plate, which none of its frames read on its own.
+    sighting_id: str | None = None
 
 
 def capture_time(record: FrameMetadata | PlateRead) -> datetime:

@@ -137,6 +137,16 @@ class SearchCriteria:
         if self.near is not None and not (-90 <= self.near[0] <= 90 and -180 <= self.near[1] <= 180):
             raise InvalidSearch("latitude is -90..90 and longitude -180..180")
 
+    def admits(self, captured_at: str, camera_id: str, source: SourceClass) -> bool:
+        """The time, camera and source conditions, for a read found other than through the plan's indexes."""
+        captured = datetime.fromisoformat(captured_at.replace("Z", "+00:00"))
+        return (
+            (self.start is None or captured >= self.start)
+            and (self.end is None or captured <= self.end)
+            and (self.camera_id is None or camera_id == self.camera_id)
+            and (self.source is None or source == self.source)
+        )
+
     def describe(self) -> str:
         """What the access record names as the data elements queried."""
         parts = []

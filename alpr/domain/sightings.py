@@ -37,6 +37,11 @@ def confusion_key(plate: str) -> str:
     return "".join(_KEY_OF.get(char, char) for char in plate)
 
 
+def consensus_is_new(sighting: Sighting) -> bool:
+    """True when no frame read the consensus plate itself, so matching each frame's read did not cover it."""
+    return sighting.plate not in {m.plate for m in sighting.members}
+
+
 def plates_agree(a: str, b: str) -> bool:
     return edit_distance(a, b) <= MAX_EDITS or confusion_key(a) == confusion_key(b)
 
@@ -105,6 +110,34 @@ def belongs_to(read: PlateRead, sighting: Sighting) -> bool:
     if any(m.frame_id == read.frame_id and m.read_id != read.read_id for m in sighting.members):
         return False
     return any(plates_agree(read.plate, m.plate) for m in sighting.members) or plates_agree(read.plate, sighting.plate)
+
+
+def same_car(a: Sighting, b: Sighting) -> bool:
+    """Two sightings that concurrent frames of one passing car opened at the same moment, to be merged.
+
+    The same test a read passes to join a sighting, applied between the two sightings' frames.
+    """
+    if a.sighting_id == b.sighting_id or a.camera_id != b.camera_id:
+        return False
+    if capture_time(a.first_seen) - SIGHTING_WINDOW > capture_time(b.last_seen):
+        return False
+    if capture_time(b.first_seen) - SIGHTING_WINDOW > capture_time(a.last_seen):
+        return False
+    reads_by_frame = {m.frame_id: m.read_id for m in a.members}
+    if any(reads_by_frame.get(m.frame_id, m.read_id) != m.read_id for m in b.members):
+        return False  # two plates in one frame are two cars
+    return plates_agree(a.plate, b.plate) or any(plates_agree(x.plate, y.plate) for x in a.members for y in b.members)
+
+
+def survivor_of(a: Sighting, b: Sighting) -> tuple[Sighting, Sighting]:
+    """(kept, absorbed): the lower id is kept, so two writers merging the same pair agree on the direction."""
+    return (a, b) if a.sighting_id < b.sighting_id else (b, a)
+
+
+def merged(kept: Sighting, absorbed: Sighting, now_iso: str) -> Sighting:
+    members = [*kept.members, *(m for m in absorbed.members if m.read_id not in kept.read_ids)]
+    expiries = [e for e in (kept.expires_at, absorbed.expires_at) if e is not None]
+    return with_members(kept, members, min(expiries) if expiries else None, now_iso)
 
 
 def choose_sighting(read: PlateRead, open_sightings: Iterable[Sighting]) -> Sighting | None:

@@ -47,5 +47,17 @@ class SightingRepository:
     def expired(self, now: datetime) -> list[Sighting]:
         return [from_item(Sighting, i) for i in scan_all(self._table, expired(now))]
 
+    def delete_version(self, sighting: Sighting) -> bool:
+        """Deletes the sighting if it is still the version given; False when another writer changed it since."""
+        try:
+            self._table.delete_item(
+                Key={"sighting_id": sighting.sighting_id}, ConditionExpression=Attr("version").eq(sighting.version)
+            )
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
     def delete(self, sighting_id: str) -> None:
         self._table.delete_item(Key={"sighting_id": sighting_id})

@@ -16,8 +16,10 @@ from alpr.clock import Clock
 from alpr.domain.hotlist.entries import Priority
 from alpr.domain.hotlist.matcher import MANUAL_SOURCE, Hit, ManualIndex, Matcher
 from alpr.domain.hotlist.snapshot import ImportedIndex
-from alpr.domain.matching import alert_for
+from alpr.domain.matching import alert_for, consensus_alert_for
 from alpr.domain.records import Alert, PlateRead
+from alpr.domain.retention import RetentionPolicy
+from alpr.domain.sightings import consensus_is_new
 from alpr.repositories.factory import Repositories
 
 log = logging.getLogger(__name__)
@@ -75,14 +77,35 @@ class MatchService:
 
     def on_new_read(self, read: PlateRead) -> list[Alert]:
         now = self._clock.now()
+        return self._raise(read.plate, read.state, lambda hit, muted: alert_for(read, hit, now, muted=muted))
+
+    def on_sighting_joined(self, read: PlateRead) -> list[Alert]:
+        """Matches the consensus of the sighting ``read`` just joined, when no frame read that plate itself.
+
+        Each frame's own read was matched as it arrived; a consensus that differs from all of them (say
+        7ABC12B and 7A8C123 voting for 7ABC123) would otherwise never be checked against the hotlist.
+        """
+        if read.sighting_id is None:
+            return []
+        now = self._clock.now()
+        sighting = self._repos.sightings.get(read.sighting_id)
+        if sighting is None or not consensus_is_new(sighting) or RetentionPolicy.is_expired(sighting.expires_at, now):
+            return []
+        return self._raise(
+            sighting.plate,
+            read.state,
+            lambda hit, muted: consensus_alert_for(read, sighting, hit, now, muted=muted),
+        )
+
+    def _raise(self, plate: str, state: str | None, alert_of: Callable[[Hit, bool], Alert]) -> list[Alert]:
         raised = []
-        for hit in self.cache.matcher().match(read.plate, read.state, now):
+        for hit in self.cache.matcher().match(plate, state, self._clock.now()):
             if not self._still_in_force(hit):
                 continue
             muted = hit.target.priority is not Priority.HIGH and self._repos.mutes.muted_for_everyone(
                 hit.target.entry_id
             )
-            alert = alert_for(read, hit, now, muted=muted)
+            alert = alert_of(hit, muted)
             if self._repos.alerts.get(alert.alert_id) is not None:
                 continue
             if not muted:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import chain
 
 from alpr.clock import Clock
 from alpr.domain.errors import NotFound
@@ -24,6 +27,8 @@ class SearchOutcome:
     examined: int
     queries: int
     truncated: bool
+    # The consensus plate of the sighting each listed read belongs to, where it differs from the frame's own.
+    consensus: dict[str, str] = field(default_factory=dict)
 
 
 class SearchService:
@@ -36,21 +41,53 @@ class SearchService:
         search_plan = plan(criteria)
         examined = Examined()
         matches: list[PlateRead] = []
+        seen: set[str] = set()
         truncated = False
-        for read in self._repos.read_search.run(search_plan, self._clock.now(), examined):
-            if search_plan.keep(criteria, read.plate, read.latitude, read.longitude):
-                matches.append(read)
-                if len(matches) >= MAX_MATCHES:
-                    truncated = True
-                    break
+        now = self._clock.now()
+        found = ((read, read.plate) for read in self._repos.read_search.run(search_plan, now, examined))
+        for read, plate in chain(found, self._read_by_sightings(criteria, now)):
+            if read.read_id in seen or not search_plan.keep(criteria, plate, read.latitude, read.longitude):
+                continue
+            seen.add(read.read_id)
+            matches.append(read)
+            if len(matches) >= MAX_MATCHES:
+                truncated = True
+                break
         matches.sort(key=lambda r: (r.captured_at, r.read_id), reverse=True)
+        shown = matches[:limit]
         return SearchOutcome(
-            reads=matches[:limit],
+            reads=shown,
             matched=len(matches),
             examined=examined.items,
             queries=examined.queries,
             truncated=truncated or len(matches) > limit,
+            consensus=self._consensus_of(shown),
         )
+
+    def _read_by_sightings(self, criteria: SearchCriteria, now: datetime) -> Iterator[tuple[PlateRead, str]]:
+        """Frames of sightings whose consensus is the plate searched for, each with that consensus.
+
+        A frame that misread one character of a passing car is still found by the car's plate.
+        """
+        if criteria.plate is None or not criteria.plate.exact:
+            return
+        for sighting in self._repos.sightings.by_plate(criteria.plate.text, now):
+            for member in sighting.members:
+                read = self._repos.reads.get(member.read_id, now)
+                if read is not None and criteria.admits(read.captured_at, read.camera_id, read.source):
+                    yield read, sighting.plate
+
+    def _consensus_of(self, reads: list[PlateRead]) -> dict[str, str]:
+        sightings = {}
+        for sighting_id in {r.sighting_id for r in reads if r.sighting_id}:
+            sighting = self._repos.sightings.get(sighting_id)
+            if sighting is not None:
+                sightings[sighting_id] = sighting.plate
+        return {
+            r.read_id: sightings[r.sighting_id]
+            for r in reads
+            if r.sighting_id in sightings and sightings[r.sighting_id] != r.plate
+        }
 
     def read(self, read_id: str) -> PlateRead:
         """One read, if it exists and has not expired (an expired read is as good as gone)."""

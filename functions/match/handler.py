@@ -17,12 +17,20 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
 def _match_read(record: DynamoDBRecord) -> None:
-    if record.event_name is None or record.event_name.name != "INSERT" or record.dynamodb is None:
+    """A new read is matched on its own plate; a read that joins a sighting, on the sighting's consensus."""
+    event = record.event_name.name if record.event_name is not None else None
+    if event not in ("INSERT", "MODIFY") or record.dynamodb is None:
         return
     read = PlateRead.model_validate(plain(record.dynamodb.new_image))
+    if event == "INSERT":
+        alerts = runtime().match.on_new_read
+    elif read.sighting_id != plain(record.dynamodb.old_image or {}).get("sighting_id"):
+        alerts = runtime().match.on_sighting_joined
+    else:  # a hold, a release, a correction: nothing new to match
+        return
     logger.set_correlation_id(read.correlation_id or None)
     logger.append_keys(read_id=read.read_id)
-    for alert in runtime().match.on_new_read(read):
+    for alert in alerts(read):
         logger.info("alert raised", alert_id=alert.alert_id, match=alert.match_kind, reason=alert.reason.value)
 
 

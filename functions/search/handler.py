@@ -171,6 +171,7 @@ def search() -> Body:
         rows = []
         for position, read in enumerate(outcome.reads):
             row = views.read_row(read, known)
+            row["sighting_plate"] = outcome.consensus.get(read.read_id)
             if position < views.THUMBNAILS:
                 try:
                     row["thumbnail"] = views.data_uri(service.thumbnail(read))

@@ -15,6 +15,7 @@ from alpr.domain.search import (
     index_attributes,
     plan,
 )
+from alpr.schema import SourceClass
 
 PLATES = ["7ABC123", "8ABC123", "7ABD123", "ABC123", "7AB", "X7ABC123", "17ABC123", "ZZZ9999"]
 
@@ -100,3 +101,19 @@ def test_offense_types_go_with_their_purpose() -> None:
     assert offense_for(Purpose.PROTECT_LOCAL_EVENT, None, required=True) is None
     catalog = {p["code"]: p for p in purpose_catalog()}
     assert set(catalog) == set("abcdefg") and catalog["f"]["offenses"] == []
+
+
+def test_criteria_admit_reads_found_outside_the_plan_by_time_camera_and_source() -> None:
+    criteria = SearchCriteria(
+        start=datetime(2026, 11, 1, tzinfo=UTC),
+        end=datetime(2026, 11, 2, tzinfo=UTC),
+        camera_id="cam-1",
+        source=SourceClass.FIXED,
+    )
+    assert criteria.admits("2026-11-01T12:00:00Z", "cam-1", SourceClass.FIXED)
+    assert criteria.admits("2026-11-02T00:00:00Z", "cam-1", SourceClass.FIXED)  # the end is included
+    assert not criteria.admits("2026-11-02T00:00:01Z", "cam-1", SourceClass.FIXED)
+    assert not criteria.admits("2026-10-31T23:59:59Z", "cam-1", SourceClass.FIXED)
+    assert not criteria.admits("2026-11-01T12:00:00Z", "cam-2", SourceClass.FIXED)
+    assert not criteria.admits("2026-11-01T12:00:00Z", "cam-1", SourceClass.VEHICLE)
+    assert SearchCriteria().admits("1999-01-01T00:00:00Z", "any", SourceClass.AXON)

@@ -12,9 +12,13 @@ from alpr.domain.sightings import (
     belongs_to,
     choose_sighting,
     confusion_key,
+    consensus_is_new,
     joined,
+    merged,
     open_sighting,
     plates_agree,
+    same_car,
+    survivor_of,
     vote,
 )
 from alpr.schema import SourceClass
@@ -135,3 +139,29 @@ def test_sighting_expires_with_its_earliest_read() -> None:
     sighting = open_sighting(read("7ABC123", 0, expires_at=2_000_000_500), NOW)
     sighting = joined(sighting, read("7ABC123", 2, expires_at=2_000_000_000), NOW)
     assert sighting.expires_at == 2_000_000_000
+
+
+def test_a_consensus_is_new_only_when_no_frame_read_it_itself() -> None:
+    sighting = open_sighting(read("7A8C123"), NOW)
+    sighting = joined(sighting, read("7ABC1Z3", seconds=2), NOW)
+    sighting = joined(sighting, read("74BC123", seconds=4), NOW)
+    assert sighting.plate == "7ABC123"
+    assert consensus_is_new(sighting)
+    assert not consensus_is_new(joined(sighting, read("7ABC123", seconds=6, confidence=0.99), NOW))
+    assert not consensus_is_new(open_sighting(read("7ABC123"), NOW))
+
+
+def test_twin_sightings_of_one_car_are_recognised_and_merged_towards_the_lower_id() -> None:
+    a = open_sighting(read("7ABC123", seconds=0), NOW)
+    b = open_sighting(read("7ABC128", seconds=1), NOW)
+    assert same_car(a, b) and same_car(b, a)
+    kept, absorbed = survivor_of(b, a)
+    assert kept.sighting_id == min(a.sighting_id, b.sighting_id) and absorbed.sighting_id != kept.sighting_id
+    both = merged(kept, absorbed, NOW)
+    assert sorted(both.read_ids) == sorted(a.read_ids + b.read_ids) and both.sighting_id == kept.sighting_id
+    assert not same_car(a, a)
+    assert not same_car(a, open_sighting(read("7ABC123", seconds=30), NOW))  # a later pass
+    assert not same_car(a, open_sighting(read("7ABC123", seconds=1, camera="cam-2"), NOW))
+    assert not same_car(a, open_sighting(read("5XYZ999", seconds=1), NOW))
+    other_car_same_frame = read("7ABC124", frame=a.members[0].frame_id).model_copy(update={"read_id": "x#1"})
+    assert not same_car(a, open_sighting(other_car_same_frame, NOW))
