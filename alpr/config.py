@@ -21,6 +21,10 @@ class Settings:
     ncric_retry_base_s: float = 30.0
     # How long a function keeps the NCRIC destination it read from SSM before reading it again.
     ncric_destination_max_age_s: int = 300
+    # Hotlist snapshots kept besides the one in force, for a rollback; older ones are deleted after a swap.
+    hotlist_snapshots_kept: int = 3
+    # Reads per page of a historical hotlist search (one progress write per page).
+    historical_search_page_size: int = 1000
 
     def table_name(self, table: schema.Table) -> str:
         return table.physical_name(self.prefix)
@@ -37,4 +41,6 @@ class Settings:
             hotlist_refresh_s=float(os.environ.get("ALPR_HOTLIST_REFRESH_S", "30")),
             ncric_retry_base_s=float(os.environ.get("ALPR_NCRIC_RETRY_BASE_S", "30")),
             ncric_destination_max_age_s=int(os.environ.get("ALPR_NCRIC_DESTINATION_MAX_AGE_S", "300")),
+            hotlist_snapshots_kept=int(os.environ.get("ALPR_HOTLIST_SNAPSHOTS_KEPT", "3")),
+            historical_search_page_size=int(os.environ.get("ALPR_HISTORICAL_SEARCH_PAGE_SIZE", "1000")),
         )

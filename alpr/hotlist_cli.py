@@ -47,7 +47,14 @@ def register(commands: argparse._SubParsersAction, bench_commands: argparse._Sub
     add.add_argument("--priority", choices=[p.value for p in Priority])
     add.add_argument("--vehicle", default="", help="make, model, colour")
     add.add_argument("--notes", default="")
+    add.add_argument(
+        "--wait", type=float, default=0, metavar="SECONDS", help="wait this long for the historical search to finish"
+    )
     add.set_defaults(func=_guarded(cmd_add))
+    searches = _common(hotlist.add_parser("searches", help="an entry's historical searches: status and counts"))
+    searches.add_argument("entry_id")
+    searches.add_argument("--again", action="store_true", help="queue another search first")
+    searches.set_defaults(func=_guarded(cmd_searches))
     deactivate = _common(hotlist.add_parser("deactivate", help="stop looking for an entry (kept for audits)"))
     deactivate.add_argument("entry_id")
     deactivate.add_argument("--why", required=True)
@@ -208,9 +215,25 @@ def _entry_row(entry: Any, now: Any) -> dict[str, Any]:
     }
 
 
+def _search_row(search: Any) -> dict[str, Any]:
+    keys = ("job_id", "status", "queued_at", "finished_at", "reads_scanned", "hits", "last_error")
+    return {k: getattr(search, k) or ("" if k != "hits" else 0) for k in keys}
+
+
+def _wait_for(rt: Any, search: Any, seconds: float) -> Any:
+    """Polls the job record: `alpr local`'s event delivery (or the deployed function) runs the search."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not search.finished and time.monotonic() < deadline:
+        time.sleep(0.5)
+        search = rt.repos.historical_searches.get(search.job_id) or search
+    return search
+
+
 def cmd_add(args: argparse.Namespace) -> int:
     rt = _runtime(args)
-    entry, hits = rt.hotlist.add(
+    entry, search = rt.hotlist.add(
         _member(args),
         value=args.value,
         reason=args.reason,
@@ -221,16 +244,28 @@ def cmd_add(args: argparse.Namespace) -> int:
         vehicle=args.vehicle,
         notes=args.notes,
     )
+    search = _wait_for(rt, search, args.wait)
     if args.json:
-        print(json.dumps({"entry": entry.model_dump(mode="json"), "historical_hits": len(hits)}))
+        print(json.dumps({"entry": entry.model_dump(mode="json"), "historical_search": _search_row(search)}))
         return 0
     print(
         f"entry {entry.entry_id} added: {entry.kind.value} {entry.value} ({entry.reason.value}, {entry.priority.value})"
     )
     print(f"in force until {entry.expires_on}")
-    print(f"historical hits among reads still in retention: {len(hits)}")
-    if hits:
-        print(f"  see them: alpr alerts list --entry {entry.entry_id} --purpose a --case {entry.case_number}")
+    if search.finished:
+        print(f"historical search {search.status}: {search.hits} hit(s) in {search.reads_scanned} reads in retention")
+    else:
+        print(f"historical search {search.job_id} {search.status}: see `alpr hotlist searches {entry.entry_id}`")
+    print(f"  hits: alpr alerts list --entry {entry.entry_id} --purpose a --case {entry.case_number}")
+    return 0
+
+
+def cmd_searches(args: argparse.Namespace) -> int:
+    rt = _runtime(args)
+    member = _member(args)
+    if args.again:
+        rt.hotlist.search_again(member, args.entry_id)
+    _print([_search_row(s) for s in rt.historical_searches.searches(member, args.entry_id)], args.json)
     return 0
 
 
@@ -243,8 +278,8 @@ def cmd_deactivate(args: argparse.Namespace) -> int:
 
 def cmd_extend(args: argparse.Namespace) -> int:
     rt = _runtime(args)
-    entry = rt.hotlist.extend(_member(args), args.entry_id, args.days)
-    _print([_entry_row(entry, rt.clock.now())], args.json)
+    entry, search = rt.hotlist.extend(_member(args), args.entry_id, args.days)
+    _print([{**_entry_row(entry, rt.clock.now()), "historical_search": search.job_id}], args.json)
     return 0
 
 

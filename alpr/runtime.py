@@ -18,6 +18,7 @@ from alpr.services.administration import AdministrationService
 from alpr.services.alerts import AlertService
 from alpr.services.audits import AuditService
 from alpr.services.compliance import ComplianceService
+from alpr.services.historical import HistoricalSearchService
 from alpr.services.holds import HoldService
 from alpr.services.hotlist import HotlistService
 from alpr.services.ingest import IngestService
@@ -75,8 +76,12 @@ class Runtime:
         return MatchService(self.repos, self.clock, self.settings.hotlist_refresh_s)
 
     @cached_property
+    def historical_searches(self) -> HistoricalSearchService:
+        return HistoricalSearchService(self.repos, self.clock, self.settings.historical_search_page_size)
+
+    @cached_property
     def hotlist(self) -> HotlistService:
-        return HotlistService(self.repos, self.clock)
+        return HotlistService(self.repos, self.clock, self.historical_searches, self.settings.hotlist_snapshots_kept)
 
     @cached_property
     def alerts(self) -> AlertService:

@@ -242,6 +242,16 @@ TABLES += (ACCESS_CHAIN_HEADS, AUDITS, ADMIN_LOG)
 IDEMPOTENCY = Table("idempotency", partition=Key("id"), ttl_attribute=TTL_ATTRIBUTE)
 TABLES += (IDEMPOTENCY,)
 
+# Historical hotlist searches (issue 4, point 4): one job per entry added or extended, run from a queue. The job
+# keeps its progress (where the scan of the reads stopped, reads scanned, hits) so a redelivered or continued
+# message resumes instead of starting over, and an officer sees the search's status and counts.
+HISTORICAL_SEARCHES = Table(
+    "historical-searches",
+    partition=Key("job_id"),
+    indexes=(Index("by_entry", Key("entry_id"), Key("queued_at")),),
+)
+TABLES += (HISTORICAL_SEARCHES,)
+
 
 @dataclass(frozen=True)
 class BucketLayout:
@@ -295,12 +305,16 @@ HOTLIST_EVENTS_QUEUE = Queue("hotlist-events", max_receive_count=2, visibility_t
 # Vehicle reads on their way to NCRIC (418.5): one message per read id; a read that cannot be delivered
 # after max_receive_count tries waits in the dead-letter queue for `alpr ncric replay`.
 NCRIC_FORWARD_QUEUE = Queue("ncric-forward", max_receive_count=6, visibility_timeout_s=60)
+# One message per historical search job ({"job_id": ...}); a job that runs out of time sends itself again.
+# The visibility timeout is six times the search function's timeout, as AWS advises for SQS event sources.
+HISTORICAL_SEARCH_QUEUE = Queue("historical-searches", max_receive_count=3, visibility_timeout_s=1800)
 QUEUES: tuple[Queue, ...] = (
     FRAME_EVENTS_QUEUE,
     UPLOAD_EVENTS_QUEUE,
     STREAM_FAILURES_QUEUE,
     HOTLIST_EVENTS_QUEUE,
     NCRIC_FORWARD_QUEUE,
+    HISTORICAL_SEARCH_QUEUE,
 )
 
 # Which bucket prefix notifies which queue on ObjectCreated.
@@ -419,6 +433,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec("ncric-deliver", "functions.share.forwarder.deliver", memory_mb=512, timeout_s=60),
     FunctionSpec("hotlist-import", "functions.hotlist.importer.handler", memory_mb=1536, timeout_s=300),
     FunctionSpec("hotlist-api", "functions.hotlist.api.handler", memory_mb=1024, timeout_s=29),
+    # Pages through the reads still in retention for one entry; hands over to a new message before it times out.
+    FunctionSpec("hotlist-search", "functions.hotlist.search.handler", memory_mb=1024, timeout_s=300),
     # Evidence holds and the compliance report, for administrators and the records custodian.
     FunctionSpec("retention-api", "functions.retention.handler.handler", memory_mb=512, timeout_s=60),
     FunctionSpec("search", "functions.search.handler.handler", memory_mb=1024, timeout_s=29),

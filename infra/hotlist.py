@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_s3 as s3
@@ -14,6 +15,9 @@ from alpr import schema
 
 if TYPE_CHECKING:
     from infra.stack import AlprStack
+
+# How long a replaced or deleted snapshot stays recoverable as a noncurrent version.
+SNAPSHOT_NONCURRENT_DAYS = 30
 
 
 def wire_hotlists(stack: AlprStack) -> None:
@@ -26,6 +30,20 @@ def wire_hotlists(stack: AlprStack) -> None:
     # One file at a time: an import is large and replaces a whole list.
     stack.functions["hotlist-import"].add_event_source(
         sources.SqsEventSource(incoming, batch_size=1, report_batch_item_failures=True)
+    )
+    # One job per invocation: a search pages through every read in retention; it re-queues itself to go on.
+    searches = stack.queues[schema.HISTORICAL_SEARCH_QUEUE.logical_name]
+    stack.functions["hotlist-search"].add_event_source(
+        sources.SqsEventSource(searches, batch_size=1, report_batch_item_failures=True)
+    )
+    searches.grant_send_messages(stack.functions["hotlist-search"])
+    searches.grant_send_messages(stack.functions["hotlist-api"])
+    # Old snapshots are deleted after a swap (keeping a few for a rollback); their noncurrent versions go later.
+    stack.images.add_lifecycle_rule(
+        id="old-hotlist-snapshots",
+        prefix=schema.BUCKET.hotlist_snapshots,
+        noncurrent_version_expiration=cdk.Duration.days(SNAPSHOT_NONCURRENT_DAYS),
+        expired_object_delete_marker=True,
     )
     _grant(stack)
 
@@ -43,24 +61,44 @@ def _grant(stack: AlprStack) -> None:
         arn = tables[table.logical_name].table_arn
         allow(function, [f"dynamodb:{a}" for a in actions], [arn, f"{arn}/index/*"])
 
+    def list_snapshots(function: str) -> None:
+        functions[function].add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[images.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{schema.BUCKET.hotlist_snapshots}*"]}},
+            )
+        )
+
     # match: the pointer and the snapshots it names, entries (a manual hit is re-checked), mutes for everyone
     table_actions("match", schema.HOTLIST_VERSIONS, ["GetItem"])
     table_actions("match", schema.ALERT_MUTES, ["GetItem"])
     allow("match", ["s3:GetObject"], [snapshots])
 
-    # import: reads the dropped file, writes the snapshot, the version report and the pointer
+    # import: reads the dropped file, writes the snapshot, the version report and the pointer; lists and deletes
+    # old snapshots (hotlists/snapshots/ only: never an image)
     allow("hotlist-import", ["s3:GetObject"], [incoming])
-    allow("hotlist-import", ["s3:PutObject", "s3:GetObject"], [snapshots])
+    allow("hotlist-import", ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"], [snapshots])
+    list_snapshots("hotlist-import")
     table_actions("hotlist-import", schema.HOTLIST_VERSIONS, ["GetItem", "PutItem", "UpdateItem", "Query"])
 
-    # API: entries (+ their change records, append-only), imports, historical search, alert workflow
+    # API: entries (+ their change records, append-only), imports, queued historical searches, alert workflow
     api = "hotlist-api"
-    allow(api, ["s3:PutObject", "s3:GetObject"], [snapshots])
+    allow(api, ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"], [snapshots])
+    list_snapshots(api)
     table_actions(api, schema.HOTLIST, ["GetItem", "PutItem", "Query", "Scan"])
     table_actions(api, schema.HOTLIST_CHANGES, ["PutItem", "Query"])
     table_actions(api, schema.HOTLIST_VERSIONS, ["GetItem", "PutItem", "UpdateItem", "Query"])
-    table_actions(api, schema.READS, ["Scan", "Query"])
+    table_actions(api, schema.HISTORICAL_SEARCHES, ["PutItem", "Query"])
     table_actions(api, schema.ALERTS, ["GetItem", "PutItem", "Query", "Scan"])
     table_actions(api, schema.ALERT_MUTES, ["GetItem", "PutItem", "DeleteItem", "Query"])
     table_actions(api, schema.ACCESS_LOG, ["PutItem"])
     allow(api, ["s3:GetObject"], [frames])
+
+    # search: reads the entry and pages through the reads (scan only, nothing else on reads), writes historical
+    # alerts (conditional puts) and its own job record; it deletes nothing
+    search = "hotlist-search"
+    table_actions(search, schema.HOTLIST, ["GetItem"])
+    table_actions(search, schema.READS, ["Scan"])
+    table_actions(search, schema.ALERTS, ["PutItem"])
+    table_actions(search, schema.HISTORICAL_SEARCHES, ["GetItem", "UpdateItem"])

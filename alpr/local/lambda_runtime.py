@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from alpr import schema
+
 Handler = Callable[[dict, Any], Any]
 
 
@@ -43,7 +45,9 @@ def load_handler(dotted: str) -> Handler:
 
 
 def invoke(handler: Handler, event: dict, function_name: str) -> Any:
-    return handler(event, LocalContext(function_name=function_name))
+    """With the deployed function's timeout, so handlers that watch their remaining time behave as in AWS."""
+    timeouts = {spec.name: spec.timeout_s for spec in schema.FUNCTIONS}
+    return handler(event, LocalContext(function_name=function_name, timeout_s=timeouts.get(function_name, 30)))
 
 
 def sqs_event(messages: list[dict], queue_arn: str, region: str) -> dict:

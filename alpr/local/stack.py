@@ -241,6 +241,13 @@ class LocalStack:
                 load_handler("functions.hotlist.importer.handler"),
                 self.config.region,
             ),
+            SqsPump(
+                "hotlist-search",
+                sqs,
+                queues[schema.HISTORICAL_SEARCH_QUEUE.logical_name],
+                load_handler("functions.hotlist.search.handler"),
+                self.config.region,
+            ),
             StreamPump(
                 "match",
                 session.client("dynamodbstreams"),

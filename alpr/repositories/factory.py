@@ -12,6 +12,7 @@ from alpr import schema
 from alpr.config import Settings
 from alpr.repositories.access import AccessLogRepository
 from alpr.repositories.audits import AdminLogRepository, AuditArchive, AuditRepository, ReadCorrections
+from alpr.repositories.historical import HistoricalSearchRepository, SearchQueue
 from alpr.repositories.hotlist import HotlistEntryRepository, HotlistVersionRepository, MuteRepository, SnapshotStore
 from alpr.repositories.identity import IdentityConfig, StaffDirectory, TokenVerifier
 from alpr.repositories.images import ImageStore
@@ -83,6 +84,16 @@ class Repositories:
     @cached_property
     def snapshots(self) -> SnapshotStore:
         return SnapshotStore(self.s3, self.settings.images_bucket)
+
+    @cached_property
+    def historical_searches(self) -> HistoricalSearchRepository:
+        return HistoricalSearchRepository(self.table(schema.HISTORICAL_SEARCHES))
+
+    @cached_property
+    def search_queue(self) -> SearchQueue:
+        return SearchQueue(
+            self._session.client("sqs"), schema.HISTORICAL_SEARCH_QUEUE.physical_name(self.settings.prefix)
+        )
 
     @cached_property
     def mutes(self) -> MuteRepository:

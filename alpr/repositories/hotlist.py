@@ -182,6 +182,22 @@ class SnapshotStore:
         data: bytes = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
         return data
 
+    def keys(self, folder: str) -> list[str]:
+        """Every snapshot key under one list's folder (hotlists/snapshots/<list>/)."""
+        paginator = self._s3.get_paginator("list_objects_v2")
+        pages = paginator.paginate(Bucket=self._bucket, Prefix=folder)
+        return [o["Key"] for page in pages for o in page.get("Contents", [])]
+
+    def delete(self, keys: list[str]) -> None:
+        """Deletes the current versions (the bucket is versioned: a lifecycle rule removes the old versions)."""
+        for start in range(0, len(keys), 1000):
+            chunk = keys[start : start + 1000]
+            result = self._s3.delete_objects(
+                Bucket=self._bucket, Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True}
+            )
+            if result.get("Errors"):
+                raise RuntimeError(f"{len(result['Errors'])} old hotlist snapshot(s) could not be deleted")
+
 
 class MuteRepository:
     def __init__(self, table: Any) -> None:

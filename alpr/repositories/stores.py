@@ -157,8 +157,22 @@ class ReadRepository:
         return [from_item(PlateRead, i) for i in scan_all(self._table, expired(now))]
 
     def in_retention(self, now: datetime) -> Iterator[PlateRead]:
-        """Every read still kept, one page at a time (historical hotlist searches)."""
-        return (from_item(PlateRead, i) for i in scan_all(self._table, not_expired(now)))
+        """Every read still kept, one page at a time."""
+        for reads, _next_key in self.in_retention_pages(now):
+            yield from reads
+
+    def in_retention_pages(
+        self, now: datetime, start_key: dict[str, Any] | None = None, page_size: int = 1000
+    ) -> Iterator[tuple[list[PlateRead], dict[str, Any] | None]]:
+        """The reads still kept, a page at a time from ``start_key``, each page with the key the next one
+        starts from (None after the last): a historical search records it to resume from there."""
+        paginator = self._table.meta.client.get_paginator("scan")
+        kwargs: dict[str, Any] = {"TableName": self._table.name, "FilterExpression": not_expired(now)}
+        if start_key:
+            kwargs["ExclusiveStartKey"] = start_key
+        for page in paginator.paginate(**kwargs, PaginationConfig={"PageSize": page_size}):
+            reads = [from_item(PlateRead, i) for i in page.get("Items", [])]
+            yield reads, page.get("LastEvaluatedKey")
 
     def delete(self, read_id: str) -> None:
         self._table.delete_item(Key={"read_id": read_id})

@@ -1,4 +1,5 @@
-"""Hotlist use cases: importing state and federal lists, manual entries, and historical hits."""
+"""Hotlist use cases: importing state and federal lists, manual entries (each queues a historical search),
+and the snapshots the matchers load."""
 
 from __future__ import annotations
 
@@ -11,15 +12,15 @@ from typing import Any
 from alpr import schema
 from alpr.clock import Clock, iso
 from alpr.domain.alerts import ADMINISTERS_HOTLIST, ENTERS_HOTLIST, READS_HOTLIST, Identity, require
-from alpr.domain.errors import NotFound
+from alpr.domain.errors import Conflict, NotFound
 from alpr.domain.hotlist import entries as rules
 from alpr.domain.hotlist.entries import HotlistChange, HotlistEntry
 from alpr.domain.hotlist.imports import ImportRefused, parse_list, refusal, valid_list_name
-from alpr.domain.hotlist.matcher import ManualIndex, Matcher, manual_snapshot
+from alpr.domain.hotlist.matcher import manual_snapshot
+from alpr.domain.hotlist.searches import HistoricalSearch, snapshots_to_delete
 from alpr.domain.hotlist.snapshot import build_snapshot
-from alpr.domain.matching import alert_for
-from alpr.domain.records import Alert
 from alpr.repositories.factory import Repositories
+from alpr.services.historical import HistoricalSearchService
 
 
 class ImportStatus:
@@ -49,8 +50,15 @@ class ImportReport:
         return dict(self.__dict__)
 
 
+MANUAL_SNAPSHOTS = "manual"
+
+
+def snapshot_folder(list_name: str) -> str:
+    return f"{schema.BUCKET.hotlist_snapshots}{list_name}/"
+
+
 def snapshot_key(list_name: str, version: str) -> str:
-    return f"{schema.BUCKET.hotlist_snapshots}{list_name}/{version}.snap"
+    return f"{snapshot_folder(list_name)}{version}.snap"
 
 
 def list_name_of(incoming_key: str) -> str:
@@ -65,9 +73,17 @@ def list_name_of(incoming_key: str) -> str:
 
 
 class HotlistService:
-    def __init__(self, repos: Repositories, clock: Clock) -> None:
+    def __init__(
+        self,
+        repos: Repositories,
+        clock: Clock,
+        historical: HistoricalSearchService | None = None,
+        snapshots_kept: int = 3,
+    ) -> None:
         self._repos = repos
         self._clock = clock
+        self._historical = historical or HistoricalSearchService(repos, clock)
+        self._snapshots_kept = snapshots_kept
 
     # --- imported lists ----------------------------------------------------------------------------------
 
@@ -109,6 +125,8 @@ class HotlistService:
         )
         report.status = ImportStatus.IN_FORCE if swapped else ImportStatus.SUPERSEDED
         self._repos.hotlist_versions.put_version(report.as_item())
+        if swapped:
+            self.prune_snapshots(list_name)
         return report
 
     def versions(self, member: Identity, list_name: str) -> list[dict[str, Any]]:
@@ -124,22 +142,32 @@ class HotlistService:
 
     # --- manual entries ------------------------------------------------------------------------------------
 
-    def add(self, member: Identity, **fields: Any) -> tuple[HotlistEntry, list[Alert]]:
-        """Adds an entry, puts it in force, and returns it with the earlier sightings it finds."""
+    def add(self, member: Identity, **fields: Any) -> tuple[HotlistEntry, HistoricalSearch]:
+        """Adds an entry, puts it in force, and queues the search for its earlier sightings."""
         require(member, ENTERS_HOTLIST, "adding a hotlist entry")
         now = self._clock.now()
         entry = rules.new_entry(entered_by=member.member_id, now=now, **fields)
         self._repos.hotlist.add(entry, rules.change_record(None, entry, member.member_id, "added", now))
         self.publish_manual_snapshot()
-        return entry, self.historical_hits(entry)
+        return entry, self._historical.enqueue(entry, member.member_id)
 
     def deactivate(self, member: Identity, entry_id: str, why: str) -> HotlistEntry:
         return self._change(
             member, entry_id, "deactivated", lambda e, now: rules.deactivated(e, member.member_id, why, now)
         )
 
-    def extend(self, member: Identity, entry_id: str, days: int) -> HotlistEntry:
-        return self._change(member, entry_id, "extended", lambda e, now: rules.extended(e, days, now))
+    def extend(self, member: Identity, entry_id: str, days: int) -> tuple[HotlistEntry, HistoricalSearch]:
+        """A new expiry, and a new search: an entry that had lapsed missed the reads taken meanwhile."""
+        entry = self._change(member, entry_id, "extended", lambda e, now: rules.extended(e, days, now))
+        return entry, self._historical.enqueue(entry, member.member_id)
+
+    def search_again(self, member: Identity, entry_id: str) -> HistoricalSearch:
+        """Queues another search for an entry in force (e.g. after a search's message went to the dead letters)."""
+        require(member, ENTERS_HOTLIST, "searching again for a hotlist entry")
+        entry = self._get(entry_id)
+        if not entry.in_force(self._clock.now()):
+            raise Conflict(f"entry {entry_id} is not in force: nothing is being looked for")
+        return self._historical.enqueue(entry, member.member_id)
 
     def _change(
         self,
@@ -183,23 +211,29 @@ class HotlistService:
         number = self._repos.hotlist_versions.next_number()
         now = self._clock.now()
         data = manual_snapshot(self._repos.hotlist.all(), now)
-        key = f"{schema.BUCKET.hotlist_snapshots}manual/v{number:08d}.json"
+        key = f"{snapshot_folder(MANUAL_SNAPSHOTS)}v{number:08d}.json"
         self._repos.snapshots.put(key, data)
-        return self._repos.hotlist_versions.swap_manual({"number": number, "snapshot_key": key, "built_at": iso(now)})
+        swapped = self._repos.hotlist_versions.swap_manual(
+            {"number": number, "snapshot_key": key, "built_at": iso(now)}
+        )
+        if swapped:
+            self.prune_snapshots(MANUAL_SNAPSHOTS)
+        return swapped
 
-    # --- historical hits -----------------------------------------------------------------------------------
+    # --- snapshots ---------------------------------------------------------------------------------------
 
-    def historical_hits(self, entry: HotlistEntry) -> list[Alert]:
-        """Earlier sightings among the reads still in retention, recorded as historical alerts (no notification).
-
-        This is how a partial plate reported after a crime finds the suspect vehicle (policy 418.4(c)).
-        """
-        now = self._clock.now()
-        matcher = Matcher(manual=ManualIndex([entry]))
-        found: list[Alert] = []
-        for read in self._repos.reads.in_retention(now):
-            for hit in matcher.match(read.plate, read.state, now):
-                alert = alert_for(read, hit, now, historical=True)
-                self._repos.alerts.add(alert)
-                found.append(alert)
-        return sorted(found, key=lambda a: a.captured_at, reverse=True)
+    def prune_snapshots(self, list_name: str) -> list[str]:
+        """After a successful swap: deletes the list's snapshots older than the one in force and the
+        ``snapshots_kept`` before it. Reads the pointer again, so it never deletes what is in force now."""
+        pointer = self._repos.hotlist_versions.pointer()
+        if list_name == MANUAL_SNAPSHOTS:
+            in_force = pointer.get("manual", {}).get("snapshot_key")
+        else:
+            in_force = pointer.get("lists", {}).get(list_name, {}).get("snapshot_key")
+        if not in_force:
+            return []
+        doomed = snapshots_to_delete(
+            self._repos.snapshots.keys(snapshot_folder(list_name)), in_force, self._snapshots_kept
+        )
+        self._repos.snapshots.delete(doomed)
+        return doomed

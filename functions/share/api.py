@@ -16,19 +16,19 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from alpr.clock import parse_timestamp
-from alpr.domain.errors import DomainError
 from alpr.domain.plates import normalize_plate
 from alpr.domain.sharing import DEFAULT_GRANT_DAYS, InvalidRequest, RequestStatus, Scope, SharingRefused
 from alpr.runtime import runtime
-from alpr.services.access import Member
 from alpr.services.sharing import SharedData
-from functions.hotlist.api import member_from_claims
+from functions.rest import Requests, answer_errors, json_response
 
 logger = Logger(service="share")
 app = APIGatewayRestResolver()
+request = Requests(app)
+answer_errors(app, logger)
 
 
 class NewAgency(BaseModel):
@@ -69,23 +69,6 @@ class DenialBody(BaseModel):
     note: str
 
 
-def _member() -> Member:
-    authorizer = app.current_event.request_context.authorizer
-    return member_from_claims(authorizer.claims if authorizer else None)
-
-
-def _body(model: type[BaseModel]) -> Any:
-    return model.model_validate_json(app.current_event.decoded_body or "{}")
-
-
-def _query(name: str) -> str | None:
-    return app.current_event.get_query_string_value(name)
-
-
-def _json(value: Any, status: int = 200) -> Response:
-    return Response(status, "application/json", value)
-
-
 def _client() -> str:
     return f"api {app.current_event.request_context.identity.source_ip or ''}".strip()
 
@@ -107,52 +90,54 @@ def _grant_token() -> str | None:
 
 @app.post("/share/agencies")
 def add_agency() -> Response:
-    agency = runtime().sharing.add_agency(_member(), **_body(NewAgency).model_dump())
-    return _json(agency.model_dump(mode="json"), 201)
+    agency = runtime().sharing.add_agency(request.member(), **request.body(NewAgency).model_dump())
+    return json_response(agency.model_dump(mode="json"), 201)
 
 
 @app.get("/share/agencies")
 def list_agencies() -> Response:
-    return _json({"agencies": [a.model_dump(mode="json") for a in runtime().sharing.agencies(_member())]})
+    return json_response(
+        {"agencies": [a.model_dump(mode="json") for a in runtime().sharing.agencies(request.member())]}
+    )
 
 
 @app.patch("/share/agencies/<ori>")
 def edit_agency(ori: str) -> Response:
-    changes = _body(AgencyEdit).model_dump(exclude_none=True)
-    return _json(runtime().sharing.edit_agency(_member(), ori, **changes).model_dump(mode="json"))
+    changes = request.body(AgencyEdit).model_dump(exclude_none=True)
+    return json_response(runtime().sharing.edit_agency(request.member(), ori, **changes).model_dump(mode="json"))
 
 
 @app.get("/share/agencies/<ori>/history")
 def agency_history(ori: str) -> Response:
-    changes = runtime().sharing.agency_history(_member(), ori)
-    return _json({"changes": [c.model_dump(mode="json") for c in changes]})
+    changes = runtime().sharing.agency_history(request.member(), ori)
+    return json_response({"changes": [c.model_dump(mode="json") for c in changes]})
 
 
 @app.post("/share/requests")
 def file_request() -> Response:
-    filed = runtime().sharing.file_request(**_body(NewRequest).model_dump(), via="api")
+    filed = runtime().sharing.file_request(**request.body(NewRequest).model_dump(), via="api")
     note = (
         "awaiting review by the Bureau of Services Captain" if filed.status is RequestStatus.PENDING else filed.reason
     )
-    return _json({"request_id": filed.request_id, "status": filed.status.value, "note": note}, 202)
+    return json_response({"request_id": filed.request_id, "status": filed.status.value, "note": note}, 202)
 
 
 @app.get("/share/requests")
 def list_requests() -> Response:
-    status = _query("status")
+    status = request.query("status")
     try:
         wanted = RequestStatus(status) if status else None
     except ValueError:
         raise InvalidRequest(f"status must be one of: {', '.join(s.value for s in RequestStatus)}") from None
-    found = runtime().sharing.requests(_member(), wanted, _query("ori"))
-    return _json({"requests": [r.model_dump(mode="json", exclude={"grant_token_hash"}) for r in found]})
+    found = runtime().sharing.requests(request.member(), wanted, request.query("ori"))
+    return json_response({"requests": [r.model_dump(mode="json", exclude={"grant_token_hash"}) for r in found]})
 
 
 @app.post("/share/requests/<request_id>/approve")
 def approve(request_id: str) -> Response:
-    body = _body(ApprovalBody)
-    approval = runtime().sharing.approve(_member(), request_id, body.days, body.note)
-    return _json(
+    body = request.body(ApprovalBody)
+    approval = runtime().sharing.approve(request.member(), request_id, body.days, body.note)
+    return json_response(
         {
             "request_id": request_id,
             "status": approval.request.status.value,
@@ -165,13 +150,13 @@ def approve(request_id: str) -> Response:
 
 @app.post("/share/requests/<request_id>/deny")
 def deny(request_id: str) -> Response:
-    denied = runtime().sharing.deny(_member(), request_id, _body(DenialBody).note)
-    return _json({"request_id": request_id, "status": denied.status.value})
+    denied = runtime().sharing.deny(request.member(), request_id, request.body(DenialBody).note)
+    return json_response({"request_id": request_id, "status": denied.status.value})
 
 
 @app.get("/share/grants/<request_id>/reads")
 def fetch(request_id: str) -> Response:
-    plate, start, end = _query("plate"), _query("from"), _query("to")
+    plate, start, end = request.query("plate"), request.query("from"), request.query("to")
     try:
         scope = Scope(
             plate=normalize_plate(plate) if plate else None,
@@ -181,7 +166,7 @@ def fetch(request_id: str) -> Response:
     except ValueError as exc:
         raise InvalidRequest(f"from/to must be ISO 8601 with a zone offset: {exc}") from None
     shared = runtime().sharing.fetch(request_id, _grant_token(), scope, _base_url(), _client())
-    return _json(shared_body(shared))
+    return json_response(shared_body(shared))
 
 
 def shared_body(shared: SharedData) -> dict[str, Any]:
@@ -207,11 +192,11 @@ def shared_body(shared: SharedData) -> dict[str, Any]:
 @app.get("/share/grants/<request_id>/frames/<read_id>")
 def download(request_id: str, read_id: str) -> Response:
     try:
-        expires = int(_query("expires") or "0")
+        expires = int(request.query("expires") or "0")
     except ValueError:
         raise InvalidRequest("expires must be a number") from None
     data, content_type = runtime().sharing.download(
-        request_id, unquote(read_id), expires, _query("sig") or "", _client()
+        request_id, unquote(read_id), expires, request.query("sig") or "", _client()
     )
     return Response(200, content_type, data, headers={"Cache-Control": "no-store"})
 
@@ -223,17 +208,6 @@ def refuse_sharing(error: SharingRefused) -> Response:
     if error.request_id:
         body["request_id"] = error.request_id
     return Response(error.status, "application/json", body)
-
-
-@app.exception_handler(DomainError)
-def refuse(error: DomainError) -> Response:
-    logger.warning("request refused", code=error.code, reason=error.message)
-    return Response(error.status, "application/json", {"error": error.code, "message": error.message})
-
-
-@app.exception_handler(ValidationError)
-def bad_request(error: ValidationError) -> Response:
-    return Response(400, "application/json", {"error": "bad_request", "message": str(error)})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -53,3 +53,27 @@ def test_the_change_history_is_append_only_for_the_api(template: Any) -> None:
     on_changes = [s for s in statements if "HotlistChangesTable" in json.dumps(s["Resource"])]
     actions = {a for s in on_changes for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
     assert actions == {"dynamodb:PutItem", "dynamodb:Query"}
+
+
+def test_replaced_snapshots_expire_as_noncurrent_versions(template: Any) -> None:
+    [bucket] = [
+        r["Properties"]
+        for r in template.find_resources("AWS::S3::Bucket").values()
+        if r["Properties"].get("ObjectLockEnabled")
+    ]
+    [rule] = [
+        r for r in bucket["LifecycleConfiguration"]["Rules"] if r.get("Prefix") == schema.BUCKET.hotlist_snapshots
+    ]
+    assert rule["Status"] == "Enabled" and rule["NoncurrentVersionExpiration"]["NoncurrentDays"] == 30
+    assert "ExpirationInDays" not in rule, "the snapshot in force never expires"
+
+
+def test_historical_searches_run_one_job_at_a_time_from_their_queue(template: Any) -> None:
+    statements = _statements(template, "HotlistSearchFunction")
+    assert "HistoricalSearches" in json.dumps(statements)
+    mappings = [
+        m["Properties"]
+        for m in template.find_resources("AWS::Lambda::EventSourceMapping").values()
+        if "HotlistSearchFunction" in json.dumps(m["Properties"]["FunctionName"])
+    ]
+    assert [(m["BatchSize"], m["FunctionResponseTypes"]) for m in mappings] == [(1, ["ReportBatchItemFailures"])]

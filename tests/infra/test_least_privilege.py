@@ -72,6 +72,20 @@ REVIEWED_GRANTS: dict[str, set[str]] = {
         "sqs:GetQueueAttributes queue:alpr-stream-failures",
         "sqs:GetQueueUrl queue:alpr-stream-failures",
     },
+    # Historical hotlist searches: reads the reads (scan only) and writes hits; deletes nothing.
+    "hotlist-search": {
+        "dynamodb:GetItem table:alpr-hotlist",
+        "dynamodb:Scan table:alpr-reads",
+        "dynamodb:PutItem table:alpr-alerts",
+        "dynamodb:GetItem table:alpr-historical-searches",
+        "dynamodb:UpdateItem table:alpr-historical-searches",
+        "sqs:ReceiveMessage queue:alpr-historical-searches",
+        "sqs:ChangeMessageVisibility queue:alpr-historical-searches",
+        "sqs:DeleteMessage queue:alpr-historical-searches",
+        "sqs:GetQueueAttributes queue:alpr-historical-searches",
+        "sqs:GetQueueUrl queue:alpr-historical-searches",
+        "sqs:SendMessage queue:alpr-historical-searches",  # a job short of time queues its continuation
+    },
 }
 
 
@@ -149,3 +163,22 @@ def test_a_widened_grant_is_caught() -> None:
     assert "ingest may dynamodb:GetItem on table:alpr-reads" in violations
     assert "share may delete" in violations
     assert "match may dynamodb:DeleteItem on append-only table:alpr-access-log" in violations
+
+
+def test_the_historical_search_may_read_reads_and_write_hits_but_delete_nothing(audit: PolicyAudit) -> None:
+    search, reads, alerts = "hotlist-search", audit.table(schema.READS), audit.table(schema.ALERTS)
+    assert audit.can(search, "dynamodb:Scan", reads) and audit.can(search, "dynamodb:PutItem", alerts)
+    for table in schema.TABLES:
+        for action in (*DELETE_ACTIONS, "dynamodb:PutItem", "dynamodb:UpdateItem"):
+            if table not in (schema.ALERTS, schema.HISTORICAL_SEARCHES):
+                assert not audit.can(search, action, audit.table(table)), (action, table.logical_name)
+    assert not audit.can(search, "dynamodb:UpdateItem", alerts), "hits are added, never rewritten"
+    bucket = images_bucket(audit)
+    assert not {a for a, r in audit.of(search) if r.startswith(bucket) or a.startswith("s3:")}
+
+
+def test_the_hotlist_functions_delete_old_snapshots_and_no_other_object(audit: PolicyAudit) -> None:
+    bucket = images_bucket(audit)
+    for function in ("hotlist-import", "hotlist-api"):
+        deletes = {r for a, r in audit.of(function) if a in DELETE_ACTIONS and a.startswith("s3:")}
+        assert deletes == {f"{bucket}/{schema.BUCKET.hotlist_snapshots}*"}, function

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,15 +12,16 @@ import pytest
 from alpr import schema
 from alpr.clock import FixedClock
 from alpr.domain.alerts import MuteRefused, TrainingRequired
-from alpr.domain.errors import Forbidden
+from alpr.domain.errors import Conflict, Forbidden
 from alpr.domain.hotlist.imports import MAX_BAD_FRACTION
+from alpr.domain.hotlist.searches import SearchStatus
 from alpr.domain.records import AlertStatus
 from alpr.local.demo import DEMO_PLATE
 from alpr.local.stack import LocalStack
 from alpr.schema import Role
 from alpr.services.access import Member
 from alpr.services.match import MatcherCache
-from tests.integration.helpers import notifications, push
+from tests.integration.helpers import notifications, push, table_items
 
 ADMIN = Member("admin-1", "A. Administrator", roles=frozenset({Role.ADMINISTRATOR}), trained=True)
 OFFICER = Member("officer-1", "O. Officer", roles=frozenset({Role.OFFICER}), trained=True)
@@ -131,21 +133,86 @@ def test_a_file_dropped_in_the_bucket_is_imported_through_the_queue(stack: Local
         assert attributes["Attributes"]["ApproximateNumberOfMessages"] == "0", "a misplaced file is not retried"
 
 
-def test_a_partial_plate_finds_earlier_sightings_as_historical_hits(stack: LocalStack, demo_photo: Path) -> None:
+def test_a_partial_plate_finds_earlier_sightings_through_a_queued_search(stack: LocalStack, demo_photo: Path) -> None:
     push(stack, demo_photo)
     stack.drain()
     notifications(stack)  # the demo entry's live alert
-    entry, hits = stack.runtime.hotlist.add(
+    entry, search = stack.runtime.hotlist.add(
         OFFICER, value="7AB?123", reason="investigation", case_number="26-1102-HOM", vehicle="dark sedan"
     )
-    [hit] = hits
+    assert (search.status, search.entry_id) == (SearchStatus.QUEUED, entry.entry_id)
+    assert stack.runtime.alerts.list(OFFICER, "a", "26-1102-HOM", "test", entry_id=entry.entry_id) == []
+    stack.drain()
+
+    [done] = stack.runtime.historical_searches.searches(OFFICER, entry.entry_id)
+    assert (done.job_id, done.status, done.hits) == (search.job_id, SearchStatus.DONE, 1)
+    assert done.reads_scanned == len(table_items(stack, schema.READS.logical_name)) and done.finished_at
+    [hit] = stack.runtime.alerts.list(OFFICER, "a", "26-1102-HOM", "test", entry_id=entry.entry_id)
     assert (hit.historical, hit.match_kind, hit.plate, hit.entry_id) == (True, "partial", DEMO_PLATE, entry.entry_id)
     assert notifications(stack) == [], "historical hits are recorded, not broadcast"
-    listed = stack.runtime.alerts.list(OFFICER, "a", "26-1102-HOM", "test", entry_id=entry.entry_id)
-    assert [a.alert_id for a in listed] == [hit.alert_id]
     assert ("officer-1", "alerts.list", "allowed") in access_actions(stack)
-    # entering it again with the same read does not raise a second alert for the same pair
-    assert stack.runtime.hotlist.historical_hits(entry)[0].alert_id == hit.alert_id
+
+    stack.runtime.repos.search_queue.send(search.job_id)  # the same message delivered again
+    stack.drain()
+    assert len(stack.runtime.repos.alerts.for_entry(entry.entry_id, stack.clock.now())) == 1
+    assert stack.runtime.repos.historical_searches.get(search.job_id) == done
+
+
+def test_a_search_redelivered_midway_resumes_without_duplicates(
+    stack: LocalStack, demo_photo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The function dies after a page's hits are written but before the page is recorded: the redelivered
+    message reads that page again, writes no second alert and counts it once."""
+    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+    from alpr.local.lambda_runtime import failed_item_ids, invoke, sqs_event
+    from functions.hotlist.search import handler
+
+    for minutes in (0, 5, 10):  # trailing bytes after the JPEG's end: the same picture, three frames
+        photo = demo_photo.read_bytes() + b"\0" * minutes
+        push(stack, photo, captured_at=stack.clock.now() - timedelta(minutes=minutes))
+    stack.drain()
+    monkeypatch.setattr(stack.runtime.historical_searches, "_page_size", 1)  # one read a page: many pages
+    entry, search = stack.runtime.hotlist.add(OFFICER, value="*ABC1*", reason="investigation", case_number="26-7")
+    jobs = stack.runtime.repos.historical_searches
+    real_advance, calls = jobs.advance, []
+
+    def dies_on_the_second_page(*args: Any) -> bool:
+        calls.append(args)
+        if len(calls) == 2:
+            raise ConnectionError("the function timed out")
+        return real_advance(*args)
+
+    monkeypatch.setattr(jobs, "advance", dies_on_the_second_page)
+    message = {"MessageId": "m-1", "ReceiptHandle": "r-1", "Body": json.dumps({"job_id": search.job_id})}
+    event = sqs_event([message], "arn:aws:sqs:us-west-2:123456789012:q", "us-west-2")
+    with pytest.raises(BatchProcessingError):  # a batch whose every message failed: all of it comes back
+        invoke(handler, event, "hotlist-search")
+    stuck = jobs.get(search.job_id)
+    assert stuck is not None and (stuck.status, stuck.pages) == (SearchStatus.RUNNING, 1)
+    assert stuck.last_error == "ConnectionError: the function timed out"
+
+    assert failed_item_ids(invoke(handler, event, "hotlist-search")) == set()  # the redelivery
+    done = jobs.get(search.job_id)
+    reads = len(table_items(stack, schema.READS.logical_name))
+    alerts = stack.runtime.repos.alerts.for_entry(entry.entry_id, stack.clock.now())
+    assert done is not None and done.status is SearchStatus.DONE
+    assert (done.reads_scanned, done.hits, len(alerts)) == (reads, 3, 3)
+    assert len({a.read_id for a in alerts}) == 3
+
+
+def test_an_entry_deactivated_before_its_search_ran_is_not_searched(stack: LocalStack, demo_photo: Path) -> None:
+    push(stack, demo_photo)
+    stack.drain()
+    hotlist = stack.runtime.hotlist
+    entry, search = hotlist.add(OFFICER, value="7ABC12?", reason="investigation", case_number="26-8")
+    hotlist.deactivate(OFFICER, entry.entry_id, "wrong plate reported")
+    stack.drain()
+    cancelled = stack.runtime.repos.historical_searches.get(search.job_id)
+    assert cancelled is not None and cancelled.status is SearchStatus.CANCELLED and cancelled.reads_scanned == 0
+    assert stack.runtime.repos.alerts.for_entry(entry.entry_id, stack.clock.now()) == []
+    with pytest.raises(Conflict):
+        hotlist.search_again(OFFICER, entry.entry_id)
 
 
 def test_untrained_members_see_no_alerts(stack: LocalStack, demo_photo: Path) -> None:
@@ -271,8 +338,16 @@ def test_the_api_takes_identity_from_cognito_claims(stack: LocalStack) -> None:
     officer = {"sub": "u-1", "cognito:username": "officer-1", "cognito:groups": "officer"}
     new = {"value": "7AB?12", "reason": "investigation", "case_number": "26-0101"}
     created = invoke(handler, api_event("POST", "/v1/hotlist/entries", new, officer), "hotlist-api")
-    assert created["statusCode"] == 201, created["body"]
-    assert json.loads(created["body"])["entry"]["kind"] == "pattern"
+    assert created["statusCode"] == 202, created["body"]
+    answer = json.loads(created["body"])
+    assert answer["entry"]["kind"] == "pattern" and answer["historical_search"]["status"] == "queued"
+    stack.drain()
+    entry_id = answer["entry"]["entry_id"]
+    path = f"/v1/hotlist/entries/{entry_id}/searches"
+    status = invoke(handler, api_event("GET", path, None, officer), "hotlist-api")
+    [search] = json.loads(status["body"])["searches"]
+    assert (search["job_id"], search["status"]) == (answer["historical_search"]["job_id"], "done")
+    assert search["reads_scanned"] >= 0 and "resume_key" not in search
     anonymous = invoke(handler, api_event("POST", "/v1/hotlist/entries", new), "hotlist-api")
     assert anonymous["statusCode"] == 401
     untrained = {**officer, "sub": "u-2", "cognito:username": "officer-2"}  # no training record
@@ -282,3 +357,30 @@ def test_the_api_takes_identity_from_cognito_claims(stack: LocalStack) -> None:
     assert no_purpose["statusCode"] == 400
     listed = invoke(handler, api_event("GET", "/v1/alerts", None, officer, purpose="a", case="26-1"), "hotlist-api")
     assert listed["statusCode"] == 200 and json.loads(listed["body"]) == {"alerts": []}
+
+
+def test_old_snapshots_are_deleted_after_a_swap_keeping_the_one_in_force_and_three_before_it(
+    stack: LocalStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hotlist, snapshots = stack.runtime.hotlist, stack.runtime.repos.snapshots
+    reports = [hotlist.import_list(ADMIN, "ncic", list_file(f"{n}OLD111,CA,PC,,,SV,OLD{n}")) for n in range(6)]
+    folder = f"{schema.BUCKET.hotlist_snapshots}ncic/"
+    assert snapshots.keys(folder) == [r.snapshot_key for r in reports[-4:]]
+
+    monkeypatch.setattr(stack.runtime.repos.hotlist_versions, "swap_list", lambda *a: (_ for _ in ()).throw(OSError))
+    with pytest.raises(OSError):  # the snapshot is written, the swap fails: nothing is pruned
+        hotlist.import_list(ADMIN, "ncic", list_file("7NEW777,CA,PC,,,SV,NEW7"))
+    monkeypatch.undo()
+    kept = snapshots.keys(folder)
+    assert len(kept) == 5 and reports[-1].snapshot_key in kept and reports[-4].snapshot_key in kept
+    assert hotlist.lists_in_force()["ncic"]["snapshot_key"] == reports[-1].snapshot_key
+    assert MatcherCache(stack.runtime.repos, refresh_s=0).matcher().match("5OLD111")
+
+    for n in range(5):
+        hotlist.add(OFFICER, value=f"8MAN{n}00", reason="stolen_plate", case_number=f"26-{n}")
+    manual = snapshots.keys(f"{schema.BUCKET.hotlist_snapshots}manual/")
+    assert len(manual) == 4 and manual[-1] == hotlist_pointer(stack)["manual"]["snapshot_key"]
+
+
+def hotlist_pointer(stack: LocalStack) -> dict[str, Any]:
+    return stack.runtime.repos.hotlist_versions.pointer()
