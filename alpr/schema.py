@@ -440,6 +440,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec("search", "functions.search.handler.handler", memory_mb=1024, timeout_s=29),
     # Quarterly audits, annual bundles and access-chain verification, for auditors (418.6.1).
     FunctionSpec("audit-api", "functions.audit.handler.handler", memory_mb=1024, timeout_s=29),
+    # ALPR administration (418.3.1(e), 418.4(d), 418.6): designee, cameras, members' training, error reports.
+    FunctionSpec("admin-api", "functions.admin.handler.handler", memory_mb=512, timeout_s=29),
     # The public transparency summary (418.3.1(g)): no login, no plate data, read-only.
     FunctionSpec(
         "transparency",

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 # Every function that appends access records: PutItem on the log, and the chain head it moves in the same
 # transaction. A function that starts writing access records joins this tuple.
-ACCESS_LOG_WRITERS = ("hotlist-api", "audit-api", "search", "share")
+ACCESS_LOG_WRITERS = ("hotlist-api", "audit-api", "search", "share", "admin-api")
 
 
 def add_audits(stack: AlprStack) -> None:

@@ -43,6 +43,7 @@ STAFF_ROUTES = {
     "hotlist-api": ("hotlist", "hotlists", "alerts"),
     "audit-api": ("audits",),
     "retention-api": ("holds", "compliance"),
+    "admin-api": ("admin",),
 }
 
 
@@ -119,6 +120,8 @@ def _grant_search(stack: AlprStack, function: cdk.aws_lambda.Function) -> None:
     table_actions(schema.CAMERAS, ["GetItem", "Scan"], indexes=False)
     table_actions(schema.ALERTS, ["GetItem", "Scan"], indexes=False)
     table_actions(schema.TRAINING, ["GetItem", "PutItem", "Scan"], indexes=False)
+    # ... and each training record made is appended to the administration log (who, when).
+    table_actions(schema.ADMIN_LOG, ["PutItem"], indexes=False)
     # Append, and list for auditors: never update or delete.
     table_actions(schema.ACCESS_LOG, ["PutItem", "Query"])
     function.add_to_role_policy(
@@ -223,8 +226,9 @@ def _page(stack: AlprStack, api: apigw.RestApi) -> None:
             viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
             response_headers_policy=cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
         ),
+        # The page calls the search API (/api/) and the other staff routes (/v1/: audits, administration ...).
         additional_behaviors={
-            "/api/*": cloudfront.BehaviorOptions(
+            path: cloudfront.BehaviorOptions(
                 origin=origins.RestApiOrigin(api),
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
                 allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
@@ -232,6 +236,7 @@ def _page(stack: AlprStack, api: apigw.RestApi) -> None:
                 origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
                 response_headers_policy=cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
             )
+            for path in ("/api/*", "/v1/*")
         },
     )
     security.acknowledge(

@@ -22,6 +22,7 @@ from constructs import Construct
 
 from alpr import schema
 from infra import observability, security
+from infra.admin import add_administration
 from infra.api_stage import logged_stage
 from infra.audit import add_audits
 from infra.bundling import REPO_ROOT, light_function_code
@@ -88,6 +89,7 @@ class AlprStack(cdk.Stack):
         self.ingest_api = self._ingest_api()
         add_staff_search(self)
         add_audits(self)
+        add_administration(self)
         observability.monitor(self)
         # Keep last: it covers every bucket, table, function and API stage created above.
         security.harden(self)

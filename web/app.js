@@ -2,6 +2,7 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
+const VIEWS = ["search-view", "audit-view", "training-view", "admin-view"];
 const state = { token: sessionStorage.getItem("alpr-token"), me: null, lastSearch: null, openRead: null };
 
 function notice(text) {
@@ -26,7 +27,7 @@ async function api(method, path, { body, params } = {}) {
 }
 
 function show(viewId) {
-  ["search-view", "audit-view", "training-view"].forEach((id) => { $(id).hidden = id !== viewId; });
+  VIEWS.forEach((id) => { $(id).hidden = id !== viewId; });
   document.querySelectorAll("#tabs button").forEach((b) => {
     if (b.dataset.view === viewId) b.setAttribute("aria-current", "page"); else b.removeAttribute("aria-current");
   });
@@ -35,7 +36,7 @@ function show(viewId) {
 function logout(message) {
   state.token = null; state.me = null;
   sessionStorage.removeItem("alpr-token");
-  ["search-view", "audit-view", "training-view"].forEach((id) => { $(id).hidden = true; });
+  VIEWS.forEach((id) => { $(id).hidden = true; });
   $("tabs").hidden = true; $("who").hidden = true; $("login-view").hidden = false;
   notice(message || "");
 }
@@ -65,13 +66,15 @@ async function start() {
     $("tabs").hidden = true;
     return;
   }
-  const can = { search: me.roles.some((r) => r === "officer" || r === "administrator"), audit: me.roles.includes("auditor"), training: me.roles.includes("administrator") };
-  $("tab-search").hidden = !can.search; $("tab-audit").hidden = !can.audit; $("tab-training").hidden = !can.training;
+  const can = { search: me.roles.some((r) => r === "officer" || r === "administrator"), audit: me.roles.includes("auditor"), training: me.roles.includes("administrator"),
+    admin: me.roles.some((r) => r === "administrator" || r === "captain") };
+  $("tab-search").hidden = !can.search; $("tab-audit").hidden = !can.audit; $("tab-training").hidden = !can.training; $("tab-admin").hidden = !can.admin;
   $("tabs").hidden = false;
   fillPurposes(me.purposes);
   if (can.search) { loadCameras(); show("search-view"); }
   else if (can.audit) { show("audit-view"); listAudit(); }
   else if (can.training) { show("training-view"); }
+  else if (can.admin) { show("admin-view"); loadAdmin(); }
   else { notice("Your role gives no access to ALPR search or access records."); }
   if (can.training) loadTraining();
 }
@@ -224,6 +227,114 @@ async function listAudit(event) {
     $("audit-table").hidden = answer.records.length === 0;
     $("audit-summary").textContent = `${answer.records.length} record(s)` + (answer.truncated ? " (more: narrow the filter or export)" : "");
   } catch (error) { notice(error.message); }
+  listFinalized();
+}
+
+async function listFinalized() {
+  try {
+    const { audits } = await (await api("GET", "/v1/audits/finalized")).json();
+    const tbody = $("finalized-table").tBodies[0];
+    tbody.replaceChildren();
+    audits.forEach((a) => {
+      const row = tbody.insertRow();
+      cell(row, a.quarter); cell(row, new Date(a.finalized_at).toLocaleString()); cell(row, a.finalized_by);
+      cell(row, `${a.sample_size} of ${a.population}`); cell(row, `${a.consistent} of ${a.sampled}`);
+      cell(row, `${a.key} (${a.version_id})`); cell(row, a.sha256, "digest");
+    });
+    $("finalized-table").hidden = audits.length === 0;
+    $("finalized-summary").textContent = audits.length === 0 ? "No finalized audit yet." : `${audits.length} finalized audit(s), stored under Object Lock.`;
+  } catch (error) { $("finalized-summary").textContent = error.message; }
+}
+
+// --- administration (administrators and the captain) ---------------------------------------------------
+
+function loadAdmin() { loadDesignee(); loadCameraRegistry(); loadMembers(); loadErrorReports(); }
+
+async function loadDesignee() {
+  try {
+    const { designee } = await (await api("GET", "/v1/admin/designee")).json();
+    $("designee").textContent = designee ? `${designee.title}: ${designee.name} (since ${new Date(designee.since).toLocaleDateString()})` : "No designee recorded.";
+  } catch (error) { notice(error.message); }
+}
+
+async function designate(event) {
+  event.preventDefault();
+  try {
+    await api("PUT", "/v1/admin/designee", { body: { title: $("designee-title").value.trim(), name: $("designee-name").value.trim() } });
+    await loadDesignee();
+  } catch (error) { notice(error.message); }
+}
+
+async function loadCameraRegistry() {
+  try {
+    const { cameras } = await (await api("GET", "/v1/admin/cameras")).json();
+    const tbody = $("camera-table").tBodies[0];
+    tbody.replaceChildren();
+    cameras.forEach((c) => {
+      const row = tbody.insertRow();
+      cell(row, c.camera_id); cell(row, c.name); cell(row, c.source);
+      cell(row, c.location ? `${c.location.latitude}, ${c.location.longitude}` : "mobile");
+      cell(row, c.active ? "yes" : "no");
+      const button = document.createElement("button");
+      button.type = "button"; button.className = "secondary"; button.textContent = c.active ? "Deactivate" : "Activate";
+      button.onclick = () => setCameraActive(c.camera_id, !c.active);
+      row.insertCell().append(button);
+    });
+  } catch (error) { notice(error.message); }
+}
+
+async function setCameraActive(cameraId, active) {
+  const reason = window.prompt(`Why ${active ? "activate" : "deactivate"} ${cameraId}? (recorded)`);
+  if (!reason) return;
+  try { await api("PATCH", `/v1/admin/cameras/${encodeURIComponent(cameraId)}`, { body: { active, reason } }); await loadCameraRegistry(); }
+  catch (error) { notice(error.message); }
+}
+
+async function addCamera(event) {
+  event.preventDefault();
+  const number = (id) => ($(id).value.trim() ? Number($(id).value.trim()) : undefined);
+  const body = { camera_id: $("camera-new-id").value.trim(), source: $("camera-new-source").value, name: $("camera-new-name").value.trim(),
+    latitude: number("camera-new-lat"), longitude: number("camera-new-lon") };
+  try {
+    const answer = await (await api("POST", "/v1/admin/cameras", { body })).json();
+    $("camera-key").textContent = `Camera ${answer.camera.camera_id} added. Its key, shown this once: ${answer.api_key}`;
+    $("camera-key").hidden = false;
+    await loadCameraRegistry();
+  } catch (error) { notice(error.message); }
+}
+
+async function loadMembers() {
+  try {
+    const { members } = await (await api("GET", "/v1/admin/members")).json();
+    const tbody = $("member-table").tBodies[0];
+    tbody.replaceChildren();
+    members.forEach((m) => {
+      const row = tbody.insertRow();
+      cell(row, m.member_id); cell(row, m.name); cell(row, m.roles.join(", "));
+      cell(row, m.training ? `${m.training.course}, ${m.training.completed_on} (recorded by ${m.training.recorded_by})` : "none on record");
+    });
+  } catch (error) { notice(error.message); }
+}
+
+async function loadErrorReports() {
+  try {
+    const { error_reports: reports } = await (await api("GET", "/v1/admin/error-reports")).json();
+    const tbody = $("error-table").tBodies[0];
+    tbody.replaceChildren();
+    reports.forEach((r) => {
+      const row = tbody.insertRow();
+      cell(row, new Date(r.at).toLocaleString()); cell(row, r.by); cell(row, r.error.replace("_", " ")); cell(row, r.read_id);
+      cell(row, r.original_plate, "plate"); cell(row, r.corrected_plate, "plate"); cell(row, r.reported_to);
+    });
+  } catch (error) { notice(error.message); }
+}
+
+async function reportError(event) {
+  event.preventDefault();
+  const body = { read_id: $("error-read").value.trim(), error: $("error-kind").value, description: $("error-what").value.trim(),
+    corrected_plate: $("error-plate").value.trim() || undefined };
+  try { await api("POST", "/v1/admin/error-reports", { body }); await loadErrorReports(); }
+  catch (error) { notice(error.message); }
 }
 
 async function exportAudit() {
@@ -258,7 +369,14 @@ document.addEventListener("DOMContentLoaded", () => {
   $("audit-form").addEventListener("submit", listAudit);
   $("audit-export").addEventListener("click", exportAudit);
   $("training-form").addEventListener("submit", recordTraining);
-  document.querySelectorAll("#tabs button").forEach((b) => b.addEventListener("click", () => { show(b.dataset.view); if (b.dataset.view === "audit-view") listAudit(); }));
+  $("designee-form").addEventListener("submit", designate);
+  $("camera-form").addEventListener("submit", addCamera);
+  $("error-form").addEventListener("submit", reportError);
+  document.querySelectorAll("#tabs button").forEach((b) => b.addEventListener("click", () => {
+    show(b.dataset.view);
+    if (b.dataset.view === "audit-view") listAudit();
+    if (b.dataset.view === "admin-view") loadAdmin();
+  }));
   const today = new Date().toISOString().slice(0, 10);
   $("training-date").value = today;
   if (state.token) start(); else logout();

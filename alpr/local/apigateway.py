@@ -25,6 +25,8 @@ API_GATEWAY_MAX_BODY = 10 * 1024 * 1024
 
 # What stands in front of a route (AWS WAF): given the request's headers, None to let it through, else why not.
 EdgeRule = Callable[[dict[str, str]], str | None]
+# A Cognito user pools authorizer: given the Authorization header, the verified token's claims, or None to refuse.
+Authorizer = Callable[[str | None], dict[str, Any] | None]
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Route:
     handler: Handler
     function_name: str
     edge: EdgeRule | None = None
+    authorizer: Authorizer | None = None
 
 
 def geo_match(country_header: str, default_country: str) -> EdgeRule:
@@ -77,6 +80,28 @@ def proxy_event(method: str, raw_path: str, headers: dict[str, str], body: bytes
         else None,
         "isBase64Encoded": bool(body) and binary,
     }
+
+
+def cognito_authorizer(verify: Callable[[str], dict[str, Any]]) -> Authorizer:
+    """What API Gateway's Cognito user pools authorizer does: checks the ID token in the Authorization header and
+    passes its claims to the function as text (a list claim such as ``cognito:groups`` becomes "[a, b]")."""
+
+    def authorize(header: str | None) -> dict[str, Any] | None:
+        token = (header or "").strip()
+        if token.lower().startswith("bearer "):
+            token = token[7:].strip()
+        if not token:
+            return None
+        try:
+            claims = verify(token)
+        except Exception:  # any token the pool did not issue, or that has expired, is refused alike
+            return None
+        return {
+            name: "[" + ", ".join(map(str, value)) + "]" if isinstance(value, list) else str(value)
+            for name, value in claims.items()
+        }
+
+    return authorize
 
 
 class LocalApiGateway:
@@ -128,6 +153,13 @@ class LocalApiGateway:
             self._reply(request, 403, {"Content-Type": "application/json"}, json.dumps({"message": blocked}).encode())
             return
         event = proxy_event(request.command, request.path, headers, body, request.client_address[0])
+        if route.authorizer is not None:
+            claims = route.authorizer(headers.get("authorization"))
+            if claims is None:
+                # API Gateway answers before any function runs, with this body.
+                self._reply(request, 401, {"Content-Type": "application/json"}, b'{"message": "Unauthorized"}')
+                return
+            event["requestContext"]["authorizer"] = {"claims": claims}
         try:
             result = invoke(route.handler, event, route.function_name)
         except Exception:

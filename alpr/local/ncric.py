@@ -2,7 +2,8 @@
 
 It stores each read once by read id and acknowledges with that id (a repeat is acknowledged as a duplicate),
 counts every POST it gets, and can be taken down and brought back (``available``, ``fail_next``) to
-exercise retries. ``GET /reads`` lists what it holds.
+exercise retries. ``GET /reads`` lists what it holds. Error reports (418.6) arrive at ``/error-reports`` and
+are held the same way by report id (``GET /error-reports``).
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from alpr.config import Settings
 
 log = logging.getLogger("alpr.local.ncric")
 READS_PATH = "/reads"
+ERROR_REPORTS_PATH = "/error-reports"
 
 
 class NcricReceiver:
     def __init__(self, host: str = "127.0.0.1", port: int = 0, store_dir: Path | None = None) -> None:
         self.received: dict[str, dict[str, Any]] = {}
+        self.error_reports: dict[str, dict[str, Any]] = {}
         self.posts: Counter[str] = Counter()
         self.available = True
         self._fail_next = 0
@@ -39,12 +42,16 @@ class NcricReceiver:
                 self._reply(status, body)
 
             def do_GET(self) -> None:
-                if self.path.rstrip("/") != READS_PATH:
-                    self._reply(404, {"message": "not found"})
-                    return
+                path = self.path.rstrip("/")
                 with receiver._lock:
-                    held = {rid: p["read"].get("captured_at") for rid, p in receiver.received.items()}
-                self._reply(200, {"reads": held})
+                    if path == READS_PATH:
+                        self._reply(
+                            200, {"reads": {r: p["read"].get("captured_at") for r, p in receiver.received.items()}}
+                        )
+                    elif path == ERROR_REPORTS_PATH:
+                        self._reply(200, {"error_reports": dict(receiver.error_reports)})
+                    else:
+                        self._reply(404, {"message": "not found"})
 
             def _reply(self, status: int, body: dict[str, Any]) -> None:
                 data = json.dumps(body).encode()
@@ -81,11 +88,35 @@ class NcricReceiver:
     def clear(self) -> None:
         with self._lock:
             self.received.clear()
+            self.error_reports.clear()
             self.posts.clear()
             self.available = True
             self._fail_next = 0
 
+    def _down(self, key: str) -> bool:
+        """Counts the POST; True when this one is refused (down, or one of the next ``fail_next``)."""
+        self.posts[key] += 1
+        if not self.available or self._fail_next > 0:
+            self._fail_next = max(0, self._fail_next - 1)
+            return True
+        return False
+
+    def accept_error_report(self, raw: bytes) -> tuple[int, dict[str, Any]]:
+        try:
+            report = json.loads(raw)["error_report"]
+            report_id = str(report["report_id"])
+        except (ValueError, KeyError, TypeError):
+            return 400, {"message": "expected {error_report: {report_id, ...}}"}
+        with self._lock:
+            if self._down(report_id):
+                return 503, {"message": "NCRIC stand-in is down"}
+            duplicate = report_id in self.error_reports
+            self.error_reports.setdefault(report_id, report)
+        return 200, {"report_id": report_id, "status": "duplicate" if duplicate else "stored"}
+
     def accept(self, path: str, raw: bytes) -> tuple[int, dict[str, Any]]:
+        if path.rstrip("/") == ERROR_REPORTS_PATH:
+            return self.accept_error_report(raw)
         if path.rstrip("/") != READS_PATH:
             return 404, {"message": "not found"}
         try:
@@ -94,9 +125,7 @@ class NcricReceiver:
         except (ValueError, KeyError, TypeError):
             return 400, {"message": "expected {read: {read_id, ...}, image_base64, image_content_type}"}
         with self._lock:
-            self.posts[read_id] += 1
-            if not self.available or self._fail_next > 0:
-                self._fail_next = max(0, self._fail_next - 1)
+            if self._down(read_id):
                 return 503, {"message": "NCRIC stand-in is down"}
             duplicate = read_id in self.received
             self.received.setdefault(read_id, payload)

@@ -18,7 +18,7 @@ import boto3
 from alpr import schema
 from alpr.clock import Clock, SystemClock
 from alpr.config import Settings
-from alpr.local.apigateway import LocalApiGateway, Route, geo_match
+from alpr.local.apigateway import LocalApiGateway, Route, cognito_authorizer, geo_match
 from alpr.local.lambda_runtime import load_handler
 from alpr.local.ncric import NcricReceiver, point_destination
 from alpr.local.provision import Provisioned, provision
@@ -193,20 +193,27 @@ class LocalStack:
         for cached in ("identity_config", "staff_directory", "token_verifier"):
             self.runtime.repos.__dict__.pop(cached, None)
 
+    def _verify_token(self, token: str) -> dict[str, Any]:
+        # Looked up per call: a reset points the runtime at a new user pool.
+        return self.runtime.repos.token_verifier.verified_claims(token)
+
     def _routes(self) -> list[Route]:
         hotlist_api = load_handler("functions.hotlist.api.handler")
+        # The staff API's /v1/ routes sit behind the Cognito authorizer (infra/search.py STAFF_ROUTES).
+        signed_in = cognito_authorizer(self._verify_token)
         return [
             Route("/v1/frames", load_handler("functions.ingest.handler.handler"), "ingest"),
             Route("/api/", load_handler("functions.search.handler.handler"), "search"),
-            Route("/v1/hotlist", hotlist_api, "hotlist-api"),
-            Route("/v1/alerts", hotlist_api, "hotlist-api"),
+            Route("/v1/hotlist", hotlist_api, "hotlist-api", authorizer=signed_in),
+            Route("/v1/alerts", hotlist_api, "hotlist-api", authorizer=signed_in),
             Route(
                 "/share/",
                 load_handler("functions.share.handler.handler"),
                 "share",
                 edge=geo_match(self.config.country_header, self.config.default_country),
             ),
-            Route("/v1/audits", load_handler("functions.audit.handler.handler"), "audit-api"),
+            Route("/v1/audits", load_handler("functions.audit.handler.handler"), "audit-api", authorizer=signed_in),
+            Route("/v1/admin", load_handler("functions.admin.handler.handler"), "admin-api", authorizer=signed_in),
             Route("/public/", load_handler("functions.audit.public.handler"), "transparency"),
         ]
 

@@ -82,6 +82,10 @@ class AdminLogRepository:
             condition = condition & Key("record_id").between(start, end)
         return [plain(i) for i in query_all(self._table, KeyConditionExpression=condition, ConsistentRead=True)]
 
+    def get(self, kind: str, record_id: str) -> dict[str, Any] | None:
+        item = self._table.get_item(Key={"kind": kind, "record_id": record_id}, ConsistentRead=True).get("Item")
+        return plain(item) if item else None
+
     def latest(self, kind: str) -> dict[str, Any] | None:
         page = self._table.query(KeyConditionExpression=Key("kind").eq(kind), ScanIndexForward=False, Limit=1)
         items = page.get("Items", [])

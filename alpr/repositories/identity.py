@@ -61,6 +61,18 @@ class TokenVerifier:
         return jwt.PyJWKClient(self._config.jwks_url, cache_keys=True, lifespan=3600, timeout=10)
 
     def verify(self, token: str) -> Claims:
+        claims = self.verified_claims(token)
+        groups = frozenset(Role(g) for g in claims.get("cognito:groups", []) if g in Role._value2member_map_)
+        username = str(claims.get("cognito:username") or claims["sub"])
+        return Claims(
+            username=username,
+            name=str(claims.get("name") or username),
+            groups=groups,
+            organization=claims.get("custom:organization"),
+        )
+
+    def verified_claims(self, token: str) -> dict[str, Any]:
+        """The token's claims once its signature, issuer, audience, expiry and use (an ID token) check out."""
         try:
             key = self._keys.get_signing_key_from_jwt(token)
             claims = jwt.decode(
@@ -78,14 +90,7 @@ class TokenVerifier:
             raise Unauthenticated(f"the login token is not valid ({type(exc).__name__}); log in again") from exc
         if claims.get("token_use") != "id":
             raise Unauthenticated("an ID token is required")
-        groups = frozenset(Role(g) for g in claims.get("cognito:groups", []) if g in Role._value2member_map_)
-        username = str(claims.get("cognito:username") or claims["sub"])
-        return Claims(
-            username=username,
-            name=str(claims.get("name") or username),
-            groups=groups,
-            organization=claims.get("custom:organization"),
-        )
+        return dict(claims)
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,14 @@ class LoginResult:
     expires_in: int = 0
     challenge: str | None = None
     session: str | None = None
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    username: str
+    name: str
+    roles: frozenset[Role]
+    enabled: bool
 
 
 class StaffDirectory:
@@ -126,6 +139,29 @@ class StaffDirectory:
         except ClientError as exc:
             raise self._refused(exc) from exc
         return self._result(response)
+
+    def members(self) -> list[StaffAccount]:
+        """Every member in a role group of the pool, with all of their roles (for administrators)."""
+        accounts: dict[str, StaffAccount] = {}
+        paginator = self._cognito.get_paginator("list_users_in_group")
+        for role in Role:
+            try:
+                pages = list(paginator.paginate(UserPoolId=self._config.user_pool_id, GroupName=role.value))
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                    continue  # a pool without this role's group has nobody in it
+                raise
+            for user in (u for page in pages for u in page.get("Users", [])):
+                username = str(user["Username"])
+                attributes = {a["Name"]: a["Value"] for a in user.get("Attributes", [])}
+                known = accounts.get(username)
+                accounts[username] = StaffAccount(
+                    username=username,
+                    name=str(attributes.get("name") or username),
+                    roles=(known.roles if known else frozenset()) | {role},
+                    enabled=bool(user.get("Enabled", True)),
+                )
+        return sorted(accounts.values(), key=lambda a: a.username)
 
     @staticmethod
     def _result(response: dict[str, Any]) -> LoginResult:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from aws_lambda_powertools.utilities.parameters import SSMProvider
@@ -42,51 +42,88 @@ class NcricTransport(Protocol):
 
     def deliver(self, read: PlateRead, image: bytes, content_type: str) -> Acknowledgement: ...
 
+    def deliver_error_report(self, report: Mapping[str, Any]) -> Acknowledgement:
+        """A misread or wrong hit for NCRIC to correct (418.6), acknowledged by its report id."""
+        ...
+
+
+AGENCY = "San Leandro Police Department"
+# What NCRIC gets of an error report: the read it concerns and the correction, not our internal log keys.
+ERROR_REPORT_FIELDS = (
+    "report_id",
+    "error",
+    "read_id",
+    "alert_id",
+    "camera_id",
+    "source",
+    "original_plate",
+    "corrected_plate",
+    "description",
+    "at",
+    "by",
+)
+
+
+def error_report_payload(report: Mapping[str, Any]) -> dict[str, Any]:
+    return {"error_report": {k: report.get(k, "") for k in ERROR_REPORT_FIELDS}, "agency": AGENCY}
+
 
 def _payload(read: PlateRead, image: bytes, content_type: str) -> dict[str, Any]:
     return {
         "read": read.model_dump(mode="json", exclude={"expires_at", "correlation_id"}),
         "image_content_type": content_type,
         "image_base64": base64.b64encode(image).decode("ascii"),
-        "agency": "San Leandro Police Department",
+        "agency": AGENCY,
     }
 
 
+def _checked_url(url: str) -> str:
+    parts = urlsplit(url)
+    # TLS always, except to a receiver on this machine (the local stack's stand-in).
+    if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS):
+        raise ValueError(f"the NCRIC endpoint must use https: {url}")
+    return url
+
+
 class HttpsTransport:
-    def __init__(self, url: str, timeout_s: float = 10.0, http: Any = None) -> None:
-        parts = urlsplit(url)
-        # TLS always, except to a receiver on this machine (the local stack's stand-in).
-        if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS):
-            raise ValueError(f"the NCRIC endpoint must use https: {url}")
-        self._url = url
+    def __init__(self, url: str, timeout_s: float = 10.0, http: Any = None, error_reports_url: str = "") -> None:
+        self._url = _checked_url(url)
+        # By default a sibling of the reads endpoint: https://ncric.example/alpr/reads -> .../alpr/error-reports
+        self._error_reports_url = _checked_url(error_reports_url or urljoin(url, "error-reports"))
         self._timeout_s = timeout_s
         self._http = http or requests.Session()
 
-    @property
-    def description(self) -> str:
-        return self._url
+    def deliver_error_report(self, report: Mapping[str, Any]) -> Acknowledgement:
+        report_id = str(report["report_id"])
+        status, answer = self._post(self._error_reports_url, error_report_payload(report), report_id)
+        if str(answer.get("report_id", "")) != report_id:
+            raise DeliveryFailed("NCRIC's answer did not acknowledge this error report")
+        return Acknowledgement(report_id, f"https {status} {answer.get('status', '')}".strip())
 
-    def deliver(self, read: PlateRead, image: bytes, content_type: str) -> Acknowledgement:
+    def _post(self, url: str, payload: dict[str, Any], idempotency_key: str) -> tuple[int, dict[str, Any]]:
         try:
             response = self._http.post(
-                self._url,
-                json=_payload(read, image, content_type),
-                headers={"Idempotency-Key": read.read_id},
-                timeout=self._timeout_s,
+                url, json=payload, headers={"Idempotency-Key": idempotency_key}, timeout=self._timeout_s
             )
         except requests.RequestException as exc:
             raise DeliveryFailed(f"NCRIC endpoint unreachable: {type(exc).__name__}") from exc
         if response.status_code not in (200, 201):
             raise DeliveryFailed(f"NCRIC endpoint answered {response.status_code}")
         try:
-            acknowledged = str(response.json().get("read_id", ""))
+            answer = response.json()
         except ValueError:
-            acknowledged = ""
-        if acknowledged != read.read_id:
+            answer = {}
+        return response.status_code, answer if isinstance(answer, dict) else {}
+
+    @property
+    def description(self) -> str:
+        return self._url
+
+    def deliver(self, read: PlateRead, image: bytes, content_type: str) -> Acknowledgement:
+        status, answer = self._post(self._url, _payload(read, image, content_type), read.read_id)
+        if str(answer.get("read_id", "")) != read.read_id:
             raise DeliveryFailed("NCRIC's answer did not acknowledge this read")
-        return Acknowledgement(
-            read.read_id, f"https {response.status_code} {response.json().get('status', '')}".strip()
-        )
+        return Acknowledgement(read.read_id, f"https {status} {answer.get('status', '')}".strip())
 
 
 class S3Transport:
@@ -118,10 +155,26 @@ class S3Transport:
             raise DeliveryFailed(f"NCRIC bucket refused the read: {type(exc).__name__}") from exc
         return Acknowledgement(read.read_id, f"s3 etag {put.get('ETag', '')}")
 
+    def deliver_error_report(self, report: Mapping[str, Any]) -> Acknowledgement:
+        report_id = str(report["report_id"])
+        try:
+            put = self._s3.put_object(
+                Bucket=self._bucket,
+                Key=f"{self._prefix}error-reports/{report_id}.json",
+                Body=json.dumps(error_report_payload(report)).encode(),
+                ContentType="application/json",
+                ChecksumAlgorithm="SHA256",
+            )
+        except Exception as exc:
+            raise DeliveryFailed(f"NCRIC bucket refused the error report: {type(exc).__name__}") from exc
+        return Acknowledgement(report_id, f"s3 etag {put.get('ETag', '')}")
+
 
 class Destination(BaseModel):
     kind: Literal["https", "s3", "unconfigured"] = "unconfigured"
     url: str = ""
+    # Where error reports go (418.6); empty: "error-reports" next to ``url``.
+    error_reports_url: str = ""
     bucket: str = ""
     prefix: str = ""
     timeout_s: float = 10.0
@@ -132,6 +185,9 @@ class UnconfiguredTransport:
 
     def deliver(self, read: PlateRead, image: bytes, content_type: str) -> Acknowledgement:
         raise DeliveryFailed("no NCRIC destination is configured (SSM parameter); reads wait in the queue")
+
+    def deliver_error_report(self, report: Mapping[str, Any]) -> Acknowledgement:
+        raise DeliveryFailed("no NCRIC destination is configured (SSM parameter); error reports wait in the queue")
 
 
 class DestinationSource:
@@ -147,7 +203,9 @@ class DestinationSource:
         raw = self._provider.get(self._name, transform="json", max_age=self._max_age_s)
         destination = Destination.model_validate(raw or {})
         if destination.kind == "https":
-            return HttpsTransport(destination.url, destination.timeout_s)
+            return HttpsTransport(
+                destination.url, destination.timeout_s, error_reports_url=destination.error_reports_url
+            )
         if destination.kind == "s3":
             return S3Transport(self._s3, destination.bucket, destination.prefix)
         return UnconfiguredTransport()
@@ -192,8 +250,14 @@ class DeliveryRepository:
         )
 
     def delivered(self, read: PlateRead, ack: Acknowledgement, destination: str, now: datetime) -> None:
+        self.acknowledged(read.read_id, ack, destination, now, read.expires_at)
+
+    def acknowledged(
+        self, item_id: str, ack: Acknowledgement, destination: str, now: datetime, expires_at: int | None
+    ) -> None:
+        """A read, or an error report (keyed by its report id, kept with the administration record)."""
         fields = {"status": DeliveryStatus.DELIVERED, "receipt": ack.receipt, "destination": destination}
-        self._update(read.read_id, now, read.expires_at, fields | {"delivered_at": iso(now), "last_error": ""})
+        self._update(item_id, now, expires_at, fields | {"delivered_at": iso(now), "last_error": ""})
 
     def failed(self, read_id: str, error: str, destination: str, now: datetime, expires_at: int | None) -> None:
         self._update(
@@ -250,6 +314,11 @@ class ForwardQueue:
             if result.get("Failed"):
                 raise RuntimeError(f"{len(result['Failed'])} read id(s) could not be queued for NCRIC")
 
+    def send_error_report(self, report_id: str, record_id: str) -> None:
+        """An error report (418.6) travels the same queue as reads, named by its administration-log key."""
+        body = json.dumps({"error_report_id": report_id, "record_id": record_id})
+        self._sqs.send_message(QueueUrl=self.url, MessageBody=body)
+
     def retry_later(self, receipt_handle: str, delay_s: int) -> None:
         self._sqs.change_message_visibility(QueueUrl=self.url, ReceiptHandle=receipt_handle, VisibilityTimeout=delay_s)
 
@@ -273,7 +342,7 @@ class ForwardQueue:
             parked.append(
                 ParkedMessage(
                     message_id=message["MessageId"],
-                    read_id=read_id_of(message["Body"]) or STREAM_BATCH,
+                    read_id=read_id_of(message["Body"]) or error_report_of(message["Body"]) or STREAM_BATCH,
                     receive_count=int(attributes.get("ApproximateReceiveCount", 0)),
                     sent_at=attributes.get("SentTimestamp", ""),
                 )
@@ -284,10 +353,15 @@ class ForwardQueue:
         return parked
 
     def replay(self) -> list[str]:
-        """Moves every dead letter naming a read back to the forwarding queue (sent first, then deleted: nothing
-        lost). Stream-batch notices stay: ``reconcile`` finds the reads they stand for."""
+        """Moves every dead letter naming a read or an error report back to the forwarding queue (sent first, then
+        deleted: nothing lost). Stream-batch notices stay: ``reconcile`` finds the reads they stand for."""
         moved = []
         for message in self._dead_letters():
+            if error_report_of(message["Body"]) is not None:
+                self._sqs.send_message(QueueUrl=self.url, MessageBody=message["Body"])
+                self._sqs.delete_message(QueueUrl=self.dead_letter_url, ReceiptHandle=message["ReceiptHandle"])
+                moved.append(str(error_report_of(message["Body"])))
+                continue
             read_id = read_id_of(message["Body"])
             if read_id is None:
                 self._sqs.change_message_visibility(
@@ -313,4 +387,13 @@ def read_id_of(body: str) -> str | None:
             return str(data["read_id"])
         return str(data["dynamodb"]["Keys"]["read_id"]["S"])
     except (ValueError, KeyError, TypeError):
+        return None
+
+
+def error_report_of(body: str) -> str | None:
+    """The report id of an error-report message ({"error_report_id", "record_id"}), else None."""
+    try:
+        data = json.loads(body)
+        return str(data["error_report_id"]) if "error_report_id" in data else None
+    except (ValueError, TypeError):
         return None

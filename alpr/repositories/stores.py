@@ -70,6 +70,10 @@ class CameraRepository:
     def put(self, camera: Camera) -> None:
         self._table.put_item(Item=to_item(camera))
 
+    def add(self, camera: Camera) -> bool:
+        """False when a camera with this id is already registered (its key is never replaced this way)."""
+        return put_if_absent(self._table, camera, "camera_id")
+
     def list(self) -> list[Camera]:
         return sorted((from_item(Camera, i) for i in scan_all(self._table)), key=lambda c: c.camera_id)
 

@@ -126,7 +126,9 @@ register(
         "finished",
     )
 )
-register(Dataset("camera_changes", "cameras added, deactivated, reactivated", admin_rows("camera"), "change"))
+register(
+    Dataset("camera_changes", "cameras added, renamed, moved, deactivated, reactivated", admin_rows("camera"), "change")
+)
 register(
     Dataset(
         "administrator_designations",
@@ -146,7 +148,14 @@ register(
 register(Dataset("sharing_requests", "requests for ALPR data from other agencies (418.7)"))
 register(Dataset("sharing_grants", "data shared with or received from other agencies (418.7)"))
 register(Dataset("user_changes", "members added, removed, roles changed"))
-register(Dataset("training_changes", "training records of members (418.4(d), 418.98)"))
+register(
+    Dataset(
+        "training_changes",
+        "training records of members, with who recorded them and when (418.4(d), 418.98)",
+        admin_rows("training"),
+        "by",
+    )
+)
 
 
 def summarize(repos: Repositories, start: str, end: str) -> dict[str, Any]:

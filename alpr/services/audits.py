@@ -136,6 +136,30 @@ class AuditService:
         require_role(actor, rules.READS_AUDITS, "listing audits")
         return self._repos.audits.all()
 
+    def finalized(self, actor: Identity) -> list[dict[str, Any]]:
+        """The finished audits, newest quarter first, with where each is locked and its digest: the auditors'
+        register (no sampled access is shown, so nothing here names a plate)."""
+        require_role(actor, rules.READS_AUDITS, "listing finalized audits")
+        done = [a for a in self._repos.audits.all() if a.locked is not None]
+        return [
+            {
+                "audit_id": a.audit_id,
+                "quarter": a.quarter,
+                "finalized_at": a.finalized_at,
+                "finalized_by": a.finalized_by,
+                "sample_size": len(a.sample),
+                "population": a.population_size,
+                "seed": a.seed,
+                **a.outcome(),
+                "key": a.locked.key,
+                "version_id": a.locked.version_id,
+                "sha256": a.locked.sha256,
+                "retain_until": a.locked.retain_until,
+            }
+            for a in sorted(done, key=lambda a: (a.quarter, a.finalized_at or ""), reverse=True)
+            if a.locked is not None
+        ]
+
     def get(self, actor: Identity, audit_id: str) -> QuarterlyAudit:
         """A finalized audit is read from its locked copy, and checked against the digest in the index."""
         require_role(actor, rules.READS_AUDITS, "reading audits")

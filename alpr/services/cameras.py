@@ -7,6 +7,31 @@ from alpr.repositories.stores import CameraRepository
 from alpr.schema import SourceClass
 
 
+def new_camera(
+    camera_id: str,
+    source: SourceClass,
+    name: str = "",
+    latitude: float | None = None,
+    longitude: float | None = None,
+) -> tuple[Camera, str]:
+    """The camera record and its key (shown once to the installer; the record keeps only a salted hash)."""
+    api_key, salt, key_hash = new_api_key()
+    location = (
+        Location(latitude=latitude, longitude=longitude) if latitude is not None and longitude is not None else None
+    )
+    camera = Camera(
+        camera_id=camera_id,
+        source=source,
+        name=name,
+        # Vehicle-mounted and Axon in-car cameras move; Flock cameras stand in one place.
+        mobile=source is not SourceClass.FIXED,
+        location=location,
+        key_salt=salt,
+        key_hash=key_hash,
+    )
+    return camera, api_key
+
+
 def register_camera(
     cameras: CameraRepository,
     camera_id: str,
@@ -15,22 +40,8 @@ def register_camera(
     latitude: float | None = None,
     longitude: float | None = None,
 ) -> str:
-    api_key, salt, key_hash = new_api_key()
-    location = (
-        Location(latitude=latitude, longitude=longitude) if latitude is not None and longitude is not None else None
-    )
-    cameras.put(
-        Camera(
-            camera_id=camera_id,
-            source=source,
-            name=name,
-            # Vehicle-mounted and Axon in-car cameras move; Flock cameras stand in one place.
-            mobile=source is not SourceClass.FIXED,
-            location=location,
-            key_salt=salt,
-            key_hash=key_hash,
-        )
-    )
+    camera, api_key = new_camera(camera_id, source, name, latitude, longitude)
+    cameras.put(camera)
     return api_key
 
 

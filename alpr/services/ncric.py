@@ -1,5 +1,6 @@
 """Forwarding vehicle-mounted reads to NCRIC (policy 418.5: "transferred ... on an automatic basis,
 transferring immediately"): at least once, acknowledged and recorded, retried with back-off, nothing lost.
+Error reports on those reads (418.6) travel the same way.
 
 The reads stream puts each new ``vehicle`` read id on a queue; delivery takes it from there. Fixed (Flock)
 and Axon reads are never forwarded: :func:`forwarded` is the one place that says so.
@@ -21,6 +22,8 @@ from alpr.schema import RETENTION, SourceClass
 
 log = logging.getLogger("alpr.ncric")
 
+# The administration-log kind error reports are kept under (alpr.services.administration).
+ERROR_REPORT = "error_report"
 # SQS allows up to 12 hours; a quarter of an hour keeps a recovered NCRIC fed soon enough.
 MAX_RETRY_DELAY_S = 900
 
@@ -80,6 +83,25 @@ class NcricForwarder:
         self._repos.ncric_deliveries.delivered(read, ack, transport.description, self._clock.now())
         return Outcome.DELIVERED
 
+    def deliver_error_report(self, report_id: str, record_id: str) -> Outcome:
+        """Sends one error report (418.6: "report any errors to NCRIC for correction"); the same retries and
+        dead letters as reads, and the same delivery log, keyed by the report id."""
+        done = self._repos.ncric_deliveries.get(report_id)
+        if done is not None and done.status == "delivered":
+            return Outcome.ALREADY_DELIVERED
+        report = self._repos.admin_log.get(ERROR_REPORT, record_id)
+        if report is None or report.get("report_id") != report_id:
+            log.warning("error report %s is not in the administration log", report_id)
+            return Outcome.GONE
+        transport = self._transport()
+        try:
+            ack = transport.deliver_error_report(report)
+        except DeliveryFailed as failed:
+            self._repos.ncric_deliveries.failed(report_id, str(failed), transport.description, self._clock.now(), None)
+            raise
+        self._repos.ncric_deliveries.acknowledged(report_id, ack, transport.description, self._clock.now(), None)
+        return Outcome.DELIVERED
+
     def failures(self) -> list[ParkedMessage]:
         return self._repos.ncric_queue.failures()
 
@@ -94,4 +116,11 @@ class NcricForwarder:
         vehicle = [r for r in self._repos.reads.in_retention(now) if forwarded(r.source)]
         missing = [r for r in vehicle if r.read_id not in delivered]
         self.enqueue(missing)
-        return Reconciliation(checked=len(vehicle), requeued=[r.read_id for r in missing])
+        reports = [r for r in self._repos.admin_log.of_kind(ERROR_REPORT) if r.get("reported_to") == "NCRIC"]
+        unsent = [r for r in reports if r["report_id"] not in delivered]
+        for report in unsent:
+            self._repos.ncric_queue.send_error_report(report["report_id"], report["record_id"])
+        return Reconciliation(
+            checked=len(vehicle) + len(reports),
+            requeued=[r.read_id for r in missing] + [r["report_id"] for r in unsent],
+        )

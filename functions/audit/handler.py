@@ -1,6 +1,7 @@
 """Audits over API Gateway, for auditors behind the staff Cognito authorizer (policy 418.6.1).
 
 GET  /v1/audits                               every audit (drafts and finalized)
+GET  /v1/audits/finalized                     the finished audits: quarter, when, by whom, sample size, locked copy
 POST /v1/audits                               run the quarterly audit {quarter?, seed?, size?}
 GET  /v1/audits/{id}                          one audit; a finalized one is read from its locked copy
 POST /v1/audits/{id}/items/{n}/review         {consistent, comment}
@@ -100,6 +101,11 @@ def verify_chain() -> dict[str, Any]:
         "intact": all(r.intact for r in results),
         "days": [{"day": r.day, "records": r.records, "intact": r.intact, "finding": r.describe()} for r in results],
     }
+
+
+@app.get("/v1/audits/finalized")
+def finalized() -> dict[str, Any]:
+    return {"audits": runtime().audits.finalized(caller())}
 
 
 @app.get("/v1/audits/<audit_id>")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
@@ -19,11 +19,9 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from alpr.clock import iso
 from alpr.domain.access import purpose_catalog
 from alpr.domain.errors import DomainError, NotFound
 from alpr.domain.retention import RetentionPolicy
-from alpr.domain.training import TrainingRecord
 from alpr.runtime import runtime
 from alpr.schema import ROLE_DESCRIPTIONS, Role
 from alpr.services import staff_views as views
@@ -318,16 +316,8 @@ def training_list() -> Body:
 def training_record(member_id: str) -> Body:
     def body(member: Member, _: Justified | None) -> Served[dict[str, Any]]:
         request = views.parse(views.TrainingRequest, _json_body())
-        if request.completed_on > _now().astimezone(UTC).date():
-            raise views.BadRequest("the completion date is in the future")
-        record = TrainingRecord(
-            member_id=member_id[:128],
-            course=request.course,
-            completed_on=request.completed_on.isoformat(),
-            recorded_by=member.member_id,
-            recorded_at=iso(_now()),
-        )
-        runtime().repos.training.put(record)
+        # The same rule and administration-log entry as the admin API's training route.
+        record = runtime().administration.record_training(member, member_id, request.course, request.completed_on)
         return Served(record.model_dump(), results=1, subject=f"training of {member_id}: {request.course}")
 
     return body

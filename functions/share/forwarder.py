@@ -2,7 +2,8 @@
 
 ``enqueue`` reads the reads table's stream (the event source mapping filters INSERTs of ``vehicle`` reads; the
 service checks the source again) and puts each read id on the forwarding queue. ``deliver`` takes read ids
-from the queue and sends each read with its image to NCRIC. A failed delivery comes back after an
+from the queue and sends each read with its image to NCRIC; error reports on vehicle reads (418.6), queued by
+the administration service, come through the same queue and step. A failed delivery comes back after an
 exponential back-off; past the queue's receive limit it waits in the dead-letter queue for
 ``alpr ncric replay``.
 """
@@ -10,6 +11,7 @@ exponential back-off; past the queue's receive limit it waits in the dead-letter
 from __future__ import annotations
 
 import json
+from functools import partial
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -38,16 +40,25 @@ def _enqueue_read(record: DynamoDBRecord) -> None:
 
 
 def _deliver(record: SQSRecord) -> None:
-    read_id = str(json.loads(record.body)["read_id"])
+    message = json.loads(record.body)
+    if "error_report_id" in message:
+        report_id = str(message["error_report_id"])
+        subject: dict[str, object] = {"error_report_id": report_id}
+        send = partial(runtime().ncric.deliver_error_report, report_id, str(message["record_id"]))
+    else:
+        read_id = str(message["read_id"])
+        subject = {"read_id": read_id}
+        send = partial(runtime().ncric.deliver, read_id)
     try:
-        outcome = runtime().ncric.deliver(read_id)
+        outcome = send()
     except DeliveryFailed as failed:
         attempt = int(record.attributes.approximate_receive_count or 1)
         delay = retry_delay_s(runtime().settings.ncric_retry_base_s, attempt)
-        logger.warning("NCRIC delivery failed", read_id=read_id, attempt=attempt, retry_in_s=delay, error=str(failed))
+        details = {**subject, "attempt": attempt, "retry_in_s": delay, "error": str(failed)}
+        logger.warning("NCRIC delivery failed", extra=details)
         runtime().repos.ncric_queue.retry_later(record.receipt_handle, delay)
         raise
-    logger.info("NCRIC delivery", read_id=read_id, outcome=outcome.value)
+    logger.info("NCRIC delivery", extra={**subject, "outcome": outcome.value})
 
 
 @logger.inject_lambda_context

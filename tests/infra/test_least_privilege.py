@@ -86,6 +86,28 @@ REVIEWED_GRANTS: dict[str, set[str]] = {
         "sqs:GetQueueUrl queue:alpr-historical-searches",
         "sqs:SendMessage queue:alpr-historical-searches",  # a job short of time queues its continuation
     },
+    # ALPR administration (418.3.1(e), 418.4(d), 418.6): appends to the administration log, keeps the camera
+    # registry and training records, marks corrected reads, lists members, queues error reports for NCRIC.
+    "admin-api": {
+        "dynamodb:PutItem table:alpr-admin-log",
+        "dynamodb:GetItem table:alpr-admin-log",
+        "dynamodb:Query table:alpr-admin-log",
+        "dynamodb:GetItem table:alpr-cameras",
+        "dynamodb:PutItem table:alpr-cameras",
+        "dynamodb:Scan table:alpr-cameras",
+        "dynamodb:GetItem table:alpr-training",
+        "dynamodb:PutItem table:alpr-training",
+        "dynamodb:Scan table:alpr-training",
+        "dynamodb:GetItem table:alpr-reads",
+        "dynamodb:UpdateItem table:alpr-reads",  # marks the read corrected; the plate as read stays
+        "dynamodb:PutItem table:alpr-access-log",
+        "dynamodb:GetItem table:alpr-access-chain-heads",
+        "dynamodb:UpdateItem table:alpr-access-chain-heads",
+        "cognito-idp:ListUsersInGroup AWS::Cognito::UserPool:StaffUserPool2EF92F57",
+        "sqs:SendMessage queue:alpr-ncric-forward",
+        "sqs:GetQueueAttributes queue:alpr-ncric-forward",
+        "sqs:GetQueueUrl queue:alpr-ncric-forward",
+    },
 }
 
 
@@ -182,3 +204,16 @@ def test_the_hotlist_functions_delete_old_snapshots_and_no_other_object(audit: P
     for function in ("hotlist-import", "hotlist-api"):
         deletes = {r for a, r in audit.of(function) if a in DELETE_ACTIONS and a.startswith("s3:")}
         assert deletes == {f"{bucket}/{schema.BUCKET.hotlist_snapshots}*"}, function
+def test_ncric_delivery_reads_one_error_report_at_a_time_and_changes_no_administration_record(
+    audit: PolicyAudit,
+) -> None:
+    admin_log = audit.table(schema.ADMIN_LOG)
+    assert {a for a, r in audit.of("ncric-deliver") if r.startswith(admin_log)} == {"dynamodb:GetItem"}
+    for action in ("dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"):
+        assert audit.who_can((action,), admin_log) == set(), action
+
+
+def test_administration_deletes_nothing_and_creates_no_reads(audit: PolicyAudit) -> None:
+    assert not [g for g in audit.of("admin-api") if g[0] in DELETE_ACTIONS]
+    assert not audit.can("admin-api", "dynamodb:PutItem", audit.table(schema.READS))
+    assert not audit.can("admin-api", "cognito-idp:AdminAddUserToGroup", "*")

@@ -146,3 +146,10 @@ def test_every_staff_route_sits_behind_the_cognito_authorizer(template: Any) -> 
     ]
     assert len(methods) == 1 + 2 * sum(len(p) for p in STAFF_ROUTES.values()) + 1  # + the signed-in /share/
     assert all(m["AuthorizationType"] == "COGNITO_USER_POOLS" for m in methods)
+
+
+def test_the_page_reaches_the_staff_routes_through_cloudfront(template: Any) -> None:
+    [distribution] = template.find_resources("AWS::CloudFront::Distribution").values()
+    behaviors = distribution["Properties"]["DistributionConfig"]["CacheBehaviors"]
+    assert {b["PathPattern"] for b in behaviors} == {"/api/*", "/v1/*"}
+    assert all(b["ViewerProtocolPolicy"] == "https-only" for b in behaviors)

@@ -93,3 +93,50 @@ def test_officer_search_and_frame_then_auditor_sees_the_accesses(
     for text in (searched[0], opened[0]):
         assert "Officer Dana Reyes" in text and "2026" in text and "26-BROWSER-1" in text
     page.close()
+
+
+def test_auditor_sees_finalized_audits_and_administrator_the_administration(stack: LocalStack, browser: Any) -> None:
+    from alpr.schema import Role
+    from alpr.services.access import AccessRecorder, Member
+    from alpr.services.holds import StaffMember
+
+    clock = stack.clock
+    recorder = AccessRecorder(stack.runtime.repos.access_log, clock)
+    now = clock.now()
+    for day in range(5):
+        clock.set(now.replace(month=8, day=3 + day))  # type: ignore[attr-defined]
+        recorder.fetch(Member("off-1", "Olga"), "image.view", "image=frames/x.jpg", "a", "26-9", "test", lambda: [1])
+    clock.set(now)  # type: ignore[attr-defined]
+    auditor = StaffMember("auditor", "Sam Ortiz", frozenset({Role.AUDITOR}))
+    audits = stack.runtime.audits
+    audit = audits.run_quarterly(auditor, seed=3)
+    for item in audit.sample:
+        audits.review(auditor, audit.audit_id, item.item, True, "")
+    audits.notes(auditor, audit.audit_id, {"community_safety": "none known", "prosecutions": "none known"})
+    final = audits.finalize(auditor, audit.audit_id)
+    assert final.locked is not None
+    stack.runtime.administration.designate(
+        StaffMember("captain", "Capt. Morgan Hale", frozenset({Role.CAPTAIN})),
+        "Bureau of Services Captain",
+        "Morgan Hale",
+    )
+    assert stack.api is not None
+
+    page = browser.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(f"{stack.api.url}/")
+    _log_in(page, stack, "auditor")
+    page.wait_for_selector("#finalized-table tbody tr")
+    [row] = [r.inner_text() for r in page.query_selector_all("#finalized-table tbody tr")]
+    assert "2026-Q3" in row and "auditor" in row and final.locked.sha256 in row and final.locked.version_id in row
+    assert page.is_hidden("#tab-admin")
+    page.click("#logout")
+
+    _log_in(page, stack, "admin")
+    page.click("#tab-admin")
+    page.wait_for_function("() => document.querySelector('#designee').innerText.includes('Morgan Hale')")
+    page.wait_for_selector("#member-table tbody tr")
+    members = page.inner_text("#member-table")
+    assert "untrained" in members and "none on record" in members
+    assert "demo-fixed-1" in page.inner_text("#camera-table")
+    page.close()

@@ -1,0 +1,186 @@
+"""ALPR administration over API Gateway, behind the staff Cognito authorizer (policy 418.3.1(e), 418.4(d), 418.6).
+
+GET   /v1/admin/designee                      the current ALPR administrator designee (any signed-in member)
+PUT   /v1/admin/designee                      {title, name}: record a new designee
+GET   /v1/admin/cameras                       the camera registry and its change history
+POST  /v1/admin/cameras                       {camera_id, source, name?, latitude?, longitude?}: the key, once
+PATCH /v1/admin/cameras/{id}                  {reason, active?, name?, latitude?, longitude?}
+GET   /v1/admin/members                       members (user pool) with their training records
+PUT   /v1/admin/members/{id}/training         {course, completed_on}
+GET   /v1/admin/training-changes              every training record made, with who and when
+GET   /v1/admin/error-reports                 every error report (an access record is written: they name plates)
+POST  /v1/admin/error-reports                 {read_id, error, description, corrected_plate?, alert_id?}
+
+Who may do what is the administration service's rule (alpr/services/administration.py); the caller is who the
+authorizer's claims say (alpr/claims.py). Every change lands in the append-only administration log.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+from urllib.parse import unquote
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, Field, ValidationError
+
+from alpr.claims import staff_member
+from alpr.domain.cameras import Camera
+from alpr.domain.errors import DomainError, Forbidden
+from alpr.runtime import runtime
+from alpr.schema import SourceClass
+from alpr.services.holds import StaffMember
+
+logger = Logger(service="admin-api")
+app = APIGatewayRestResolver()
+
+TEXT = 2000
+
+
+class DesigneeRequest(BaseModel):
+    title: str = Field(max_length=200)
+    name: str = Field(max_length=200)
+
+
+class NewCamera(BaseModel):
+    camera_id: str = Field(max_length=63)
+    source: SourceClass
+    name: str = Field(default="", max_length=200)
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class CameraChange(BaseModel):
+    reason: str = Field(max_length=TEXT)
+    active: bool | None = None
+    name: str | None = Field(default=None, max_length=200)
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class TrainingRequest(BaseModel):
+    course: str = Field(max_length=200)
+    completed_on: date
+
+
+class ErrorReportRequest(BaseModel):
+    read_id: str = Field(max_length=256)
+    error: Literal["misread", "wrong_hit"]
+    description: str = Field(max_length=TEXT)
+    corrected_plate: str | None = Field(default=None, max_length=16)
+    alert_id: str | None = Field(default=None, max_length=128)
+
+
+def caller() -> StaffMember:
+    return staff_member(app.current_event.request_context.authorizer.raw_event)
+
+
+def trained_caller() -> StaffMember:
+    """Error reports open ALPR data: policy 418.4(d) asks for recorded training first."""
+    member = caller()
+    if runtime().repos.training.get(member.member_id) is None:
+        raise Forbidden("no recorded completion of department-approved ALPR training (policy 418.4(d))")
+    return member
+
+
+def _body(model: type[BaseModel]) -> Any:
+    try:
+        return model.model_validate(app.current_event.json_body or {})
+    except (ValidationError, ValueError) as exc:
+        raise DomainError(f"invalid request body: {exc}") from exc
+
+
+def _camera(camera: Camera) -> dict[str, Any]:
+    # The key's salt and hash stay in the registry.
+    return camera.model_dump(mode="json", exclude={"key_salt", "key_hash"})
+
+
+@app.get("/v1/admin/designee")
+def designee() -> dict[str, Any]:
+    caller()
+    return {"designee": runtime().administration.designee()}
+
+
+@app.put("/v1/admin/designee")
+def designate() -> dict[str, Any]:
+    body: DesigneeRequest = _body(DesigneeRequest)
+    return {"designation": runtime().administration.designate(caller(), body.title, body.name)}
+
+
+@app.get("/v1/admin/cameras")
+def cameras() -> dict[str, Any]:
+    service = runtime().administration
+    registry = [_camera(c) for c in service.cameras(caller())]
+    return {"cameras": registry, "changes": service.camera_history()}
+
+
+@app.post("/v1/admin/cameras")
+def add_camera() -> Response:
+    body: NewCamera = _body(NewCamera)
+    camera, api_key = runtime().administration.add_camera(
+        caller(), body.camera_id, body.source, body.name, body.latitude, body.longitude
+    )
+    return Response(201, "application/json", {"camera": _camera(camera), "api_key": api_key})
+
+
+@app.patch("/v1/admin/cameras/<camera_id>")
+def change_camera(camera_id: str) -> dict[str, Any]:
+    body: CameraChange = _body(CameraChange)
+    located = body.latitude is not None or body.longitude is not None
+    if located and (body.latitude is None or body.longitude is None):
+        raise DomainError("give both latitude and longitude")
+    service = runtime().administration
+    changes = service.update_camera(
+        caller(),
+        unquote(camera_id),
+        body.reason,
+        active=body.active,
+        name=body.name,
+        location=(body.latitude, body.longitude) if body.latitude is not None and body.longitude is not None else None,
+    )
+    return {"changes": changes}
+
+
+@app.get("/v1/admin/members")
+def members() -> dict[str, Any]:
+    return {"members": runtime().administration.members(caller())}
+
+
+@app.put("/v1/admin/members/<member_id>/training")
+def record_training(member_id: str) -> dict[str, Any]:
+    body: TrainingRequest = _body(TrainingRequest)
+    record = runtime().administration.record_training(caller(), unquote(member_id), body.course, body.completed_on)
+    return {"training": record.model_dump()}
+
+
+@app.get("/v1/admin/training-changes")
+def training_changes() -> dict[str, Any]:
+    return {"changes": runtime().administration.training_history(caller())}
+
+
+@app.get("/v1/admin/error-reports")
+def error_reports() -> dict[str, Any]:
+    return {"error_reports": runtime().administration.error_reports(trained_caller())}
+
+
+@app.post("/v1/admin/error-reports")
+def report_error() -> Response:
+    body: ErrorReportRequest = _body(ErrorReportRequest)
+    report = runtime().administration.report_error(
+        trained_caller(), body.read_id, body.error, body.description, body.corrected_plate, body.alert_id
+    )
+    return Response(201, "application/json", {"error_report": report})
+
+
+@app.exception_handler(DomainError)
+def refused(error: DomainError) -> Response:
+    logger.info("request refused", code=error.code)
+    return Response(error.status, "application/json", {"error": error.code, "message": error.message})
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+def handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)
