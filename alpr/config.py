@@ -21,6 +21,12 @@ class Settings:
     ncric_retry_base_s: float = 30.0
     # How long a function keeps the NCRIC destination it read from SSM before reading it again.
     ncric_destination_max_age_s: int = 300
+    # Purge fan-out: reads planned per parallel-scan segment (one invocation chain each), the scan's page
+    # size (0: DynamoDB's 1 MB pages) and pages per invocation before it hands the rest on (0: until the
+    # time budget runs out). Small values make the fan-out testable locally.
+    purge_reads_per_segment: int = 200_000
+    purge_page_size: int = 0
+    purge_pages_per_invocation: int = 0
 
     def table_name(self, table: schema.Table) -> str:
         return table.physical_name(self.prefix)
@@ -37,4 +43,7 @@ class Settings:
             hotlist_refresh_s=float(os.environ.get("ALPR_HOTLIST_REFRESH_S", "30")),
             ncric_retry_base_s=float(os.environ.get("ALPR_NCRIC_RETRY_BASE_S", "30")),
             ncric_destination_max_age_s=int(os.environ.get("ALPR_NCRIC_DESTINATION_MAX_AGE_S", "300")),
+            purge_reads_per_segment=int(os.environ.get("ALPR_PURGE_READS_PER_SEGMENT", "200000")),
+            purge_page_size=int(os.environ.get("ALPR_PURGE_PAGE_SIZE", "0")),
+            purge_pages_per_invocation=int(os.environ.get("ALPR_PURGE_PAGES_PER_INVOCATION", "0")),
         )

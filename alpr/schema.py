@@ -295,12 +295,16 @@ HOTLIST_EVENTS_QUEUE = Queue("hotlist-events", max_receive_count=2, visibility_t
 # Vehicle reads on their way to NCRIC (418.5): one message per read id; a read that cannot be delivered
 # after max_receive_count tries waits in the dead-letter queue for `alpr ncric replay`.
 NCRIC_FORWARD_QUEUE = Queue("ncric-forward", max_receive_count=6, visibility_timeout_s=60)
+# A purge run's fan-out: one message per parallel-scan segment, and one per continuation of a segment that
+# ran out of its invocation's time. Visible again only after the purge function's 15-minute timeout.
+PURGE_WORK_QUEUE = Queue("purge-work", max_receive_count=3, visibility_timeout_s=960)
 QUEUES: tuple[Queue, ...] = (
     FRAME_EVENTS_QUEUE,
     UPLOAD_EVENTS_QUEUE,
     STREAM_FAILURES_QUEUE,
     HOTLIST_EVENTS_QUEUE,
     NCRIC_FORWARD_QUEUE,
+    PURGE_WORK_QUEUE,
 )
 
 # Which bucket prefix notifies which queue on ObjectCreated.
