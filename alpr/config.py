@@ -25,6 +25,12 @@ class Settings:
     hotlist_snapshots_kept: int = 3
     # Reads per page of a historical hotlist search (one progress write per page).
     historical_search_page_size: int = 1000
+    # Purge fan-out: reads planned per parallel-scan segment (one invocation chain each), the scan's page
+    # size (0: DynamoDB's 1 MB pages) and pages per invocation before it hands the rest on (0: until the
+    # time budget runs out). Small values make the fan-out testable locally.
+    purge_reads_per_segment: int = 200_000
+    purge_page_size: int = 0
+    purge_pages_per_invocation: int = 0
 
     def table_name(self, table: schema.Table) -> str:
         return table.physical_name(self.prefix)
@@ -43,4 +49,7 @@ class Settings:
             ncric_destination_max_age_s=int(os.environ.get("ALPR_NCRIC_DESTINATION_MAX_AGE_S", "300")),
             hotlist_snapshots_kept=int(os.environ.get("ALPR_HOTLIST_SNAPSHOTS_KEPT", "3")),
             historical_search_page_size=int(os.environ.get("ALPR_HISTORICAL_SEARCH_PAGE_SIZE", "1000")),
+            purge_reads_per_segment=int(os.environ.get("ALPR_PURGE_READS_PER_SEGMENT", "200000")),
+            purge_page_size=int(os.environ.get("ALPR_PURGE_PAGE_SIZE", "0")),
+            purge_pages_per_invocation=int(os.environ.get("ALPR_PURGE_PAGES_PER_INVOCATION", "0")),
         )

@@ -201,6 +201,29 @@ def cmd_hold_list(args: argparse.Namespace) -> int:
 # --- the benchmark ----------------------------------------------------------------------------------------
 
 
+def project_fan_out(items_per_s: float, target: int, reads_per_segment: int) -> dict[str, Any]:
+    """How a run over ``target`` expired reads splits at the measured rate: one segment per
+    ``reads_per_segment`` reads (the scheduled invocation queues one message each, all run side by side),
+    each segment a chain of invocations of ``LAMBDA_BUDGET_S`` that queue the rest of their segment."""
+    from alpr.services.purge import plan_segments
+
+    per_invocation = int(items_per_s * LAMBDA_BUDGET_S)
+    segments = plan_segments(target, reads_per_segment)
+    per_segment = math.ceil(target / segments)
+    chain = math.ceil(per_segment / max(1, per_invocation))
+    return {
+        "target_items": target,
+        "invocation_budget_s": LAMBDA_BUDGET_S,
+        "items_per_invocation": per_invocation,
+        "fan_out_segments": segments,
+        "items_per_segment": per_segment,
+        "invocations_per_segment": chain,
+        "invocations_total": segments * chain,
+        "wall_time_min_if_segments_run_in_parallel": round(per_segment / max(items_per_s, 1e-9) / 60, 1),
+        "invocation_hours_total": round(target / max(items_per_s, 1e-9) / 3600, 1),
+    }
+
+
 def cmd_bench_purge(args: argparse.Namespace) -> int:
     result = bench_purge(args.reads, args.alerts_every, args.target)
     if args.json:
@@ -237,7 +260,7 @@ def bench_purge(reads: int, alerts_every: int, target: int) -> dict[str, Any]:
     from alpr.clock import FixedClock
     from alpr.local.retention_seed import SeedSpec, seed_reads
     from alpr.local.stack import LocalConfig, LocalStack, free_port
-    from alpr.services.purge import READS_PER_SEGMENT, plan_segments
+    from alpr.services.purge import READS_PER_SEGMENT
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     now = datetime(2026, 11, 2, 18, 30, tzinfo=UTC)
@@ -269,23 +292,16 @@ def bench_purge(reads: int, alerts_every: int, target: int) -> dict[str, Any]:
     finally:
         stack.stop()
     deleted = report.deleted["fixed"]["reads"]
-    per_read_ms = purge_s * 1000 / max(1, deleted)
-    reads_per_invocation = int(LAMBDA_BUDGET_S * 1000 / per_read_ms)
     return {
-        "expired_reads_seeded": reads,
+        "items": deleted,
+        "seconds": round(purge_s, 1),
+        "items_per_s": round(deleted / purge_s, 1) if purge_s else 0.0,
         "live_reads_seeded": reads // 10,
         "seed_s": round(seeded_s, 1),
-        "purge_s": round(purge_s, 1),
-        "reads_deleted": deleted,
         "image_versions_deleted": report.image_versions_deleted,
         "alerts_deleted": report.deleted["fixed"]["alerts"],
         "reads_left": left,
         "failures": len(report.failures),
-        "ms_per_expired_read": round(per_read_ms, 3),
-        "expired_reads_per_15min_invocation": reads_per_invocation,
-        "target_reads": target,
-        "invocations_for_target_if_all_expired": math.ceil(target / reads_per_invocation),
-        "planned_segments_for_target": plan_segments(target),
-        "planned_reads_per_segment": READS_PER_SEGMENT,
+        **project_fan_out(deleted / purge_s if purge_s else 0.0, target, READS_PER_SEGMENT),
         "note": "moto in-process on this machine; real DynamoDB/S3 calls have more latency but run in parallel",
     }

@@ -25,7 +25,7 @@ from alpr.services.ingest import IngestService
 from alpr.services.match import MatchService
 from alpr.services.ncric import NcricForwarder
 from alpr.services.ocr import OcrService
-from alpr.services.purge import PurgeService
+from alpr.services.purge import PurgeService, PurgeTuning
 from alpr.services.read_once import FrameReader
 from alpr.services.search import SearchService
 from alpr.services.sharing import SharingService
@@ -89,7 +89,7 @@ class Runtime:
 
     @cached_property
     def purge(self) -> PurgeService:
-        return PurgeService(self.repos, self.retention, self.clock)
+        return PurgeService(self.repos, self.retention, self.clock, PurgeTuning.from_settings(self.settings))
 
     @cached_property
     def holds(self) -> HoldService:

@@ -308,6 +308,9 @@ NCRIC_FORWARD_QUEUE = Queue("ncric-forward", max_receive_count=6, visibility_tim
 # One message per historical search job ({"job_id": ...}); a job that runs out of time sends itself again.
 # The visibility timeout is six times the search function's timeout, as AWS advises for SQS event sources.
 HISTORICAL_SEARCH_QUEUE = Queue("historical-searches", max_receive_count=3, visibility_timeout_s=1800)
+# A purge run's fan-out: one message per parallel-scan segment, and one per continuation of a segment that
+# ran out of its invocation's time. Visible again only after the purge function's 15-minute timeout.
+PURGE_WORK_QUEUE = Queue("purge-work", max_receive_count=3, visibility_timeout_s=960)
 QUEUES: tuple[Queue, ...] = (
     FRAME_EVENTS_QUEUE,
     UPLOAD_EVENTS_QUEUE,
@@ -315,6 +318,7 @@ QUEUES: tuple[Queue, ...] = (
     HOTLIST_EVENTS_QUEUE,
     NCRIC_FORWARD_QUEUE,
     HISTORICAL_SEARCH_QUEUE,
+    PURGE_WORK_QUEUE,
 )
 
 # Which bucket prefix notifies which queue on ObjectCreated.

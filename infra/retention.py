@@ -1,4 +1,4 @@
-"""Retention in the deployed stack: the purge's TTL-removal stream trigger and self-invocation for fan-out,
+"""Retention in the deployed stack: the purge's TTL-removal stream trigger, its work queue for fan-out,
 and least-privilege grants for purge and for the holds/compliance function."""
 
 from __future__ import annotations
@@ -45,6 +45,10 @@ def add_retention(stack: AlprStack) -> None:
             ],
         )
     )
+    # Fan-out: one message per segment, or per rest of a segment; one per invocation, so each gets 15 minutes.
+    work = stack.queues[schema.PURGE_WORK_QUEUE.logical_name]
+    purge.add_event_source(sources.SqsEventSource(work, batch_size=1, report_batch_item_failures=True))
+    work.grant_send_messages(purge)
     _grant(stack)
 
 
@@ -67,14 +71,13 @@ def _grant(stack: AlprStack) -> None:
     table_actions("purge", schema.CAMERAS, ["Scan"])
     table_actions("purge", schema.PURGE_REPORTS, ["PutItem"])
     allow("purge", ["s3:GetObject"], [frames_objects])  # HeadObject
-    # Fan-out and continuation; the ARN is built from the name, as the function's own ARN would be a cycle.
+    # A hold released past its date hands the reads to the purge function; the ARN is built from the name.
     own_arn = stack.format_arn(
         service="lambda",
         resource="function",
         resource_name=f"{stack.prefix}-purge",
         arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
     )
-    allow("purge", ["lambda:InvokeFunction"], [own_arn])
     stack.functions["retention-api"].add_environment("ALPR_PURGE_FUNCTION", f"{stack.prefix}-purge")
     allow("retention-api", ["lambda:InvokeFunction"], [own_arn])
 

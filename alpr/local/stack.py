@@ -281,6 +281,14 @@ class LocalStack:
                 self.provisioned.dead_letter_urls[schema.NCRIC_FORWARD_QUEUE.logical_name],
             ),
             SqsPump(
+                "purge",
+                sqs,
+                queues[schema.PURGE_WORK_QUEUE.logical_name],
+                load_handler("functions.purge.handler.handler"),
+                self.config.region,
+                batch_size=1,  # one segment per invocation, as the event source mapping in AWS
+            ),
+            SqsPump(
                 "ncric-deliver",
                 sqs,
                 queues[schema.NCRIC_FORWARD_QUEUE.logical_name],

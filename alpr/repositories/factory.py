@@ -23,6 +23,7 @@ from alpr.repositories.retention import (
     HoldEventRepository,
     HoldRepository,
     PurgeReportRepository,
+    PurgeWorkQueue,
     RetentionStore,
 )
 from alpr.repositories.search import ReadSearchRepository
@@ -138,6 +139,10 @@ class Repositories:
     @cached_property
     def purge_reports(self) -> PurgeReportRepository:
         return PurgeReportRepository(self.table(schema.PURGE_REPORTS))
+
+    @cached_property
+    def purge_queue(self) -> PurgeWorkQueue:
+        return PurgeWorkQueue(self._session.client("sqs"), schema.PURGE_WORK_QUEUE.physical_name(self.settings.prefix))
 
     @cached_property
     def agencies(self) -> AgencyRepository:

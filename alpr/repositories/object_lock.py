@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import PurePosixPath
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -18,6 +18,10 @@ from alpr.repositories.retention import S3_DELETE_BATCH
 LOCKED_CODES = frozenset({"AccessDenied", "ObjectLocked"})
 MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound", "NoSuchVersion"})
 _FRAME_METADATA = "alpr-frame"  # written by ImageStore.put_frame
+# HeadObject requests in flight at once; boto3's default connection pool holds 10.
+HEAD_WORKERS = 8
+# A delete marker whose version id S3 did not name: the exact-key listing finds it.
+_LIST_IT = "?list"
 
 
 @dataclass
@@ -42,25 +46,68 @@ class ImageVersions:
         self._bucket = bucket
 
     def versions(self, keys: Iterable[str]) -> dict[str, list[str]]:
-        """Version ids (and delete markers) of each key, listing each folder once rather than each key."""
-        wanted = set(keys)
-        by_folder: dict[str, set[str]] = defaultdict(set)
-        for key in wanted:
-            by_folder[f"{PurePosixPath(key).parent}/"].add(key)
+        """Version ids (and delete markers) of each key: one listing by the exact key (Prefix=key; longer keys
+        that share the prefix are dropped), so the cost follows the key's own versions, not its folder's."""
         found: dict[str, list[str]] = defaultdict(list)
         paginator = self._s3.get_paginator("list_object_versions")
-        for folder, members in by_folder.items():
-            prefix = folder if len(members) > 1 else next(iter(members))
-            for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix):
+        for key in dict.fromkeys(keys):
+            for page in paginator.paginate(Bucket=self._bucket, Prefix=key):
                 for version in page.get("Versions", []) + page.get("DeleteMarkers", []):
-                    if version["Key"] in members:
-                        found[version["Key"]].append(version["VersionId"])
+                    if version["Key"] == key:
+                        found[key].append(version["VersionId"])
         return found
 
     def delete_all_versions(self, keys: Iterable[str]) -> VersionDeletion:
-        """DeleteObjects with version ids, 1000 at a time; versions Object Lock protects are reported, not raised."""
+        """Every version and delete marker of each key, without listing: linear in the number of keys.
+
+        A frame's key is written once, so it almost always has one version. HeadObject names the current
+        version (or the delete marker on top); DeleteObjects removes those with their version ids, 1000 at a
+        time; a second HeadObject confirms that nothing is left. Only a key that still shows a version
+        after that (written more than once) is listed, by its exact key. Versions Object Lock protects are
+        reported in ``locked``, not raised.
+        """
         outcome = VersionDeletion()
-        targets = [(key, vid) for key, vids in self.versions(keys).items() for vid in vids]
+        wanted = list(dict.fromkeys(keys))
+        first = self._current_versions(wanted, outcome)
+        self._delete_versions([(k, v) for k, v in first.items() if v], outcome)
+        settled = outcome.locked | {f.split(":", 1)[0] for f in outcome.failures}
+        second = self._current_versions([k for k, v in first.items() if v and k not in settled], outcome)
+        older = [k for k, v in second.items() if v]
+        if older:
+            self._delete_versions([(k, v) for k, vs in self.versions(older).items() for v in vs], outcome)
+        return outcome
+
+    def _current_versions(self, keys: list[str], outcome: VersionDeletion) -> dict[str, str | None]:
+        """The version id on top of each key: the current version, or the delete marker; None when the key
+        has no version at all. HeadObject requests run side by side (latency, not CPU, bounds them)."""
+        if not keys:
+            return {}
+        with ThreadPoolExecutor(max_workers=HEAD_WORKERS) as pool:
+            found = dict(zip(keys, pool.map(self._version_on_top, keys), strict=True))
+        for key, value in list(found.items()):
+            if isinstance(value, ClientError):
+                error = value.response.get("Error", {})
+                outcome.failures.append(f"{key}: {error.get('Code')}: {error.get('Message', '')}")
+                found[key] = None
+        return {k: v if isinstance(v, str) else None for k, v in found.items()}
+
+    def _version_on_top(self, key: str) -> str | ClientError | None:
+        try:
+            return str(self._s3.head_object(Bucket=self._bucket, Key=key).get("VersionId") or "null")
+        except ClientError as exc:
+            headers = exc.response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+            if headers.get("x-amz-delete-marker") == "true":
+                # S3 names the marker's version; without it, the exact-key listing finds it.
+                return str(headers.get("x-amz-version-id") or _LIST_IT)
+            if exc.response.get("Error", {}).get("Code") in MISSING_CODES:
+                return None
+            return exc
+
+    def _delete_versions(self, targets: list[tuple[str, str]], outcome: VersionDeletion) -> None:
+        """DeleteObjects with version ids, 1000 at a time."""
+        listed = [k for k, v in targets if v == _LIST_IT]
+        targets = [(k, v) for k, v in targets if v != _LIST_IT]
+        targets += [(k, v) for k, vs in self.versions(listed).items() for v in vs]
         for start in range(0, len(targets), S3_DELETE_BATCH):
             chunk = targets[start : start + S3_DELETE_BATCH]
             response = self._s3.delete_objects(
@@ -74,7 +121,6 @@ class ImageVersions:
                     outcome.locked.add(error["Key"])
                 else:
                     outcome.failures.append(f"{error['Key']}: {error.get('Code')}: {error.get('Message', '')}")
-        return outcome
 
     def set_legal_hold(self, key: str, on: bool) -> int:
         """On every version of the key; returns how many versions it touched (0: the image is gone)."""

@@ -339,6 +339,43 @@ class PurgeReportRepository:
         )
         return [plain(i) for i in page.get("Items", [])]
 
+    def of_run(self, run_prefix: str) -> list[dict[str, Any]]:
+        """Every report of one run (all its segments and continuations): their ids share ``run_prefix``."""
+        from alpr.repositories.dynamo import plain
+
+        items = query_all(
+            self._table,
+            KeyConditionExpression=Key("kind").eq(PURGE_REPORT_KIND) & Key("report_id").begins_with(run_prefix),
+        )
+        return [plain(i) for i in items]
+
+
+class PurgeWorkQueue:
+    """The purge run's fan-out: each message is one segment (or the rest of one) for a purge invocation."""
+
+    def __init__(self, sqs: Any, queue_name: str) -> None:
+        self._sqs = sqs
+        self._name = queue_name
+        self._url = ""
+
+    @property
+    def url(self) -> str:
+        if not self._url:
+            self._url = self._sqs.get_queue_url(QueueName=self._name)["QueueUrl"]
+        return self._url
+
+    def send(self, bodies: Iterable[str]) -> int:
+        """SendMessageBatch, 10 at a time; a message SQS refuses raises, so the schedule's run fails loudly."""
+        pending = list(bodies)
+        for start in range(0, len(pending), 10):
+            chunk = pending[start : start + 10]
+            response = self._sqs.send_message_batch(
+                QueueUrl=self.url, Entries=[{"Id": str(i), "MessageBody": b} for i, b in enumerate(chunk)]
+            )
+            if response.get("Failed"):
+                raise RuntimeError(f"purge work not queued: {response['Failed']}")
+        return len(pending)
+
 
 def to_item_from_mapping(values: Mapping[str, Any]) -> dict[str, Any]:
     import json

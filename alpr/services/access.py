@@ -103,9 +103,7 @@ class AccessRecorder:
         outside: OutsideParty | None = None,
     ) -> None:
         """An attempt that a rule refused: recorded with the rule's code, nothing handed out."""
-        request = AccessRequest(
-            member, action, subject, client, purpose or "", "", case_number or "", outside=outside
-        )
+        request = AccessRequest(member, action, subject, client, purpose or "", "", case_number or "", outside=outside)
         self.refuse(request, refused)
 
     def fetch(

@@ -32,7 +32,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel
+
 from alpr.clock import Clock, iso
+from alpr.config import Settings
 from alpr.domain.records import PlateRead
 from alpr.domain.retention import RetentionPolicy
 from alpr.repositories.factory import Repositories
@@ -46,12 +49,49 @@ READS_PER_SEGMENT = 200_000
 MAX_SEGMENTS = 1000
 
 
+@dataclass(frozen=True)
+class PurgeTuning:
+    """How a run is split: see ``Settings.purge_*``."""
+
+    reads_per_segment: int = READS_PER_SEGMENT
+    page_size: int = 0
+    pages_per_invocation: int = 0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PurgeTuning:
+        return cls(settings.purge_reads_per_segment, settings.purge_page_size, settings.purge_pages_per_invocation)
+
+
+class PurgeWork(BaseModel):
+    """One piece of a run: a parallel-scan segment, from its start or from where an invocation stopped.
+    The scheduled invocation queues one per segment; an invocation that runs out of time queues the rest."""
+
+    run_id: str
+    run_started_at: str
+    segment: int = 0
+    total_segments: int = 1
+    part: int = 0  # 0 for the segment's first invocation, then one more per continuation
+    resume_key: dict[str, Any] | None = None
+
+    @property
+    def run_prefix(self) -> str:
+        """Every report of the run has an id starting with this (``PurgeReportRepository.of_run``)."""
+        return f"{self.run_started_at}#{self.run_id}#"
+
+    def rest(self, resume_key: dict[str, Any]) -> PurgeWork:
+        return self.model_copy(update={"part": self.part + 1, "resume_key": resume_key})
+
+
 @dataclass
 class PurgeReport:
     run_id: str
     started_at: str
     segment: int = 0
     total_segments: int = 1
+    run_started_at: str = ""
+    part: int = 0
+    # An SQS message may arrive twice: each invocation's report keeps its own id, so none overwrites another.
+    invocation_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     finished_at: str = ""
     duration_s: float = 0.0
     deleted: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
@@ -65,7 +105,8 @@ class PurgeReport:
 
     @property
     def report_id(self) -> str:
-        return f"{self.started_at}#{self.run_id}#{self.segment:04d}"
+        run = f"{self.run_started_at or self.started_at}#{self.run_id}"
+        return f"{run}#{self.segment:04d}#{self.part:04d}#{self.invocation_id}"
 
     def count(self, source: SourceClass, what: str, n: int = 1) -> None:
         if n:
@@ -78,8 +119,10 @@ class PurgeReport:
             "started_at": self.started_at,
             "finished_at": self.finished_at,
             "duration_s": round(self.duration_s, 3),
+            "run_started_at": self.run_started_at or self.started_at,
             "segment": self.segment,
             "total_segments": self.total_segments,
+            "part": self.part,
             "deleted": {source: dict(counts) for source, counts in sorted(self.deleted.items())},
             "image_versions_deleted": self.image_versions_deleted,
             "skipped_held": dict(self.held),
@@ -93,17 +136,60 @@ class PurgeReport:
 
 
 def plan_segments(read_count: int, reads_per_segment: int = READS_PER_SEGMENT) -> int:
-    """How many parallel-scan segments (one Lambda invocation each) a table of this size gets."""
+    """How many parallel-scan segments (one Lambda invocation chain each) a table of this size gets."""
     return max(1, min(MAX_SEGMENTS, math.ceil(read_count / reads_per_segment)))
 
 
+def aggregate(reports: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """One run's reports (every segment and continuation) as one: totals, and whether every segment finished."""
+    reports = sorted(reports, key=lambda r: str(r["report_id"]))
+    if not reports:
+        return {}
+    deleted: dict[str, Counter[str]] = defaultdict(Counter)
+    for report in reports:
+        for source, counts in (report.get("deleted") or {}).items():
+            deleted[source].update({what: int(n) for what, n in counts.items()})
+    total_segments = int(reports[0]["total_segments"])
+    finished = {int(r["segment"]) for r in reports if r.get("complete")}
+    summaries = [r for r in reports if r.get("oldest_unheld")] or reports[:1]
+    return {
+        "run_id": reports[0]["run_id"],
+        "run_started_at": reports[0].get("run_started_at", reports[0]["started_at"]),
+        "finished_at": max(str(r["finished_at"]) for r in reports),
+        "invocations": len(reports),
+        "total_segments": total_segments,
+        "segments_finished": len(finished),
+        "complete": len(finished) == total_segments,
+        "deleted": {source: dict(counts) for source, counts in sorted(deleted.items())},
+        "image_versions_deleted": sum(int(r.get("image_versions_deleted", 0)) for r in reports),
+        "skipped_held": summaries[0].get("skipped_held", {}),
+        "oldest_unheld": summaries[0].get("oldest_unheld", {}),
+        "failure_count": sum(int(r.get("failure_count", 0)) for r in reports),
+        "failures": [f for r in reports for f in r.get("failures", [])][:100],
+        "report_ids": [r["report_id"] for r in reports],
+    }
+
+
 class PurgeService:
-    def __init__(self, repos: Repositories, retention: RetentionPolicy, clock: Clock) -> None:
+    def __init__(
+        self, repos: Repositories, retention: RetentionPolicy, clock: Clock, tuning: PurgeTuning | None = None
+    ) -> None:
         self._repos = repos
         self._retention = retention
         self._clock = clock
+        self.tuning = tuning or PurgeTuning()
 
     # --- whole runs -------------------------------------------------------------------------------------
+
+    def plan(self, read_count: int | None = None, total_segments: int | None = None) -> list[PurgeWork]:
+        """A new run, split into parallel-scan segments by the table's size (or as asked)."""
+        if total_segments is None:
+            total_segments = plan_segments(read_count or 0, self.tuning.reads_per_segment)
+        run_id, started = uuid.uuid4().hex[:12], iso(self._clock.now())
+        return [
+            PurgeWork(run_id=run_id, run_started_at=started, segment=s, total_segments=total_segments)
+            for s in range(total_segments)
+        ]
 
     def run(
         self,
@@ -115,52 +201,91 @@ class PurgeService:
         with_summary: bool | None = None,
         page_limit: int | None = None,
     ) -> PurgeReport:
-        """One segment of a run: its expired reads page by page, then its reads-less frames.
+        """One segment of a new run (or the rest of one, from ``start_key``)."""
+        work = PurgeWork(
+            run_id=run_id or uuid.uuid4().hex[:12],
+            run_started_at=iso(self._clock.now()),
+            segment=segment,
+            total_segments=total_segments,
+            resume_key=start_key,
+        )
+        return self.run_work(work, deadline_ms, with_summary, page_limit)
 
-        ``deadline_ms`` is the invocation's remaining time; the run stops taking pages before it runs
-        out and reports ``resume_key`` for the next invocation. Segment 0 also reports held items and
-        the oldest item per class, once for the whole run.
+    def run_work(
+        self,
+        work: PurgeWork,
+        deadline_ms: int | None = None,
+        with_summary: bool | None = None,
+        page_limit: int | None = None,
+    ) -> PurgeReport:
+        """One invocation's share of a run: the segment's expired reads page by page, then its reads-less frames.
+
+        ``deadline_ms`` is the invocation's remaining time; the run stops taking pages before it runs out
+        (or after ``tuning.pages_per_invocation`` pages) and reports ``resume_key``: ``continuation`` turns
+        that into the next piece of work. The first invocation of segment 0 also reports held items and the
+        oldest item per class, once for the whole run.
         """
         started = time.monotonic()
         now = self._clock.now()
         report = PurgeReport(
-            run_id=run_id or uuid.uuid4().hex[:12],
+            run_id=work.run_id,
             started_at=iso(now),
-            segment=segment,
-            total_segments=total_segments,
+            segment=work.segment,
+            total_segments=work.total_segments,
+            run_started_at=work.run_started_at,
+            part=work.part,
         )
         cutoffs = self._cutoffs(now)
         store = self._repos.retention
         alert_ids = store.expired_alert_ids_by_read(now, cutoffs)
+        page_limit = page_limit or self.tuning.page_size or None
+        max_pages = self.tuning.pages_per_invocation
 
-        def out_of_time() -> bool:
+        def out_of_time(pages: int) -> bool:
+            if max_pages and pages >= max_pages:
+                return True
             if deadline_ms is None:
                 return False
             return (time.monotonic() - started) * 1000 > deadline_ms - SAFETY_MARGIN_MS
 
-        for reads, last_key in store.expired_read_pages(now, cutoffs, segment, total_segments, start_key, page_limit):
+        pages = store.expired_read_pages(now, cutoffs, work.segment, work.total_segments, work.resume_key, page_limit)
+        for done, (reads, last_key) in enumerate(pages, start=1):
             try:
                 self._purge_reads(reads, now, alert_ids, report)
             except Exception as exc:  # one bad page must not stop the rest; its reads stay expired for next time
                 report.failures.append(f"page of {len(reads)} reads: {type(exc).__name__}: {exc}")
-            if last_key and out_of_time():
+            if last_key and out_of_time(done):
                 report.complete, report.resume_key = False, last_key
                 break
         if report.complete:
-            self._purge_frames_without_reads(now, cutoffs, segment, total_segments, report)
-            if segment == 0:
+            self._purge_frames_without_reads(now, cutoffs, work.segment, work.total_segments, report)
+            if work.segment == 0:
                 self._purge_sightings(now, report)
-        if with_summary if with_summary is not None else segment == 0 and not start_key:
+        if with_summary if with_summary is not None else work.segment == 0 and work.part == 0:
             self._summarize(now, report)
         report.finished_at = iso(self._clock.now())
         report.duration_s = time.monotonic() - started
         self._repos.purge_reports.put(report.summary())
         return report
 
+    @staticmethod
+    def continuation(work: PurgeWork, report: PurgeReport) -> PurgeWork | None:
+        """The rest of the segment when this invocation stopped early; None when the segment is done."""
+        return None if report.complete or report.resume_key is None else work.rest(report.resume_key)
+
     def run_all(self, total_segments: int = 1) -> list[PurgeReport]:
-        """Every segment in this process, one after the other (the CLI and the local stack)."""
-        run_id = uuid.uuid4().hex[:12]
-        return [self.run(segment, total_segments, run_id=run_id) for segment in range(total_segments)]
+        """Every segment and continuation in this process, one after the other (the CLI and the benchmark)."""
+        reports = []
+        for work in self.plan(total_segments=total_segments):
+            next_work: PurgeWork | None = work
+            while next_work is not None:
+                reports.append(self.run_work(next_work))
+                next_work = self.continuation(next_work, reports[-1])
+        return reports
+
+    def run_summary(self, run_prefix: str) -> dict[str, Any]:
+        """A fanned-out run's reports, aggregated (see ``aggregate``)."""
+        return aggregate(self._repos.purge_reports.of_run(run_prefix))
 
     # --- single reads (hold release, TTL-removal stream) ---------------------------------------------
 

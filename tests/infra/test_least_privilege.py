@@ -66,6 +66,7 @@ REVIEWED_GRANTS: dict[str, set[str]] = {
         "dynamodb:GetItem table:alpr-alert-mutes",
         "dynamodb:GetItem table:alpr-alerts",
         "dynamodb:PutItem table:alpr-alerts",
+        "dynamodb:GetItem table:alpr-sightings",  # a sighting's consensus plate is matched too
         "s3:GetObject images/frames/*",
         "sns:Publish topic:alpr-alerts",
         "sqs:SendMessage queue:alpr-stream-failures",

@@ -52,9 +52,17 @@ def test_holds_tables_exist_and_hold_events_are_append_only(template: Any) -> No
     assert {"s3:PutObjectLegalHold", "s3:PutObjectRetention"} <= api
 
 
-def test_purge_may_invoke_itself_but_not_touch_legal_holds_or_evidence(template: Any) -> None:
+def test_purge_fans_out_through_its_queue_but_does_not_touch_legal_holds_or_evidence(template: Any) -> None:
     statements = _statements(template, "alpr-purge")
     actions = _actions(statements)
-    assert "lambda:InvokeFunction" in actions
+    assert "sqs:SendMessage" in actions and "lambda:InvokeFunction" not in actions
+    queues = template.find_resources("AWS::SQS::Queue")
+    [work] = [k for k, q in queues.items() if q["Properties"].get("QueueName") == "alpr-purge-work"]
+    assert queues[work]["Properties"]["VisibilityTimeout"] >= 900  # Lambda requires at least the timeout
+    mappings = template.find_resources("AWS::Lambda::EventSourceMapping").values()
+    [mapping] = [
+        m["Properties"] for m in mappings if m["Properties"].get("EventSourceArn") == {"Fn::GetAtt": [work, "Arn"]}
+    ]
+    assert mapping["BatchSize"] == 1
     assert not {"s3:PutObjectLegalHold", "s3:PutObjectRetention", "s3:BypassGovernanceRetention"} & actions
     assert "evidence/" not in json.dumps([s["Resource"] for s in statements])
