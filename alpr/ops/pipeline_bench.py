@@ -55,6 +55,11 @@ DUPLICATE_EVENT_RATE = 0.02  # share of S3 events delivered a second time
 KILL_EVERY = 25  # one OCR invocation in this many is killed mid-batch
 UPLOAD_ATTEMPTS = 5  # a camera retries a refused upload with the same client frame id (idempotent)
 IDLE_GIVE_UP_S = 60.0
+# Frames a second each camera sends: 8 cameras at this rate offer a little less than the one-process local
+# pipeline sustains, so latency measures upload -> read rather than a queue that grows for the whole run.
+DEFAULT_CAMERA_FPS = 1.0
+# The TTL sweep scans every table with a TTL; under load it runs this often, not on every pump round.
+TTL_SWEEP_EVERY_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -233,7 +238,9 @@ class PipelineRun:
     reader: str
     faults: bool
     seed: int = 418
+    camera_fps: float = DEFAULT_CAMERA_FPS  # frames a second per camera; 0 sends as fast as the API answers
     injected: Injected = field(default_factory=Injected)
+    _sqs_client: Any = field(default=None, repr=False)
 
     def run(self) -> RunFigures:
         rng = random.Random(self.seed)
@@ -249,6 +256,7 @@ class PipelineRun:
                     prefix=f"bench{uuid.uuid4().hex[:6]}",
                     state_dir=Path(state_dir),
                     visibility_timeout_s=visibility_s,
+                    ttl_sweep_every_s=TTL_SWEEP_EVERY_S,
                 ),
                 clock=SystemClock(),
             )
@@ -281,12 +289,19 @@ class PipelineRun:
         def camera(index: int) -> None:
             session = requests.Session()
             assert stack.api is not None
-            for client, cam, variant in plan:
-                if cam != index:
-                    continue
-                frame_id = self._upload(session, stack.api.url, f"bench-cam-{cam}", keys, client, variants[variant])
+            mine = [(client, variant) for client, cam, variant in plan if cam == index]
+            for sent, (client, variant) in enumerate(mine):
+                if self.camera_fps > 0:
+                    # A fixed schedule (not a pause after each upload): a slow answer does not lower the rate.
+                    delay = started + sent / self.camera_fps - time.monotonic()
+                    if delay > 0:
+                        time.sleep(delay)
+                upload_started = time.monotonic()
+                frame_id = self._upload(session, stack.api.url, f"bench-cam-{index}", keys, client, variants[variant])
                 with lock:
                     expected[frame_id] = len(variants[variant].plates)
+                with timeline.lock:
+                    timeline.uploaded_at.setdefault(frame_id, upload_started)
 
         started = time.monotonic()
         pumps = PumpThread(stack.pumps, idle_sleep_s=0.02)
@@ -331,16 +346,6 @@ class PipelineRun:
 
         rt = stack.runtime
         repos = rt.repos
-        upload_times = timeline
-
-        original_put = repos.frames.put
-
-        def timed_put(frame: Any) -> None:
-            original_put(frame)
-            with upload_times.lock:
-                upload_times.uploaded_at.setdefault(frame.frame_id, time.monotonic())
-
-        repos.frames.put = timed_put  # type: ignore[method-assign]
         frames: Any = TimedFrames(repos.frames, timeline)
         reads: Any = repos.reads
         lock = threading.Lock()
@@ -398,13 +403,19 @@ class PipelineRun:
                 last_progress, last_count = time.monotonic(), count
             elif time.monotonic() - last_progress > IDLE_GIVE_UP_S:
                 return
-            time.sleep(0.25)
+            time.sleep(0.5)
 
     def _dead_letter_depth(self, stack: LocalStack) -> int:
-        sqs = stack.session.client("sqs")
+        sqs = self._sqs(stack)
         url = stack.provisioned.dead_letter_urls[FRAME_EVENTS_QUEUE.logical_name]
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
         return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+
+    def _sqs(self, stack: LocalStack) -> Any:
+        """One client for the run: building one costs more than the call it makes (it was once per poll)."""
+        if self._sqs_client is None:
+            self._sqs_client = stack.session.client("sqs")
+        return self._sqs_client
 
     def _final_frames(self, stack: LocalStack) -> dict[str, FrameStatus]:
         frames = stack.runtime.repos.frames
@@ -412,7 +423,7 @@ class PipelineRun:
 
     def _dead_lettered_events(self, stack: LocalStack) -> set[str]:
         """Frame ids whose S3 event sits in the frame-events dead-letter queue."""
-        sqs = stack.session.client("sqs")
+        sqs = self._sqs(stack)
         url = stack.provisioned.dead_letter_urls[FRAME_EVENTS_QUEUE.logical_name]
         from alpr.s3events import object_keys
 
@@ -471,15 +482,22 @@ def _percentile(values: list[float], pct: float) -> float:
     return ordered[index]
 
 
-def run_bench(frames: int, cameras: int, reader: str, seed: int = 418) -> dict[str, Any]:
-    """Runs the clean pass and then the faulty pass; returns {"clean": {...}, "faulty": {...}, "injected": {...}}."""
+def run_bench(
+    frames: int, cameras: int, reader: str, seed: int = 418, camera_fps: float = DEFAULT_CAMERA_FPS
+) -> dict[str, Any]:
+    """Runs the clean pass and then the faulty pass.
+
+    Returns {"clean": {...}, "faulty": {...}, "injected": {...}, "offered": {...}}; "offered" is the upload rate
+    the cameras aimed at (frames a second per camera and in all; 0: as fast as the API answers).
+    """
     # Injected failures and per-request logs would flood the terminal; the handlers' metric lines (EMF, on
     # stdout) are kept out of the printed result.
     logging.getLogger("alpr.local").setLevel(logging.CRITICAL)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="No application metrics to publish")
-        clean = PipelineRun(frames, cameras, reader, faults=False, seed=seed).run()
-        faulty_run = PipelineRun(frames, cameras, reader, faults=True, seed=seed)
+        clean = PipelineRun(frames, cameras, reader, faults=False, seed=seed, camera_fps=camera_fps).run()
+        faulty_run = PipelineRun(frames, cameras, reader, faults=True, seed=seed, camera_fps=camera_fps)
         faulty = faulty_run.run()
-    return {"clean": asdict(clean), "faulty": asdict(faulty), "injected": asdict(faulty_run.injected)}
+    offered = {"per_camera_fps": camera_fps, "total_fps": round(camera_fps * cameras, 2)}
+    return {"clean": asdict(clean), "faulty": asdict(faulty), "injected": asdict(faulty_run.injected), "offered": offered}
