@@ -224,7 +224,11 @@ class LocalStack:
         sqs = session.client("sqs")
         queues = self.provisioned.queue_urls
         sweeper = TtlSweeper(
-            "ttl-sweeper", session.resource("dynamodb"), self.settings, self.clock, every_s=self.config.ttl_sweep_every_s
+            "ttl-sweeper",
+            session.resource("dynamodb"),
+            self.settings,
+            self.clock,
+            every_s=self.config.ttl_sweep_every_s,
         )
         return [
             SqsPump(

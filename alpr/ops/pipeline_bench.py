@@ -500,4 +500,9 @@ def run_bench(
         faulty_run = PipelineRun(frames, cameras, reader, faults=True, seed=seed, camera_fps=camera_fps)
         faulty = faulty_run.run()
     offered = {"per_camera_fps": camera_fps, "total_fps": round(camera_fps * cameras, 2)}
-    return {"clean": asdict(clean), "faulty": asdict(faulty), "injected": asdict(faulty_run.injected), "offered": offered}
+    return {
+        "clean": asdict(clean),
+        "faulty": asdict(faulty),
+        "injected": asdict(faulty_run.injected),
+        "offered": offered,
+    }
