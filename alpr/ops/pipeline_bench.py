@@ -1,7 +1,8 @@
 """``alpr bench pipeline``: frames through the whole local stack, clean and with faults, with an accounting.
 
-Several camera threads POST frames to the local ingest API; the same handlers AWS runs deliver them through
-S3 -> SQS -> OCR -> reads stream -> match. Afterwards every uploaded frame must be accounted for as reads, a
+Several camera threads POST frames to the local ingest API, each on a fixed schedule (``camera_fps`` frames a
+second; latency is then upload -> read, not time spent in a backlog); the same handlers AWS runs deliver them
+through S3 -> SQS -> OCR -> reads stream -> match. Afterwards every uploaded frame must be accounted for as reads, a
 no-plate record or a dead-letter entry (its ledger status, or its event in the frame-events dead-letter
 queue), and no frame may have more reads than plates.
 
