@@ -397,8 +397,13 @@ class PipelineRun:
         while True:
             with timeline.lock:
                 finished = len(uploaded & timeline.finished_at.keys())
+            if finished == len(uploaded):
+                return
             count = finished + self._dead_letter_depth(stack)
-            if count >= len(uploaded):
+            # Dead-letter messages are events, not frames (a duplicated event of a poison frame lands there
+            # twice): enough of them says only that the rest may be dead letters, so also wait until the frame
+            # queue holds nothing, in flight or waiting, that could still finish a frame.
+            if count >= len(uploaded) and self._frame_queue_empty(stack):
                 return
             if count != last_count:
                 last_progress, last_count = time.monotonic(), count
@@ -411,6 +416,12 @@ class PipelineRun:
         url = stack.provisioned.dead_letter_urls[FRAME_EVENTS_QUEUE.logical_name]
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
         return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+
+    def _frame_queue_empty(self, stack: LocalStack) -> bool:
+        url = stack.provisioned.queue_urls[FRAME_EVENTS_QUEUE.logical_name]
+        names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        attributes = self._sqs(stack).get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+        return all(int(attributes[name]) == 0 for name in names)
 
     def _sqs(self, stack: LocalStack) -> Any:
         """One client for the run: building one costs more than the call it makes (it was once per poll)."""
