@@ -1,15 +1,16 @@
-"""The one stage configuration every REST API uses: throttled, traced, access-logged for a year."""
+"""The one stage configuration every REST API uses: throttled, traced, access-logged to an encrypted group."""
 
 from __future__ import annotations
 
 from aws_cdk import aws_apigateway as apigw
-from aws_cdk import aws_logs as logs
 from constructs import Construct
+
+from infra.log_groups import encrypted_log_group
 
 
 def logged_stage(scope: Construct, api_id: str, rate: int, burst: int, log_user: bool = False) -> apigw.StageOptions:
     """``log_user`` adds the Cognito user to each access-log line, for APIs behind the staff sign-in."""
-    api_logs = logs.LogGroup(scope, f"{api_id}Logs", retention=logs.RetentionDays.ONE_YEAR)
+    api_logs = encrypted_log_group(scope, f"{api_id}Logs")
     return apigw.StageOptions(
         stage_name="v1",
         throttling_rate_limit=rate,

@@ -25,12 +25,12 @@ from aws_cdk import aws_cloudtrail as cloudtrail
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct, IConstruct
 
 from alpr import schema
+from infra.log_groups import cover_framework_functions, encrypted_log_group
 
 NAG_CONTEXT = "nag"
 # Set this context to the ARN of a CLOUDFRONT-scope web ACL (made in us-east-1) when the stack is elsewhere.
@@ -78,6 +78,7 @@ def acknowledge(scope: IConstruct, rule: str, reason: str) -> None:
 def harden(stack: Any) -> None:
     """Called last from AlprStack.__init__ (``stack`` is the AlprStack)."""
     audit_trail(stack)
+    cover_framework_functions(stack)
     protect_apis(stack)
     protect_distributions(stack)
     acknowledge_generic_findings(stack)
@@ -144,7 +145,7 @@ def audit_trail(stack: Any) -> cloudtrail.Trail:
         include_global_service_events=True,
         is_multi_region_trail=True,
         send_to_cloud_watch_logs=True,
-        cloud_watch_logs_retention=logs.RetentionDays.ONE_YEAR,
+        cloud_watch_log_group=encrypted_log_group(stack, "AuditTrailLogs"),
     )
     cfn: cloudtrail.CfnTrail = trail.node.default_child  # type: ignore[assignment]
     # DynamoDB data events exist only as advanced event selectors, which cannot sit beside the (empty)
@@ -193,7 +194,7 @@ def protect_apis(stack: Any) -> wafv2.CfnWebACL | None:
     acl = web_acl(stack, "ApiWebAcl", "REGIONAL")
     for stage in stages:
         if _has_own_web_acl(stack, stage):
-            continue  # a stage takes one web ACL; the sharing API's own adds the US-only geo rule (418.7)
+            continue  # a stage takes one web ACL: the sharing API's is web_acl() plus the US-only geo rule (418.7)
         api_id, name = stage.rest_api_id, stage.stage_name
         stage_arn = f"arn:{stack.partition}:apigateway:{stack.region}::/restapis/{api_id}/stages/{name}"
         association = wafv2.CfnWebACLAssociation(stage, "WebAcl", resource_arn=stage_arn, web_acl_arn=acl.attr_arn)
@@ -220,16 +221,26 @@ def _validate_requests(api: apigw.RestApi) -> None:
             cfn.request_validator_id = validator.request_validator_id  # type: ignore[union-attr]
 
 
-def web_acl(scope: Construct, construct_id: str, waf_scope: str) -> wafv2.CfnWebACL:
+def web_acl(
+    scope: Construct,
+    construct_id: str,
+    waf_scope: str,
+    name: str | None = None,
+    allowed_countries: tuple[str, ...] = (),
+) -> wafv2.CfnWebACL:
+    """The one rule set every public entry point gets: per-IP rate limit, request-size limits, AWS managed rules.
+
+    ``allowed_countries`` puts a geo rule first that blocks every request from elsewhere (a stage takes one web
+    ACL, so a stage that needs a geo restriction gets it in its own copy of these rules, never instead of them).
+    """
     metrics = construct_id
 
     def visibility(name: str) -> dict[str, Any]:
         return {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": f"{metrics}-{name}"}
 
-    def managed(priority: int, name: str) -> dict[str, Any]:
+    def managed(name: str) -> dict[str, Any]:
         return {
             "Name": name,
-            "Priority": priority,
             "OverrideAction": {"None": {}},
             "Statement": {
                 "ManagedRuleGroupStatement": {
@@ -241,74 +252,69 @@ def web_acl(scope: Construct, construct_id: str, waf_scope: str) -> wafv2.CfnWeb
             "VisibilityConfig": visibility(name),
         }
 
-    def block(priority: int, name: str, statement: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "Name": name,
-            "Priority": priority,
-            "Action": {"Block": {}},
-            "Statement": statement,
-            "VisibilityConfig": visibility(name),
-        }
+    def block(name: str, statement: dict[str, Any]) -> dict[str, Any]:
+        return {"Name": name, "Action": {"Block": {}}, "Statement": statement, "VisibilityConfig": visibility(name)}
 
+    no_transform = [{"Priority": 0, "Type": "NONE"}]
+    rules: list[dict[str, Any]] = []
+    if allowed_countries:
+        rules.append(
+            block(
+                "OutsideAllowedCountries",
+                {"NotStatement": {"Statement": {"GeoMatchStatement": {"CountryCodes": list(allowed_countries)}}}},
+            )
+        )
+    rules += [
+        block("RatePerClientIp", {"RateBasedStatement": {"Limit": RATE_LIMIT_PER_5_MIN, "AggregateKeyType": "IP"}}),
+        block(
+            "RequestTooLarge",
+            {
+                # Content-Length of MAX_REQUEST_BYTES or more (WAF cannot measure a body past 64 KB).
+                "RegexMatchStatement": {
+                    "FieldToMatch": {"SingleHeader": {"Name": "content-length"}},
+                    "RegexString": _at_least(MAX_REQUEST_BYTES),
+                    "TextTransformations": no_transform,
+                }
+            },
+        ),
+        block(
+            "QueryStringTooLong",
+            {
+                "SizeConstraintStatement": {
+                    "FieldToMatch": {"QueryString": {}},
+                    "ComparisonOperator": "GT",
+                    "Size": MAX_QUERY_STRING_BYTES,
+                    "TextTransformations": no_transform,
+                }
+            },
+        ),
+        block(
+            "UriPathTooLong",
+            {
+                "SizeConstraintStatement": {
+                    "FieldToMatch": {"UriPath": {}},
+                    "ComparisonOperator": "GT",
+                    "Size": MAX_URI_PATH_BYTES,
+                    "TextTransformations": no_transform,
+                }
+            },
+        ),
+        managed("AWSManagedRulesAmazonIpReputationList"),
+        managed("AWSManagedRulesCommonRuleSet"),
+        managed("AWSManagedRulesKnownBadInputsRuleSet"),
+    ]
     acl = wafv2.CfnWebACL(
         scope,
         construct_id,
+        name=name,
         default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
         scope=waf_scope,
         visibility_config=wafv2.CfnWebACL.VisibilityConfigProperty(
             cloud_watch_metrics_enabled=True, metric_name=metrics, sampled_requests_enabled=True
         ),
     )
-    no_transform = [{"Priority": 0, "Type": "NONE"}]
-    acl.add_property_override(
-        "Rules",
-        [
-            block(
-                0,
-                "RatePerClientIp",
-                {"RateBasedStatement": {"Limit": RATE_LIMIT_PER_5_MIN, "AggregateKeyType": "IP"}},
-            ),
-            block(
-                1,
-                "RequestTooLarge",
-                {
-                    # Content-Length of MAX_REQUEST_BYTES or more (WAF cannot measure a body past 64 KB).
-                    "RegexMatchStatement": {
-                        "FieldToMatch": {"SingleHeader": {"Name": "content-length"}},
-                        "RegexString": _at_least(MAX_REQUEST_BYTES),
-                        "TextTransformations": no_transform,
-                    }
-                },
-            ),
-            block(
-                2,
-                "QueryStringTooLong",
-                {
-                    "SizeConstraintStatement": {
-                        "FieldToMatch": {"QueryString": {}},
-                        "ComparisonOperator": "GT",
-                        "Size": MAX_QUERY_STRING_BYTES,
-                        "TextTransformations": no_transform,
-                    }
-                },
-            ),
-            block(
-                3,
-                "UriPathTooLong",
-                {
-                    "SizeConstraintStatement": {
-                        "FieldToMatch": {"UriPath": {}},
-                        "ComparisonOperator": "GT",
-                        "Size": MAX_URI_PATH_BYTES,
-                        "TextTransformations": no_transform,
-                    }
-                },
-            ),
-            managed(10, "AWSManagedRulesAmazonIpReputationList"),
-            managed(11, "AWSManagedRulesCommonRuleSet"),
-            managed(12, "AWSManagedRulesKnownBadInputsRuleSet"),
-        ],
-    )
+    # Evaluated in this order: the geo rule (if any) first, then rate, sizes, managed rule groups.
+    acl.add_property_override("Rules", [{**rule, "Priority": index} for index, rule in enumerate(rules)])
     return acl
 
 

@@ -3,8 +3,8 @@
 - NCRIC (418.5): the reads stream, filtered to INSERTs of ``vehicle`` reads, feeds ``ncric-enqueue``, which puts
   read ids on the forwarding queue; ``ncric-deliver`` consumes it (partial batch failures, redrive to the DLQ).
   The destination is an SSM parameter set from context ``ncric_destination`` (JSON, see README).
-- Sharing (418.7): its own REST API (/share/...) with a WAF WebACL whose geo-match rule lets only requests
-  from the United States reach it, associated with the API's stage.
+- Sharing (418.7): its own REST API (/share/...) whose stage's WAF WebACL blocks requests from outside the
+  United States first, then applies the rate, size and managed rules every API gets (infra/security.web_acl).
 """
 
 from __future__ import annotations
@@ -132,32 +132,10 @@ def _share_api(stack: AlprStack) -> apigw.RestApi:
 
 
 def _geo_restriction(stack: AlprStack, api: apigw.RestApi) -> wafv2.CfnWebACL:
-    metric = f"{stack.prefix}-share"
-    acl = wafv2.CfnWebACL(
-        stack,
-        "ShareApiWebAcl",
-        name=f"{stack.prefix}-share-geo",
-        scope="REGIONAL",
-        description="Only requests from the United States reach the sharing API",
-        default_action=wafv2.CfnWebACL.DefaultActionProperty(block={}),
-        visibility_config=wafv2.CfnWebACL.VisibilityConfigProperty(
-            cloud_watch_metrics_enabled=True, metric_name=metric, sampled_requests_enabled=True
-        ),
-        rules=[
-            wafv2.CfnWebACL.RuleProperty(
-                name="allow-united-states-only",
-                priority=0,
-                action=wafv2.CfnWebACL.RuleActionProperty(allow={}),
-                statement=wafv2.CfnWebACL.StatementProperty(
-                    geo_match_statement=wafv2.CfnWebACL.GeoMatchStatementProperty(
-                        country_codes=list(EDGE_ALLOWED_COUNTRIES)
-                    )
-                ),
-                visibility_config=wafv2.CfnWebACL.VisibilityConfigProperty(
-                    cloud_watch_metrics_enabled=True, metric_name=f"{metric}-geo", sampled_requests_enabled=True
-                ),
-            )
-        ],
+    """The stage's one web ACL: requests from outside the United States are blocked first, and the rest meet
+    the same rate and size limits and managed rules as every other API."""
+    acl = security.web_acl(
+        stack, "ShareApiWebAcl", "REGIONAL", name=f"{stack.prefix}-share", allowed_countries=EDGE_ALLOWED_COUNTRIES
     )
     wafv2.CfnWebACLAssociation(
         stack, "ShareApiWebAclAssociation", resource_arn=api.deployment_stage.stage_arn, web_acl_arn=acl.attr_arn

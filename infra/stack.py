@@ -13,7 +13,6 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3n
 from aws_cdk import aws_sns as sns
@@ -27,6 +26,7 @@ from infra.api_stage import logged_stage
 from infra.audit import add_audits
 from infra.bundling import REPO_ROOT, light_function_code
 from infra.hotlist import wire_hotlists
+from infra.log_groups import encrypted_log_group
 from infra.retention import add_retention
 from infra.search import add_staff_search
 from infra.share import wire_sharing
@@ -217,12 +217,7 @@ class AlprStack(cdk.Stack):
                 "environment": {**environment, "POWERTOOLS_SERVICE_NAME": spec.name, **spec.environment},
                 "architecture": lambda_.Architecture.X86_64,
                 "tracing": lambda_.Tracing.ACTIVE,
-                "log_group": logs.LogGroup(
-                    self,
-                    f"{_camel(spec.name)}Logs",
-                    retention=logs.RetentionDays.ONE_YEAR,
-                    removal_policy=cdk.RemovalPolicy.RETAIN,
-                ),
+                "log_group": encrypted_log_group(self, f"{_camel(spec.name)}Logs"),
             }
             if spec.invoked_async:
                 common["dead_letter_queue"] = sqs.Queue(

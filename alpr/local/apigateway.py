@@ -108,6 +108,10 @@ class LocalApiGateway:
     def __init__(self, host: str, port: int, routes: list[Route], static_dir: Path | None = None) -> None:
         self._routes = sorted(routes, key=lambda r: len(r.prefix), reverse=True)
         self._static_dir = static_dir
+        # One warm container per function, as Lambda runs them: a container takes one event at a time, and the
+        # handlers rely on it (Powertools' resolver keeps the current event, the logger its keys, in module
+        # globals). Requests for the same function wait their turn; different functions run side by side.
+        self._containers: dict[int, threading.Lock] = {id(r.handler): threading.Lock() for r in routes}
         gateway = self
 
         class RequestHandler(BaseHTTPRequestHandler):
@@ -161,7 +165,8 @@ class LocalApiGateway:
                 return
             event["requestContext"]["authorizer"] = {"claims": claims}
         try:
-            result = invoke(route.handler, event, route.function_name)
+            with self._containers[id(route.handler)]:
+                result = invoke(route.handler, event, route.function_name)
         except Exception:
             log.exception("handler %s failed", route.function_name)
             self._reply(request, 502, {"Content-Type": "application/json"}, b'{"message": "Internal server error"}')

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -74,10 +75,18 @@ class StreamPump:
     failures_queue_url: str
     max_attempts: int = 3
     batch_size: int = 100
+    # Shards change rarely (a split); looking for new ones on every poll cost a call per poll.
+    shard_refresh_s: float = 5.0
     _iterators: dict[str, str | None] = field(default_factory=dict)
     _attempts: dict[str, int] = field(default_factory=dict)
+    _shards_listed_at: float | None = None
 
     def _refresh_shards(self) -> None:
+        now = time.monotonic()
+        live = any(iterator is not None for iterator in self._iterators.values())
+        if live and self._shards_listed_at is not None and now - self._shards_listed_at < self.shard_refresh_s:
+            return
+        self._shards_listed_at = now
         shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
         for shard in shards:
             shard_id = shard["ShardId"]

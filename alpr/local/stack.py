@@ -53,6 +53,8 @@ class LocalConfig:
     # and a request without it counts as from default_country.
     country_header: str = "x-client-country"
     default_country: str = "US"
+    # Seconds between TTL sweeps (0: on every poll, so drain() deletes what has expired at once).
+    ttl_sweep_every_s: float = 0.0
 
     def settings(self) -> Settings:
         return Settings(
@@ -130,6 +132,9 @@ class LocalStack:
     def start(self, run_pumps: bool = True, serve_api: bool = True) -> LocalStack:
         from moto.server import ThreadedMotoServer
 
+        from alpr.local.moto_dispatch import cache_backend_list
+
+        cache_backend_list()
         ensure_port_free(self.config.host, self.config.moto_port, "moto")
         if serve_api:
             ensure_port_free(self.config.host, self.config.api_port, "API")
@@ -225,7 +230,13 @@ class LocalStack:
         session = self.session
         sqs = session.client("sqs")
         queues = self.provisioned.queue_urls
-        sweeper = TtlSweeper("ttl-sweeper", session.resource("dynamodb"), self.settings, self.clock)
+        sweeper = TtlSweeper(
+            "ttl-sweeper",
+            session.resource("dynamodb"),
+            self.settings,
+            self.clock,
+            every_s=self.config.ttl_sweep_every_s,
+        )
         return [
             SqsPump(
                 "ingest-uploads",

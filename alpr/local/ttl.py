@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,8 +37,16 @@ class TtlSweeper:
     clock: Clock
     # Keys (as stream records write them) this sweeper deleted, per streamed table: the TTL's deletions.
     removed: dict[str, set[str]] = field(default_factory=dict)
+    # Seconds (real time) between sweeps. 0 sweeps on every poll, which tests' drain() relies on; a sweep scans
+    # every TTL table, so a long-running stack under load sweeps now and then, as lazily as DynamoDB does.
+    every_s: float = 0.0
+    _swept_at: float | None = None
 
     def poll_once(self) -> int:
+        started = time.monotonic()
+        if self._swept_at is not None and started - self._swept_at < self.every_s:
+            return 0
+        self._swept_at = started
         deleted = 0
         now = int(self.clock.now().timestamp())
         for spec in schema.TABLES:

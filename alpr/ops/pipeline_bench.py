@@ -1,7 +1,8 @@
 """``alpr bench pipeline``: frames through the whole local stack, clean and with faults, with an accounting.
 
-Several camera threads POST frames to the local ingest API; the same handlers AWS runs deliver them through
-S3 -> SQS -> OCR -> reads stream -> match. Afterwards every uploaded frame must be accounted for as reads, a
+Several camera threads POST frames to the local ingest API, each on a fixed schedule (``camera_fps`` frames a
+second; latency is then upload -> read, not time spent in a backlog); the same handlers AWS runs deliver them
+through S3 -> SQS -> OCR -> reads stream -> match. Afterwards every uploaded frame must be accounted for as reads, a
 no-plate record or a dead-letter entry (its ledger status, or its event in the frame-events dead-letter
 queue), and no frame may have more reads than plates.
 
@@ -55,6 +56,11 @@ DUPLICATE_EVENT_RATE = 0.02  # share of S3 events delivered a second time
 KILL_EVERY = 25  # one OCR invocation in this many is killed mid-batch
 UPLOAD_ATTEMPTS = 5  # a camera retries a refused upload with the same client frame id (idempotent)
 IDLE_GIVE_UP_S = 60.0
+# Frames a second each camera sends: 8 cameras at this rate offer a little less than the one-process local
+# pipeline sustains, so latency measures upload -> read rather than a queue that grows for the whole run.
+DEFAULT_CAMERA_FPS = 1.0
+# The TTL sweep scans every table with a TTL; under load it runs this often, not on every pump round.
+TTL_SWEEP_EVERY_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -233,7 +239,9 @@ class PipelineRun:
     reader: str
     faults: bool
     seed: int = 418
+    camera_fps: float = DEFAULT_CAMERA_FPS  # frames a second per camera; 0 sends as fast as the API answers
     injected: Injected = field(default_factory=Injected)
+    _sqs_client: Any = field(default=None, repr=False)
 
     def run(self) -> RunFigures:
         rng = random.Random(self.seed)
@@ -249,6 +257,7 @@ class PipelineRun:
                     prefix=f"bench{uuid.uuid4().hex[:6]}",
                     state_dir=Path(state_dir),
                     visibility_timeout_s=visibility_s,
+                    ttl_sweep_every_s=TTL_SWEEP_EVERY_S,
                 ),
                 clock=SystemClock(),
             )
@@ -281,12 +290,19 @@ class PipelineRun:
         def camera(index: int) -> None:
             session = requests.Session()
             assert stack.api is not None
-            for client, cam, variant in plan:
-                if cam != index:
-                    continue
-                frame_id = self._upload(session, stack.api.url, f"bench-cam-{cam}", keys, client, variants[variant])
+            mine = [(client, variant) for client, cam, variant in plan if cam == index]
+            for sent, (client, variant) in enumerate(mine):
+                if self.camera_fps > 0:
+                    # A fixed schedule (not a pause after each upload): a slow answer does not lower the rate.
+                    delay = started + sent / self.camera_fps - time.monotonic()
+                    if delay > 0:
+                        time.sleep(delay)
+                upload_started = time.monotonic()
+                frame_id = self._upload(session, stack.api.url, f"bench-cam-{index}", keys, client, variants[variant])
                 with lock:
                     expected[frame_id] = len(variants[variant].plates)
+                with timeline.lock:
+                    timeline.uploaded_at.setdefault(frame_id, upload_started)
 
         started = time.monotonic()
         pumps = PumpThread(stack.pumps, idle_sleep_s=0.02)
@@ -331,16 +347,6 @@ class PipelineRun:
 
         rt = stack.runtime
         repos = rt.repos
-        upload_times = timeline
-
-        original_put = repos.frames.put
-
-        def timed_put(frame: Any) -> None:
-            original_put(frame)
-            with upload_times.lock:
-                upload_times.uploaded_at.setdefault(frame.frame_id, time.monotonic())
-
-        repos.frames.put = timed_put  # type: ignore[method-assign]
         frames: Any = TimedFrames(repos.frames, timeline)
         reads: Any = repos.reads
         lock = threading.Lock()
@@ -391,20 +397,37 @@ class PipelineRun:
         while True:
             with timeline.lock:
                 finished = len(uploaded & timeline.finished_at.keys())
+            if finished == len(uploaded):
+                return
             count = finished + self._dead_letter_depth(stack)
-            if count >= len(uploaded):
+            # Dead-letter messages are events, not frames (a duplicated event of a poison frame lands there
+            # twice): enough of them says only that the rest may be dead letters, so also wait until the frame
+            # queue holds nothing, in flight or waiting, that could still finish a frame.
+            if count >= len(uploaded) and self._frame_queue_empty(stack):
                 return
             if count != last_count:
                 last_progress, last_count = time.monotonic(), count
             elif time.monotonic() - last_progress > IDLE_GIVE_UP_S:
                 return
-            time.sleep(0.25)
+            time.sleep(0.5)
 
     def _dead_letter_depth(self, stack: LocalStack) -> int:
-        sqs = stack.session.client("sqs")
+        sqs = self._sqs(stack)
         url = stack.provisioned.dead_letter_urls[FRAME_EVENTS_QUEUE.logical_name]
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
         return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+
+    def _frame_queue_empty(self, stack: LocalStack) -> bool:
+        url = stack.provisioned.queue_urls[FRAME_EVENTS_QUEUE.logical_name]
+        names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        attributes = self._sqs(stack).get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+        return all(int(attributes[name]) == 0 for name in names)
+
+    def _sqs(self, stack: LocalStack) -> Any:
+        """One client for the run: building one costs more than the call it makes (it was once per poll)."""
+        if self._sqs_client is None:
+            self._sqs_client = stack.session.client("sqs")
+        return self._sqs_client
 
     def _final_frames(self, stack: LocalStack) -> dict[str, FrameStatus]:
         frames = stack.runtime.repos.frames
@@ -412,7 +435,7 @@ class PipelineRun:
 
     def _dead_lettered_events(self, stack: LocalStack) -> set[str]:
         """Frame ids whose S3 event sits in the frame-events dead-letter queue."""
-        sqs = stack.session.client("sqs")
+        sqs = self._sqs(stack)
         url = stack.provisioned.dead_letter_urls[FRAME_EVENTS_QUEUE.logical_name]
         from alpr.s3events import object_keys
 
@@ -471,15 +494,27 @@ def _percentile(values: list[float], pct: float) -> float:
     return ordered[index]
 
 
-def run_bench(frames: int, cameras: int, reader: str, seed: int = 418) -> dict[str, Any]:
-    """Runs the clean pass and then the faulty pass; returns {"clean": {...}, "faulty": {...}, "injected": {...}}."""
+def run_bench(
+    frames: int, cameras: int, reader: str, seed: int = 418, camera_fps: float = DEFAULT_CAMERA_FPS
+) -> dict[str, Any]:
+    """Runs the clean pass and then the faulty pass.
+
+    Returns {"clean": {...}, "faulty": {...}, "injected": {...}, "offered": {...}}; "offered" is the upload rate
+    the cameras aimed at (frames a second per camera and in all; 0: as fast as the API answers).
+    """
     # Injected failures and per-request logs would flood the terminal; the handlers' metric lines (EMF, on
     # stdout) are kept out of the printed result.
     logging.getLogger("alpr.local").setLevel(logging.CRITICAL)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="No application metrics to publish")
-        clean = PipelineRun(frames, cameras, reader, faults=False, seed=seed).run()
-        faulty_run = PipelineRun(frames, cameras, reader, faults=True, seed=seed)
+        clean = PipelineRun(frames, cameras, reader, faults=False, seed=seed, camera_fps=camera_fps).run()
+        faulty_run = PipelineRun(frames, cameras, reader, faults=True, seed=seed, camera_fps=camera_fps)
         faulty = faulty_run.run()
-    return {"clean": asdict(clean), "faulty": asdict(faulty), "injected": asdict(faulty_run.injected)}
+    offered = {"per_camera_fps": camera_fps, "total_fps": round(camera_fps * cameras, 2)}
+    return {
+        "clean": asdict(clean),
+        "faulty": asdict(faulty),
+        "injected": asdict(faulty_run.injected),
+        "offered": offered,
+    }

@@ -57,11 +57,14 @@ class IngestService:
         image_format = frame_rules.sniff_format(body)
         frame_rules.check_decodes(body)
         meta, key = self._describe(camera, submission, frame_rules.content_digest(body), image_format)
-        existing = self._repos.frames.get(meta.frame_id)
-        if existing is not None and self._stored(existing):
-            return Accepted(existing.frame_id, existing.image_key, duplicate=True)
         # The ledger entry goes first: OCR finishes it, and a failed object write is repaired by the retry.
-        self._repos.frames.put(self._ledger_entry(meta, key))
+        # A conditional write: a new frame costs one round trip, and only a repeat reads what is there.
+        entry = self._ledger_entry(meta, key)
+        if not self._repos.frames.add(entry):
+            existing = self._repos.frames.get(meta.frame_id)
+            if existing is not None and self._stored(existing):
+                return Accepted(existing.frame_id, existing.image_key, duplicate=True)
+            self._repos.frames.put(entry)
         self._repos.images.put_frame(key, body, image_format.content_type, meta)
         return Accepted(meta.frame_id, key, duplicate=False)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -141,7 +142,7 @@ def test_web_acl_limits_request_size_and_rate(resources: dict[str, Any]) -> None
     [acl] = [
         a
         for a in of_type(resources, "AWS::WAFv2::WebACL").values()
-        if a["Scope"] == "REGIONAL" and a["DefaultAction"] == {"Allow": {}}  # the sharing API's geo ACL blocks
+        if a["Scope"] == "REGIONAL" and "Name" not in a  # the shared one, not the sharing API's own
     ]
     rules = {r["Name"]: r for r in acl["Rules"]}
     assert {"RatePerClientIp", "RequestTooLarge", "QueryStringTooLong", "UriPathTooLong"} <= set(rules)
@@ -149,6 +150,69 @@ def test_web_acl_limits_request_size_and_rate(resources: dict[str, Any]) -> None
     too_large = re.compile(rules["RequestTooLarge"]["Statement"]["RegexMatchStatement"]["RegexString"])
     assert too_large.match(str(MAX_REQUEST_BYTES)) and too_large.match("10485760")
     assert not too_large.match(str(MAX_REQUEST_BYTES - 1)) and not too_large.match(str(schema.MAX_DIRECT_FRAME_BYTES))
+
+
+def test_every_api_stage_has_exactly_one_web_acl_with_a_rate_rule_and_size_rules(resources: dict[str, Any]) -> None:
+    acls = of_type(resources, "AWS::WAFv2::WebACL")
+    associations = of_type(resources, "AWS::WAFv2::WebACLAssociation").values()
+    stages = of_type(resources, "AWS::ApiGateway::Stage")
+    assert len(stages) >= 3  # ingest, staff search, sharing
+    for lid, stage in stages.items():
+        api = stage["RestApiId"]["Ref"]
+        attached = [
+            a["WebACLArn"]["Fn::GetAtt"][0]
+            for a in associations
+            if {"Ref": api} in a["ResourceArn"]["Fn::Join"][1] and "/stages/" in json.dumps(a["ResourceArn"])
+        ]
+        assert len(attached) == 1, (lid, attached)  # WAF takes one web ACL per stage
+        statements = [json.dumps(rule["Statement"]) for rule in acls[attached[0]]["Rules"]]
+        blocking = [rule.get("Action") == {"Block": {}} for rule in acls[attached[0]]["Rules"]]
+        assert any(b and '"RateBasedStatement"' in s for b, s in zip(blocking, statements, strict=True)), lid
+        assert any(b and '"content-length"' in s for b, s in zip(blocking, statements, strict=True)), lid
+        assert any(b and '"SizeConstraintStatement"' in s for b, s in zip(blocking, statements, strict=True)), lid
+
+
+def test_every_log_group_is_encrypted_with_the_logs_key_and_kept_for_the_set_retention(
+    resources: dict[str, Any],
+) -> None:
+    from infra.log_groups import DEFAULT_LOG_RETENTION_DAYS
+
+    groups = {lid: r for lid, r in resources.items() if r["Type"] == "AWS::Logs::LogGroup"}
+    [key_id] = [lid for lid, r in resources.items() if r["Type"] == "AWS::KMS::Key" and lid.startswith("LogsKey")]
+    for lid, group in groups.items():
+        assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}, lid
+        assert group["Properties"]["RetentionInDays"] == DEFAULT_LOG_RETENTION_DAYS, lid
+        assert group["DeletionPolicy"] == "Retain", lid
+    # every function (CDK's own helpers too) logs to one of them, and so does every API stage and the trail
+    for lid, function in of_type(resources, "AWS::Lambda::Function").items():
+        assert function["LoggingConfig"]["LogGroup"]["Ref"] in groups, lid
+    for lid, stage in of_type(resources, "AWS::ApiGateway::Stage").items():
+        assert stage["AccessLogSetting"]["DestinationArn"]["Fn::GetAtt"][0] in groups, lid
+    assert the_trail(resources)["CloudWatchLogsLogGroupArn"]["Fn::GetAtt"][0] in groups
+
+
+def test_only_cloudwatch_logs_for_this_accounts_log_groups_may_use_the_logs_key(resources: dict[str, Any]) -> None:
+    [key] = [
+        r["Properties"] for lid, r in resources.items() if r["Type"] == "AWS::KMS::Key" and lid.startswith("LogsKey")
+    ]
+    assert key["EnableKeyRotation"]
+    [statement] = [s for s in key["KeyPolicy"]["Statement"] if "Service" in s["Principal"]]
+    assert json.dumps(statement["Principal"]["Service"]).startswith(
+        '{"Fn::Join": ["", ["logs.", {"Ref": "AWS::Region"}'
+    )
+    context = statement["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
+    assert json.dumps(context).endswith('{"Ref": "AWS::AccountId"}, ":log-group:*"]]}')
+    assert not any(a in ("kms:*", "kms:CreateGrant", "kms:PutKeyPolicy") for a in statement["Action"])
+
+
+def test_the_log_retention_comes_from_one_setting_and_must_be_one_cloudwatch_offers() -> None:
+    import aws_cdk as cdk
+
+    from infra.log_groups import LOG_RETENTION_CONTEXT, log_retention_days
+
+    assert log_retention_days(cdk.App(context={LOG_RETENTION_CONTEXT: "731"})) == 731
+    with pytest.raises(ValueError, match="not a retention CloudWatch Logs offers"):
+        log_retention_days(cdk.App(context={LOG_RETENTION_CONTEXT: 500}))
 
 
 @pytest.mark.parametrize("limit", [5_000_000, 1_000, 70_000])

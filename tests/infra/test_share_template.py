@@ -39,22 +39,23 @@ def actions_on(statements: list[dict[str, Any]], needle: str) -> set[str]:
     return found
 
 
-def test_the_share_api_has_a_waf_geo_match_rule_for_the_united_states_only(template: Any) -> None:
+def test_the_share_api_blocks_requests_from_outside_the_united_states_before_any_other_rule(template: Any) -> None:
     [acl] = [
-        a for a in resources(template, "AWS::WAFv2::WebACL").values() if a["Properties"].get("Name") == "alpr-share-geo"
+        a for a in resources(template, "AWS::WAFv2::WebACL").values() if a["Properties"].get("Name") == "alpr-share"
     ]
     props = acl["Properties"]
-    assert props["Scope"] == "REGIONAL" and props["DefaultAction"] == {"Block": {}}
-    [rule] = props["Rules"]
-    assert rule["Action"] == {"Allow": {}}
-    assert rule["Statement"] == {"GeoMatchStatement": {"CountryCodes": ["US"]}}
+    assert props["Scope"] == "REGIONAL" and props["DefaultAction"] == {"Allow": {}}
+    first = min(props["Rules"], key=lambda rule: rule["Priority"])
+    assert first["Action"] == {"Block": {}}
+    assert first["Statement"] == {"NotStatement": {"Statement": {"GeoMatchStatement": {"CountryCodes": ["US"]}}}}
+    # ... and the rest are the rules every API gets
+    names = {rule["Name"] for rule in props["Rules"]}
+    assert {"RatePerClientIp", "RequestTooLarge", "AWSManagedRulesCommonRuleSet"} <= names
 
 
 def test_the_web_acl_is_attached_to_the_share_api_stage(template: Any) -> None:
     acl_id = next(
-        k
-        for k, a in resources(template, "AWS::WAFv2::WebACL").items()
-        if a["Properties"].get("Name") == "alpr-share-geo"
+        k for k, a in resources(template, "AWS::WAFv2::WebACL").items() if a["Properties"].get("Name") == "alpr-share"
     )
     api_id = logical_id(template, "AWS::ApiGateway::RestApi", Name="alpr-share")
     stage_id = logical_id(template, "AWS::ApiGateway::Stage", StageName="v1", RestApiId={"Ref": api_id})

@@ -63,6 +63,29 @@ def test_a_replayed_frame_gives_one_frame_one_read_one_alert(stack: LocalStack, 
     assert len(notifications(stack)) == 1
 
 
+def test_a_retry_after_a_failed_object_write_stores_the_frame(
+    stack: LocalStack, demo_photo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    images = stack.runtime.repos.images
+
+    def failing_put_frame(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("injected S3 failure")
+
+    monkeypatch.setattr(images, "put_frame", failing_put_frame)
+    failed = push(stack, demo_photo, X_Client_Frame_Id="cam-seq-0002")
+    assert failed.status_code >= 500
+    assert bucket_keys(stack) == []
+    monkeypatch.undo()
+
+    retried = push(stack, demo_photo, X_Client_Frame_Id="cam-seq-0002")
+    assert retried.status_code == 202, retried.text
+    assert retried.json()["duplicate"] is False
+    [key] = bucket_keys(stack)
+    stack.drain()
+    frame = stack.runtime.repos.frames.get(retried.json()["frame_id"])
+    assert frame.image_key == key and frame.status is FrameStatus.READ
+
+
 def test_the_same_s3_event_delivered_twice_changes_nothing(stack: LocalStack, demo_photo: Path) -> None:
     push(stack, demo_photo)
     sqs = stack.session.client("sqs")

@@ -28,7 +28,7 @@ def test_every_frame_is_accounted_for_with_and_without_faults() -> None:
     # A separate process: the bench starts its own embedded AWS and would replace the suite's.
     alpr = Path(sys.executable).parent / "alpr"
     done = subprocess.run(
-        [str(alpr), "bench", "pipeline", "--frames", "120", "--cameras", "3", "--json"],
+        [str(alpr), "bench", "pipeline", "--frames", "120", "--cameras", "3", "--camera-fps", "20", "--json"],
         capture_output=True,
         text=True,
         timeout=230,
@@ -44,5 +44,7 @@ def test_every_frame_is_accounted_for_with_and_without_faults() -> None:
     assert result["clean"]["dead_letter"] == 0
     # One frame in fifty always fails OCR: those, and only a few more, end as dead letters, not lost.
     assert result["faulty"]["dead_letter"] >= 120 // 50
+    # Each camera uploads on a schedule; the rate offered is printed with the figures.
+    assert result["offered"] == {"per_camera_fps": 20.0, "total_fps": 60.0}
     injected = result["injected"]
     assert injected["ocr_failures"] > 0 and injected["throttled_writes"] > 0 and injected["duplicate_events"] > 0
