@@ -47,6 +47,14 @@ class Requests:
         return self._app.current_event.get_query_string_value(name)
 
 
+def validated_body(app: APIGatewayRestResolver, model: type[BaseModel]) -> Any:
+    """The request's JSON body as ``model``; a body that is not JSON or does not validate is a DomainError (400)."""
+    try:
+        return model.model_validate(app.current_event.json_body or {})
+    except (ValidationError, ValueError) as exc:
+        raise DomainError(f"invalid request body: {exc}") from exc
+
+
 def json_response(value: Any, status: int = 200) -> Response:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         value = dataclasses.asdict(value)

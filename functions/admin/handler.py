@@ -25,7 +25,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from alpr.claims import staff_member
 from alpr.domain.cameras import Camera
@@ -33,6 +33,7 @@ from alpr.domain.errors import DomainError, Forbidden
 from alpr.runtime import runtime
 from alpr.schema import SourceClass
 from alpr.services.holds import StaffMember
+from functions.rest import validated_body
 
 logger = Logger(service="admin-api")
 app = APIGatewayRestResolver()
@@ -87,10 +88,7 @@ def trained_caller() -> StaffMember:
 
 
 def _body(model: type[BaseModel]) -> Any:
-    try:
-        return model.model_validate(app.current_event.json_body or {})
-    except (ValidationError, ValueError) as exc:
-        raise DomainError(f"invalid request body: {exc}") from exc
+    return validated_body(app, model)
 
 
 def _camera(camera: Camera) -> dict[str, Any]:

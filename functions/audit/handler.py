@@ -19,13 +19,14 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from alpr.claims import staff_member
 from alpr.domain.audit import Quarter
 from alpr.domain.errors import DomainError
 from alpr.runtime import runtime
 from alpr.services.holds import StaffMember
+from functions.rest import validated_body
 
 logger = Logger(service="audit-api")
 app = APIGatewayRestResolver()
@@ -58,10 +59,7 @@ def caller() -> StaffMember:
 
 
 def _body(model: type[BaseModel]) -> Any:
-    try:
-        return model.model_validate(app.current_event.json_body or {})
-    except (ValidationError, ValueError) as exc:
-        raise DomainError(f"invalid request body: {exc}") from exc
+    return validated_body(app, model)
 
 
 def _audit(audit: Any) -> dict[str, Any]:

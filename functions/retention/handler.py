@@ -11,7 +11,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from alpr.claims import staff_member
 from alpr.domain.errors import DomainError
@@ -19,6 +19,7 @@ from alpr.domain.holds import HoldScope
 from alpr.runtime import runtime
 from alpr.schema import Role
 from alpr.services.holds import StaffMember
+from functions.rest import validated_body
 
 logger = Logger(service="retention-api")
 app = APIGatewayRestResolver()
@@ -43,10 +44,7 @@ def caller() -> StaffMember:
 
 
 def _body(model: type[BaseModel]) -> Any:
-    try:
-        return model.model_validate(app.current_event.json_body or {})
-    except (ValidationError, ValueError) as exc:
-        raise DomainError(f"invalid request body: {exc}") from exc
+    return validated_body(app, model)
 
 
 def _hold_json(hold: Any) -> dict[str, Any]:
