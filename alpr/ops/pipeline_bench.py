@@ -52,7 +52,8 @@ from alpr.services.cameras import register_camera
 
 POISON_EVERY = 50  # one frame in fifty makes the OCR step raise, every time
 THROTTLE_RATE = 0.03  # share of ledger/read writes the store refuses
-DUPLICATE_EVENT_RATE = 0.02  # share of S3 events delivered a second time
+# One S3 event in this many is delivered a second time: counted, not drawn, so even a short run has some.
+DUPLICATE_EVENT_EVERY = 50
 KILL_EVERY = 25  # one OCR invocation in this many is killed mid-batch
 UPLOAD_ATTEMPTS = 5  # a camera retries a refused upload with the same client frame id (idempotent)
 IDLE_GIVE_UP_S = 60.0
@@ -362,21 +363,23 @@ class PipelineRun:
 
         [ocr_pump] = [p for p in stack.pumps if p.name == "ocr"]
         assert isinstance(ocr_pump, SqsPump)
-        ocr_pump.handler = self._ocr_handler(ocr_pump, faulty, rng, visibility_s)
+        ocr_pump.handler = self._ocr_handler(ocr_pump, faulty, visibility_s)
         return faulty
 
-    def _ocr_handler(self, pump: SqsPump, faulty: FaultyOcr | None, rng: random.Random, visibility_s: int) -> Handler:
+    def _ocr_handler(self, pump: SqsPump, faulty: FaultyOcr | None, visibility_s: int) -> Handler:
         production = pump.handler
         invocations = 0
+        records_seen = 0
         # The local Lambda's timeout: a killed invocation's in-progress marker expires before redelivery.
         context_timeout_s = max(1, visibility_s - 1)
 
         def handler(event: dict, _context: Any) -> Any:
-            nonlocal invocations
+            nonlocal invocations, records_seen
             invocations += 1
             if faulty is not None:
                 for record in event["Records"]:
-                    if rng.random() < DUPLICATE_EVENT_RATE:
+                    records_seen += 1
+                    if records_seen % DUPLICATE_EVENT_EVERY == DUPLICATE_EVENT_EVERY // 2:
                         pump.sqs.send_message(QueueUrl=pump.queue_url, MessageBody=record["body"])
                         self.injected.duplicate_events += 1
                 if invocations % KILL_EVERY == 0 and len(event["Records"]) > 1:
