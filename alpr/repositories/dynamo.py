@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -40,19 +40,25 @@ def is_conditional_failure(exc: ClientError) -> bool:
     return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
+def written_if(write: Callable[..., Any], **request: Any) -> bool:
+    """Runs one conditional write (put_item, update_item, delete_item): True when it was written, False when
+    its condition did not hold (another writer got there first, or a retry found its own work done)."""
+    try:
+        write(**request)
+    except ClientError as exc:
+        if is_conditional_failure(exc):
+            return False
+        raise
+    return True
+
+
 def put_if_absent(table: Any, record: BaseModel, key_name: str) -> bool:
     """True when written, False when an item with the same key was already there (a retry)."""
     return put_item_if_absent(table, to_item(record), key_name)
 
 
 def put_item_if_absent(table: Any, item: dict[str, Any], key_name: str) -> bool:
-    try:
-        table.put_item(Item=item, ConditionExpression=f"attribute_not_exists({key_name})")
-    except ClientError as exc:
-        if is_conditional_failure(exc):
-            return False
-        raise
-    return True
+    return written_if(table.put_item, Item=item, ConditionExpression=f"attribute_not_exists({key_name})")
 
 
 def query_all(table: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:

@@ -6,11 +6,10 @@ import json
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
-from botocore.exceptions import ClientError
 
 from alpr import schema
 from alpr.domain.hotlist.searches import HistoricalSearch, SearchStatus
-from alpr.repositories.dynamo import from_item, is_conditional_failure, put_if_absent, query_all
+from alpr.repositories.dynamo import from_item, put_if_absent, query_all, written_if
 from alpr.repositories.hotlist import plain_to_item
 
 
@@ -90,13 +89,7 @@ class HistoricalSearchRepository:
             kwargs["ExpressionAttributeNames"] = names
         if condition is not None:
             kwargs["ConditionExpression"] = condition
-        try:
-            self._table.update_item(**kwargs)
-        except ClientError as exc:
-            if is_conditional_failure(exc):
-                return False
-            raise
-        return True
+        return written_if(self._table.update_item, **kwargs)
 
 
 class SearchQueue:

@@ -14,7 +14,7 @@ from alpr import schema
 from alpr.domain.alerts import EVERYONE, Mute
 from alpr.domain.errors import Conflict
 from alpr.domain.hotlist.entries import HotlistChange, HotlistEntry
-from alpr.repositories.dynamo import from_item, is_conditional_failure, plain, query_all, scan_all, to_item
+from alpr.repositories.dynamo import from_item, is_conditional_failure, plain, query_all, scan_all, to_item, written_if
 
 
 class HotlistEntryRepository:
@@ -143,19 +143,14 @@ class HotlistVersionRepository:
         )
 
     def _conditional_set(self, update: str, condition: str, names: dict[str, str], values: dict[str, Any]) -> bool:
-        try:
-            self._table.update_item(
-                Key=schema.HOTLIST_POINTER_KEY,
-                UpdateExpression=update,
-                ConditionExpression=condition,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-            )
-        except ClientError as exc:
-            if is_conditional_failure(exc):
-                return False
-            raise
-        return True
+        return written_if(
+            self._table.update_item,
+            Key=schema.HOTLIST_POINTER_KEY,
+            UpdateExpression=update,
+            ConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
 
 
 def plain_to_item(value: Any) -> Any:

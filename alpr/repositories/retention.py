@@ -14,7 +14,7 @@ from alpr import schema
 from alpr.clock import iso
 from alpr.domain.holds import Hold, HoldEvent, HoldStatus
 from alpr.domain.records import Alert, FrameRecord, FrameStatus, PlateRead
-from alpr.repositories.dynamo import from_item, is_conditional_failure, put_if_absent, query_all, to_item
+from alpr.repositories.dynamo import from_item, is_conditional_failure, put_if_absent, query_all, to_item, written_if
 from alpr.schema import SourceClass
 
 TTL = schema.TTL_ATTRIBUTE
@@ -135,19 +135,14 @@ class RetentionStore:
         """Moves a read caught by a shortened class to "expired now": every read path then hides it and
         no hold can take it. False when it is held (no TTL) or gone."""
         epoch = int(now.timestamp())
-        try:
-            self._reads.update_item(
-                Key={"read_id": read_id},
-                UpdateExpression="SET #ttl = :now",
-                ConditionExpression=Attr(TTL).exists() & Attr("held_by_case").not_exists(),
-                ExpressionAttributeNames={"#ttl": TTL},
-                ExpressionAttributeValues={":now": epoch},
-            )
-        except ClientError as exc:
-            if is_conditional_failure(exc):
-                return False
-            raise
-        return True
+        return written_if(
+            self._reads.update_item,
+            Key={"read_id": read_id},
+            UpdateExpression="SET #ttl = :now",
+            ConditionExpression=Attr(TTL).exists() & Attr("held_by_case").not_exists(),
+            ExpressionAttributeNames={"#ttl": TTL},
+            ExpressionAttributeValues={":now": epoch},
+        )
 
     def delete_alerts(self, alert_ids: Iterable[str]) -> int:
         return batch_delete(self._alerts, "alert_id", alert_ids)
@@ -191,20 +186,15 @@ class RetentionStore:
 
     def hold_read(self, read_id: str, hold_id: str, case_number: str, now: datetime) -> bool:
         """Takes the TTL away; refused (False) when the read is already past its retention or gone."""
-        try:
-            self._reads.update_item(
-                Key={"read_id": read_id},
-                UpdateExpression="SET held_by_case = if_not_exists(held_by_case, :case) ADD hold_ids :hold REMOVE #ttl",
-                ConditionExpression=Attr("read_id").exists()
-                & (Attr(TTL).not_exists() | Attr(TTL).gt(int(now.timestamp()))),
-                ExpressionAttributeNames={"#ttl": TTL},
-                ExpressionAttributeValues={":case": case_number, ":hold": {hold_id}},
-            )
-        except ClientError as exc:
-            if is_conditional_failure(exc):
-                return False
-            raise
-        return True
+        return written_if(
+            self._reads.update_item,
+            Key={"read_id": read_id},
+            UpdateExpression="SET held_by_case = if_not_exists(held_by_case, :case) ADD hold_ids :hold REMOVE #ttl",
+            ConditionExpression=Attr("read_id").exists()
+            & (Attr(TTL).not_exists() | Attr(TTL).gt(int(now.timestamp()))),
+            ExpressionAttributeNames={"#ttl": TTL},
+            ExpressionAttributeValues={":case": case_number, ":hold": {hold_id}},
+        )
 
     def release_read(self, read_id: str, hold_id: str, expires_epoch: int) -> bool:
         """Drops one hold; when none is left the read gets its normal TTL back. True when no hold is left."""
@@ -222,20 +212,15 @@ class RetentionStore:
             raise
         if response["Attributes"].get("hold_ids"):
             return False
-        try:
-            self._reads.update_item(
-                Key={"read_id": read_id},
-                UpdateExpression="SET #ttl = :ttl REMOVE held_by_case",
-                # Another hold may have arrived in between: it wins.
-                ConditionExpression=Attr("hold_ids").not_exists(),
-                ExpressionAttributeNames={"#ttl": TTL},
-                ExpressionAttributeValues={":ttl": expires_epoch},
-            )
-        except ClientError as exc:
-            if is_conditional_failure(exc):
-                return False
-            raise
-        return True
+        return written_if(
+            self._reads.update_item,
+            Key={"read_id": read_id},
+            UpdateExpression="SET #ttl = :ttl REMOVE held_by_case",
+            # Another hold may have arrived in between: it wins.
+            ConditionExpression=Attr("hold_ids").not_exists(),
+            ExpressionAttributeNames={"#ttl": TTL},
+            ExpressionAttributeValues={":ttl": expires_epoch},
+        )
 
     def hold_frame(self, frame_id: str, case_number: str) -> None:
         _set_held(self._frames, {"frame_id": frame_id}, case_number)

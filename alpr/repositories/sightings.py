@@ -6,11 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
-from botocore.exceptions import ClientError
 
 from alpr import schema
 from alpr.domain.sightings import Sighting
-from alpr.repositories.dynamo import from_item, is_conditional_failure, scan_all, to_item
+from alpr.repositories.dynamo import from_item, scan_all, to_item, written_if
 from alpr.repositories.stores import expired, query_unexpired
 
 
@@ -27,13 +26,7 @@ class SightingRepository:
         stored = sighting.model_copy(update={"version": sighting.version + 1})
         is_new = sighting.version == 0
         condition = Attr("sighting_id").not_exists() if is_new else Attr("version").eq(sighting.version)
-        try:
-            self._table.put_item(Item=to_item(stored), ConditionExpression=condition)
-        except ClientError as exc:
-            if is_conditional_failure(exc):
-                return None
-            raise
-        return stored
+        return stored if written_if(self._table.put_item, Item=to_item(stored), ConditionExpression=condition) else None
 
     def for_camera_since(self, camera_id: str, last_seen_from: str, now: datetime) -> list[Sighting]:
         """The camera's sightings whose latest frame was captured at or after ``last_seen_from``."""
@@ -49,15 +42,11 @@ class SightingRepository:
 
     def delete_version(self, sighting: Sighting) -> bool:
         """Deletes the sighting if it is still the version given; False when another writer changed it since."""
-        try:
-            self._table.delete_item(
-                Key={"sighting_id": sighting.sighting_id}, ConditionExpression=Attr("version").eq(sighting.version)
-            )
-        except ClientError as exc:
-            if is_conditional_failure(exc):
-                return False
-            raise
-        return True
+        return written_if(
+            self._table.delete_item,
+            Key={"sighting_id": sighting.sighting_id},
+            ConditionExpression=Attr("version").eq(sighting.version),
+        )
 
     def delete(self, sighting_id: str) -> None:
         self._table.delete_item(Key={"sighting_id": sighting_id})
