@@ -138,5 +138,7 @@ def test_auditor_sees_finalized_audits_and_administrator_the_administration(stac
     page.wait_for_selector("#member-table tbody tr")
     members = page.inner_text("#member-table")
     assert "untrained" in members and "none on record" in members
+    # The four admin panels load concurrently, so the camera table fills in its own time.
+    page.wait_for_selector("#camera-table tbody tr")
     assert "demo-fixed-1" in page.inner_text("#camera-table")
     page.close()
