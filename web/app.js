@@ -26,6 +26,16 @@ async function api(method, path, { body, params } = {}) {
   return response;
 }
 
+// A list can be asked for again before its first answer arrives (sign-in fills the access list, the filter
+// narrows it; a change reloads the camera table): only the latest request's answer is drawn, whatever order
+// the answers come back in. Null when a later request for the same path superseded this one.
+const latestAsked = {};
+async function latestJson(method, path, options) {
+  const mine = (latestAsked[path] = (latestAsked[path] || 0) + 1);
+  const answer = await (await api(method, path, options)).json();
+  return latestAsked[path] === mine ? answer : null;
+}
+
 function show(viewId) {
   VIEWS.forEach((id) => { $(id).hidden = id !== viewId; });
   document.querySelectorAll("#tabs button").forEach((b) => {
@@ -97,7 +107,9 @@ function fillPurposes(purposes) {
 
 async function loadCameras() {
   try {
-    const { cameras } = await (await api("GET", "/api/cameras")).json();
+    const answer = await latestJson("GET", "/api/cameras");
+    if (!answer) return;
+    const { cameras } = answer;
     const select = $("camera_id");
     select.replaceChildren(new Option("Any camera", ""));
     cameras.forEach((c) => select.add(new Option(`${c.name || c.camera_id} (${c.source})`, c.camera_id)));
@@ -131,7 +143,8 @@ async function search(event) {
   if (problems.length) return;
   $("search-button").disabled = true; $("summary").textContent = "Searching…";
   try {
-    const answer = await (await api("POST", "/api/search", { body })).json();
+    const answer = await latestJson("POST", "/api/search", { body });
+    if (!answer) return;
     state.lastSearch = body;
     renderResults(answer);
   } catch (error) { $("search-error").textContent = error.message; $("summary").textContent = ""; }
@@ -215,7 +228,8 @@ function auditParams() {
 async function listAudit(event) {
   if (event) event.preventDefault();
   try {
-    const answer = await (await api("GET", "/api/access-records", { params: auditParams() })).json();
+    const answer = await latestJson("GET", "/api/access-records", { params: auditParams() });
+    if (!answer) return;
     const tbody = $("audit-table").tBodies[0];
     tbody.replaceChildren();
     answer.records.forEach((r) => {
@@ -232,7 +246,9 @@ async function listAudit(event) {
 
 async function listFinalized() {
   try {
-    const { audits } = await (await api("GET", "/v1/audits/finalized")).json();
+    const answer = await latestJson("GET", "/v1/audits/finalized");
+    if (!answer) return;
+    const { audits } = answer;
     const tbody = $("finalized-table").tBodies[0];
     tbody.replaceChildren();
     audits.forEach((a) => {
@@ -252,7 +268,9 @@ function loadAdmin() { loadDesignee(); loadCameraRegistry(); loadMembers(); load
 
 async function loadDesignee() {
   try {
-    const { designee } = await (await api("GET", "/v1/admin/designee")).json();
+    const answer = await latestJson("GET", "/v1/admin/designee");
+    if (!answer) return;
+    const { designee } = answer;
     $("designee").textContent = designee ? `${designee.title}: ${designee.name} (since ${new Date(designee.since).toLocaleDateString()})` : "No designee recorded.";
   } catch (error) { notice(error.message); }
 }
@@ -267,7 +285,9 @@ async function designate(event) {
 
 async function loadCameraRegistry() {
   try {
-    const { cameras } = await (await api("GET", "/v1/admin/cameras")).json();
+    const answer = await latestJson("GET", "/v1/admin/cameras");
+    if (!answer) return;
+    const { cameras } = answer;
     const tbody = $("camera-table").tBodies[0];
     tbody.replaceChildren();
     cameras.forEach((c) => {
@@ -305,7 +325,9 @@ async function addCamera(event) {
 
 async function loadMembers() {
   try {
-    const { members } = await (await api("GET", "/v1/admin/members")).json();
+    const answer = await latestJson("GET", "/v1/admin/members");
+    if (!answer) return;
+    const { members } = answer;
     const tbody = $("member-table").tBodies[0];
     tbody.replaceChildren();
     members.forEach((m) => {
@@ -318,7 +340,9 @@ async function loadMembers() {
 
 async function loadErrorReports() {
   try {
-    const { error_reports: reports } = await (await api("GET", "/v1/admin/error-reports")).json();
+    const answer = await latestJson("GET", "/v1/admin/error-reports");
+    if (!answer) return;
+    const { error_reports: reports } = answer;
     const tbody = $("error-table").tBodies[0];
     tbody.replaceChildren();
     reports.forEach((r) => {
@@ -344,7 +368,9 @@ async function exportAudit() {
 
 async function loadTraining() {
   try {
-    const { training } = await (await api("GET", "/api/training")).json();
+    const answer = await latestJson("GET", "/api/training");
+    if (!answer) return;
+    const { training } = answer;
     const tbody = $("training-table").tBodies[0];
     tbody.replaceChildren();
     training.forEach((t) => { const row = tbody.insertRow(); cell(row, t.member_id); cell(row, t.course); cell(row, t.completed_on); cell(row, t.recorded_by); });

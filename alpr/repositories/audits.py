@@ -9,18 +9,17 @@ from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
-from botocore.exceptions import ClientError
 
 from alpr.domain.errors import Conflict, NotFound
 from alpr.domain.quarterly import AuditStatus, QuarterlyAudit
 from alpr.repositories.dynamo import (
     from_item,
-    is_conditional_failure,
     plain,
     put_if_absent,
     query_all,
     scan_all,
     to_item,
+    written_if,
 )
 from alpr.repositories.retention import to_item_from_mapping
 
@@ -41,16 +40,13 @@ class AuditRepository:
 
     def replace(self, before: QuarterlyAudit, after: QuarterlyAudit) -> None:
         """Only over the draft it was read from: a finalized audit, or one changed meanwhile, is refused."""
-        try:
-            self._table.put_item(
-                Item=to_item(after),
-                ConditionExpression=Attr("revision").eq(Decimal(before.revision))
-                & Attr("status").eq(AuditStatus.DRAFT.value),
-            )
-        except ClientError as exc:
-            if is_conditional_failure(exc):
-                raise Conflict(f"audit {before.audit_id} was finalized or changed meanwhile; reload it") from None
-            raise
+        if not written_if(
+            self._table.put_item,
+            Item=to_item(after),
+            ConditionExpression=Attr("revision").eq(Decimal(before.revision))
+            & Attr("status").eq(AuditStatus.DRAFT.value),
+        ):
+            raise Conflict(f"audit {before.audit_id} was finalized or changed meanwhile; reload it")
 
     def all(self) -> list[QuarterlyAudit]:
         audits = (from_item(QuarterlyAudit, i) for i in scan_all(self._table, consistent=True))
@@ -65,14 +61,12 @@ class AdminLogRepository:
 
     def append(self, kind: str, at: str, fields: Mapping[str, Any]) -> dict[str, Any]:
         record = {"kind": kind, "record_id": f"{at}#{uuid.uuid4().hex[:12]}", "at": at, **fields}
-        try:
-            self._table.put_item(
-                Item=to_item_from_mapping(record), ConditionExpression="attribute_not_exists(record_id)"
-            )
-        except ClientError as exc:
-            if is_conditional_failure(exc):
-                raise Conflict(f"administration record {record['record_id']} already exists") from None
-            raise
+        if not written_if(
+            self._table.put_item,
+            Item=to_item_from_mapping(record),
+            ConditionExpression="attribute_not_exists(record_id)",
+        ):
+            raise Conflict(f"administration record {record['record_id']} already exists")
         return record
 
     def of_kind(self, kind: str, start: str | None = None, end: str | None = None) -> list[dict[str, Any]]:
@@ -119,17 +113,14 @@ class ReadCorrections:
         self._reads = reads
 
     def mark(self, read_id: str, corrected_plate: str, report_id: str) -> None:
-        try:
-            self._reads.update_item(
-                Key={"read_id": read_id},
-                UpdateExpression="SET corrected_plate = :plate, correction_id = :report",
-                ConditionExpression=Attr("read_id").exists(),
-                ExpressionAttributeValues={":plate": corrected_plate, ":report": report_id},
-            )
-        except ClientError as exc:
-            if is_conditional_failure(exc):
-                raise NotFound(f"no read {read_id}") from None
-            raise
+        if not written_if(
+            self._reads.update_item,
+            Key={"read_id": read_id},
+            UpdateExpression="SET corrected_plate = :plate, correction_id = :report",
+            ConditionExpression=Attr("read_id").exists(),
+            ExpressionAttributeValues={":plate": corrected_plate, ":report": report_id},
+        ):
+            raise NotFound(f"no read {read_id}")
 
 
 def projected_since(table: Any, attributes: list[str], time_attribute: str, since: str) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from alpr import schema
 from alpr.domain.alerts import EVERYONE, Mute
 from alpr.domain.errors import Conflict
 from alpr.domain.hotlist.entries import HotlistChange, HotlistEntry
-from alpr.repositories.dynamo import from_item, is_conditional_failure, plain, query_all, scan_all, to_item, written_if
+from alpr.repositories.dynamo import from_item, plain, query_all, scan_all, to_item, written_if
 
 
 class HotlistEntryRepository:
@@ -80,21 +80,12 @@ class HotlistVersionRepository:
         self._table = table
 
     def _ensure_pointer(self) -> None:
-        try:
-            self._table.put_item(
-                # The epoch tells matchers apart a recreated pointer whose generation happens to repeat.
-                Item={
-                    **schema.HOTLIST_POINTER_KEY,
-                    "lists": {},
-                    "counter": 0,
-                    "generation": 0,
-                    "epoch": uuid.uuid4().hex,
-                },
-                ConditionExpression="attribute_not_exists(list_name)",
-            )
-        except ClientError as exc:
-            if not is_conditional_failure(exc):
-                raise
+        written_if(
+            self._table.put_item,
+            # The epoch tells matchers apart a recreated pointer whose generation happens to repeat.
+            Item={**schema.HOTLIST_POINTER_KEY, "lists": {}, "counter": 0, "generation": 0, "epoch": uuid.uuid4().hex},
+            ConditionExpression="attribute_not_exists(list_name)",
+        )
 
     def pointer(self) -> dict[str, Any]:
         item = self._table.get_item(Key=schema.HOTLIST_POINTER_KEY, ConsistentRead=True).get("Item")

@@ -245,17 +245,14 @@ def _clear_held(table: Any, key: dict[str, str], expires_epoch: int) -> None:
 
 def _update_if_present(table: Any, key: dict[str, str], expression: str, value: Any) -> None:
     """An item already purged stays purged: the update never recreates it."""
-    try:
-        table.update_item(
-            Key=key,
-            UpdateExpression=expression,
-            ConditionExpression=Attr(next(iter(key))).exists(),
-            ExpressionAttributeNames={"#ttl": TTL},
-            ExpressionAttributeValues={":v": value},
-        )
-    except ClientError as exc:
-        if not is_conditional_failure(exc):
-            raise
+    written_if(
+        table.update_item,
+        Key=key,
+        UpdateExpression=expression,
+        ConditionExpression=Attr(next(iter(key))).exists(),
+        ExpressionAttributeNames={"#ttl": TTL},
+        ExpressionAttributeValues={":v": value},
+    )
 
 
 def _index_scan_pages(table: Any, index_name: str) -> Iterator[tuple[list[dict[str, Any]], dict | None]]:

@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 from alpr import schema
 from alpr.domain.errors import Conflict
 from alpr.domain.sharing import Agency, AgencyChange, RequestStatus, ShareRequest
-from alpr.repositories.dynamo import from_item, put_if_absent, query_all, scan_all, to_item
+from alpr.repositories.dynamo import from_item, put_if_absent, query_all, scan_all, to_item, written_if
 
 
 def _condition_failed(exc: ClientError) -> bool:
@@ -82,18 +82,13 @@ class ShareRequestRepository:
 
     def decide(self, decided: ShareRequest) -> bool:
         """Writes an approval or denial only over a pending request: two captains cannot both decide it."""
-        try:
-            self._table.put_item(
-                Item=to_item(decided),
-                ConditionExpression="#s = :pending",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":pending": RequestStatus.PENDING.value},
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return written_if(
+            self._table.put_item,
+            Item=to_item(decided),
+            ConditionExpression="#s = :pending",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":pending": RequestStatus.PENDING.value},
+        )
 
     def with_status(self, status: RequestStatus) -> list[ShareRequest]:
         index = schema.SHARE_REQUESTS.index("by_status")

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
-from botocore.exceptions import ClientError
 
 from alpr import schema
 from alpr.domain.cameras import Camera
@@ -17,12 +16,12 @@ from alpr.domain.search import index_attributes
 from alpr.repositories.dynamo import (
     RecordT,
     from_item,
-    is_conditional_failure,
     put_if_absent,
     put_item_if_absent,
     query_all,
     scan_all,
     to_item,
+    written_if,
 )
 
 
@@ -195,15 +194,12 @@ class AlertRepository:
 
     def replace(self, alert: Alert) -> None:
         """Writes a reviewed or moved alert (revision + 1) unless someone else changed it since it was read."""
-        try:
-            self._table.put_item(
-                Item=to_item(alert.model_copy(update={"revision": alert.revision + 1})),
-                ConditionExpression=Attr("revision").eq(alert.revision),
-            )
-        except ClientError as exc:
-            if is_conditional_failure(exc):
-                raise Conflict(f"alert {alert.alert_id} was changed by someone else meanwhile; reload it") from None
-            raise
+        if not written_if(
+            self._table.put_item,
+            Item=to_item(alert.model_copy(update={"revision": alert.revision + 1})),
+            ConditionExpression=Attr("revision").eq(alert.revision),
+        ):
+            raise Conflict(f"alert {alert.alert_id} was changed by someone else meanwhile; reload it")
 
     def for_entry(self, entry_id: str, now: datetime) -> list[Alert]:
         return query_unexpired(self._table, Alert, schema.ALERTS.index("by_entry"), Key("entry_id").eq(entry_id), now)
