@@ -205,6 +205,8 @@ def test_the_hotlist_functions_delete_old_snapshots_and_no_other_object(audit: P
     for function in ("hotlist-import", "hotlist-api"):
         deletes = {r for a, r in audit.of(function) if a in DELETE_ACTIONS and a.startswith("s3:")}
         assert deletes == {f"{bucket}/{schema.BUCKET.hotlist_snapshots}*"}, function
+
+
 def test_ncric_delivery_reads_one_error_report_at_a_time_and_changes_no_administration_record(
     audit: PolicyAudit,
 ) -> None:
