@@ -180,6 +180,9 @@ def _print_audit(audit: Any, as_json: bool) -> None:
         print(f"  {s.item:>2}. {s.at}  {who}  {s.action}  purpose {s.purpose}  case {s.case_number}  [{review}]")
     print("summary:")
     print(json.dumps(audit.summary, indent=2))
+    for other in audit.other_draws:
+        drawn = f"{other.audit_id} (seed {other.seed}) by {other.created_by} at {other.created_at}"
+        print(f"other draw for {audit.quarter}: {drawn}")
     if audit.locked is not None:
         print(f"locked: s3://…/{audit.locked.key} version {audit.locked.version_id} until {audit.locked.retain_until}")
 

@@ -254,7 +254,9 @@ async function listFinalized() {
     audits.forEach((a) => {
       const row = tbody.insertRow();
       cell(row, a.quarter); cell(row, new Date(a.finalized_at).toLocaleString()); cell(row, a.finalized_by);
-      cell(row, `${a.sample_size} of ${a.population}`); cell(row, `${a.consistent} of ${a.sampled}`);
+      cell(row, `${a.sample_size} of ${a.population}`);
+      // More than one draw for a quarter: the other samples are named in the locked audit.
+      cell(row, a.draws === 1 ? "1" : `${a.draws} (see the audit)`); cell(row, `${a.consistent} of ${a.sampled}`);
       cell(row, `${a.key} (${a.version_id})`); cell(row, a.sha256, "digest");
     });
     $("finalized-table").hidden = audits.length === 0;

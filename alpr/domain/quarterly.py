@@ -108,6 +108,15 @@ class LockedCopy(Record):
     retain_until: str
 
 
+class OtherDraw(Record):
+    """Another sample drawn for the same quarter and not finalized."""
+
+    audit_id: str
+    seed: int
+    created_by: str
+    created_at: str
+
+
 class QuarterlyAudit(Record):
     audit_id: str
     quarter: str
@@ -128,6 +137,9 @@ class QuarterlyAudit(Record):
     finalized_by: str | None = None
     finalized_at: str | None = None
     locked: LockedCopy | None = None
+    # Stored with the finished audit, so its reader sees whether the sample was drawn again and again until
+    # one looked convenient.
+    other_draws: list[OtherDraw] = Field(default_factory=list)
 
     def item(self, number: int) -> SampledAccess:
         for sampled in self.sample:
@@ -182,8 +194,27 @@ def with_notes(audit: QuarterlyAudit, notes: Mapping[str, str]) -> QuarterlyAudi
     return audit.model_copy(update={"notes": merged, "revision": audit.revision + 1})
 
 
-def ready_to_finalize(audit: QuarterlyAudit) -> None:
+def not_yet_audited(quarter: str, audits: Iterable[QuarterlyAudit]) -> None:
+    """A quarter is audited once: after one audit of it is finalized, no sample is drawn or finalized again."""
+    for done in audits:
+        if done.quarter == quarter and done.status is AuditStatus.FINALIZED:
+            raise Conflict(
+                f"{quarter} was audited: {done.audit_id}, finalized {done.finalized_at} by {done.finalized_by}; "
+                "a quarter is audited once"
+            )
+
+
+def other_draws(audit: QuarterlyAudit, audits: Iterable[QuarterlyAudit]) -> list[OtherDraw]:
+    others = [a for a in audits if a.quarter == audit.quarter and a.audit_id != audit.audit_id]
+    return [
+        OtherDraw(audit_id=a.audit_id, seed=a.seed, created_by=a.created_by, created_at=a.created_at)
+        for a in sorted(others, key=lambda a: (a.created_at, a.audit_id))
+    ]
+
+
+def ready_to_finalize(audit: QuarterlyAudit, audits: Iterable[QuarterlyAudit]) -> None:
     audit.require_draft()
+    not_yet_audited(audit.quarter, audits)
     unreviewed = [str(s.item) for s in audit.sample if s.review is None]
     if unreviewed:
         raise DomainError(f"review every sampled access first; not yet reviewed: item(s) {', '.join(unreviewed)}")

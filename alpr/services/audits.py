@@ -97,6 +97,7 @@ class AuditService:
         start_at, end_at = chosen.bounds(self._zone)
         if end_at > now:
             raise DomainError(f"{chosen.label} has not ended yet: the audit reviews a preceding quarter")
+        rules.not_yet_audited(chosen.label, self._repos.audits.all())
         start, end = iso(start_at), iso(end_at)
         records = [from_item(AccessRecord, r) for r in DATASETS["access_records"].rows(self._repos, start, end)]
         images = {r.record_id: r for r in records if rules.is_image_access(r)}
@@ -150,6 +151,7 @@ class AuditService:
                 "sample_size": len(a.sample),
                 "population": a.population_size,
                 "seed": a.seed,
+                "draws": 1 + len(a.other_draws),
                 **a.outcome(),
                 "key": a.locked.key,
                 "version_id": a.locked.version_id,
@@ -190,10 +192,16 @@ class AuditService:
         """Writes the audit under Object Lock (compliance mode) and marks the index entry finalized."""
         require_role(actor, rules.RUNS_AUDITS, "finalizing an audit")
         before = self._repos.audits.get(audit_id)
-        rules.ready_to_finalize(before)
+        everyone = self._repos.audits.all()
+        rules.ready_to_finalize(before, everyone)
         now = self._clock.now()
         final = before.model_copy(
-            update={"status": AuditStatus.FINALIZED, "finalized_by": actor.member_id, "finalized_at": iso(now)}
+            update={
+                "status": AuditStatus.FINALIZED,
+                "finalized_by": actor.member_id,
+                "finalized_at": iso(now),
+                "other_draws": rules.other_draws(before, everyone),
+            }
         )
         body = to_json(final.model_dump(mode="json", exclude={"locked"}))
         until = now + timedelta(days=self._retention_days)

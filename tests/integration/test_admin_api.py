@@ -218,12 +218,12 @@ def test_auditors_see_the_finalized_audits_with_where_they_are_locked(stack: Loc
     auditor = StaffMember("auditor", "Sam Ortiz", frozenset({Role.AUDITOR}))
     audits = stack.runtime.audits
     done = audits.run_quarterly(auditor, seed=7)
+    draft = audits.run_quarterly(auditor, seed=8)
     for item in done.sample:
         audits.review(auditor, done.audit_id, item.item, True, "")
     audits.notes(auditor, done.audit_id, {"community_safety": "none known", "prosecutions": "none known"})
     clock.advance(hours=1)
     final = audits.finalize(auditor, done.audit_id)
-    draft = audits.run_quarterly(auditor, seed=8)
     assert final.locked is not None
 
     token = login(stack, "auditor")
@@ -232,7 +232,7 @@ def test_auditors_see_the_finalized_audits_with_where_they_are_locked(stack: Loc
     [listed] = answer.json()["audits"]
     assert listed["audit_id"] == final.audit_id != draft.audit_id
     assert (listed["quarter"], listed["finalized_by"], listed["finalized_at"]) == ("2026-Q3", "auditor", HOUR_LATER)
-    assert (listed["sample_size"], listed["population"], listed["consistent"]) == (5, 6, 5)
+    assert (listed["sample_size"], listed["population"], listed["consistent"], listed["draws"]) == (5, 6, 5, 2)
     assert (listed["key"], listed["version_id"], listed["sha256"]) == (
         final.locked.key,
         final.locked.version_id,

@@ -117,6 +117,36 @@ def test_review_finalize_and_the_stored_audit_cannot_change(stack: LocalStack, c
     assert shown.notes.community_safety == "two stolen cars recovered"
 
 
+def finish(stack: LocalStack, audit_id: str) -> None:
+    audits = stack.runtime.audits
+    for sampled in audits.get(AUDITOR, audit_id).sample:
+        audits.review(AUDITOR, audit_id, sampled.item, True, "")
+    audits.notes(AUDITOR, audit_id, {"community_safety": "none known", "prosecutions": "none known"})
+
+
+def test_a_quarter_is_audited_once_and_its_audit_names_every_other_draw(stack: LocalStack, clock: FixedClock) -> None:
+    quarter_of_activity(stack, clock, images_in_q3=9)
+    audits = stack.runtime.audits
+    first = audits.run_quarterly(AUDITOR, seed=11)
+    clock.advance(minutes=5)
+    redrawn = audits.run_quarterly(OTHER_AUDITOR, seed=12)
+    finish(stack, redrawn.audit_id)
+    finish(stack, first.audit_id)
+    final = audits.finalize(AUDITOR, redrawn.audit_id)
+
+    assert [(d.audit_id, d.seed, d.created_by) for d in final.other_draws] == [(first.audit_id, 11, "aud-1")]
+    stored = audits.get(AUDITOR, final.audit_id)  # read back from the locked copy, digest checked
+    assert [d.audit_id for d in stored.other_draws] == [first.audit_id]
+    [listed] = audits.finalized(AUDITOR)
+    assert listed["draws"] == 2 and listed["audit_id"] == redrawn.audit_id
+    with pytest.raises(Conflict, match=f"2026-Q3 was audited: {redrawn.audit_id}"):
+        audits.finalize(AUDITOR, first.audit_id)
+    with pytest.raises(Conflict, match="audited once"):
+        audits.run_quarterly(AUDITOR, seed=13)
+    # Another quarter is still open to its own audit.
+    assert audits.run_quarterly(AUDITOR, quarter=Quarter(2026, 2), seed=1).quarter == "2026-Q2"
+
+
 def test_reviewers_do_not_review_their_own_access(stack: LocalStack, clock: FixedClock) -> None:
     access(stack, clock, Q3_START + timedelta(days=1), "aud-2", "image.view")
     clock.set(datetime(2026, 11, 2, 18, 30, tzinfo=UTC))

@@ -6,7 +6,17 @@ import pytest
 
 from alpr.domain.access import AccessRecord
 from alpr.domain.audit import GENESIS
-from alpr.domain.quarterly import access_summary, audit_retention_days, is_image_access, is_search
+from alpr.domain.errors import Conflict
+from alpr.domain.quarterly import (
+    AuditStatus,
+    QuarterlyAudit,
+    access_summary,
+    audit_retention_days,
+    is_image_access,
+    is_search,
+    not_yet_audited,
+    other_draws,
+)
 from alpr.repositories.access_chain import chained_item, find_break
 
 
@@ -72,3 +82,34 @@ def test_a_command_clock_can_be_fixed_from_the_environment(monkeypatch: pytest.M
     assert clock_from_env().now() == datetime(2026, 11, 2, 18, 30, tzinfo=UTC)
     monkeypatch.delenv("ALPR_CLOCK")
     assert clock_from_env().now().year >= 2025
+
+
+def audit_of(quarter: str, audit_id: str, created_at: str, finalized: bool = False) -> QuarterlyAudit:
+    return QuarterlyAudit(
+        audit_id=audit_id,
+        quarter=quarter,
+        period_start="",
+        period_end="",
+        time_zone="America/Los_Angeles",
+        seed=int(audit_id[-1]),
+        population_size=0,
+        requested=5,
+        sample=[],
+        summary={},
+        status=AuditStatus.FINALIZED if finalized else AuditStatus.DRAFT,
+        created_by="aud-1",
+        created_at=created_at,
+    )
+
+
+def test_a_quarter_is_audited_once_and_redraws_are_named_oldest_first() -> None:
+    kept = audit_of("2026-Q3", "a-3", "2026-11-03")
+    drafts = [audit_of("2026-Q3", "a-2", "2026-11-02"), audit_of("2026-Q3", "a-1", "2026-11-01")]
+    elsewhere = audit_of("2026-Q2", "b-1", "2026-08-01", finalized=True)
+    everyone = [kept, *drafts, elsewhere]
+
+    not_yet_audited("2026-Q3", everyone)
+    assert [d.audit_id for d in other_draws(kept, everyone)] == ["a-1", "a-2"]
+    assert other_draws(elsewhere, everyone) == []
+    with pytest.raises(Conflict, match="2026-Q2 was audited: b-1"):
+        not_yet_audited("2026-Q2", everyone)
