@@ -51,7 +51,8 @@ def _grant(stack: AlprStack) -> None:
     api = "audit-api"
     table_actions(api, schema.ACCESS_LOG, ["Query", "Scan"])
     table_actions(api, schema.ACCESS_CHAIN_HEADS, ["Scan"])
-    table_actions(api, schema.AUDITS, ["GetItem", "PutItem", "Query", "Scan"])
+    # ConditionCheckItem: finalizing checks, in one transaction, that no other draw of the quarter was finalized.
+    table_actions(api, schema.AUDITS, ["GetItem", "PutItem", "ConditionCheckItem", "Query", "Scan"])
     for table in (schema.HOTLIST_CHANGES, schema.HOLDS, schema.HOLD_EVENTS, schema.PURGE_REPORTS):
         table_actions(api, table, ["Scan"])
     table_actions(api, schema.ADMIN_LOG, ["Query"])

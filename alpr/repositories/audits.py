@@ -4,11 +4,12 @@ log, and time-ranged reads of the tables the audits summarize."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
+from botocore.exceptions import ClientError
 
 from alpr.domain.errors import Conflict, NotFound
 from alpr.domain.quarterly import AuditStatus, QuarterlyAudit
@@ -22,6 +23,8 @@ from alpr.repositories.dynamo import (
     written_if,
 )
 from alpr.repositories.retention import to_item_from_mapping
+
+MAX_TRANSACTION_ITEMS = 100
 
 
 class AuditRepository:
@@ -47,6 +50,38 @@ class AuditRepository:
             & Attr("status").eq(AuditStatus.DRAFT.value),
         ):
             raise Conflict(f"audit {before.audit_id} was finalized or changed meanwhile; reload it")
+
+    def finalize(self, before: QuarterlyAudit, final: QuarterlyAudit, other_draw_ids: Iterable[str]) -> None:
+        """Over the draft it was read from, and only while every other draw of its quarter is still a draft:
+        two auditors finalizing two draws of one quarter at the same moment cannot both succeed."""
+        is_draft = {
+            "ConditionExpression": "#s = :draft",
+            "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": {":draft": AuditStatus.DRAFT.value},
+        }
+        still_drafts = [
+            {"ConditionCheck": {"TableName": self._table.name, "Key": {"audit_id": audit_id}, **is_draft}}
+            for audit_id in other_draw_ids
+        ]
+        if len(still_drafts) >= MAX_TRANSACTION_ITEMS:
+            raise Conflict(f"{before.quarter} has {len(still_drafts)} other draws; at most 99 can be checked at once")
+        written = {
+            "TableName": self._table.name,
+            "Item": to_item(final),
+            "ConditionExpression": "revision = :seen AND #s = :draft",
+            "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": {":seen": Decimal(before.revision), ":draft": AuditStatus.DRAFT.value},
+        }
+        try:
+            # The resource's client serializes plain Python values, as Table.put_item does.
+            self._table.meta.client.transact_write_items(TransactItems=[{"Put": written}, *still_drafts])
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+                raise Conflict(
+                    f"audit {before.audit_id}, or another draw of {before.quarter}, was finalized or changed "
+                    "meanwhile; reload it"
+                ) from None
+            raise
 
     def all(self) -> list[QuarterlyAudit]:
         audits = (from_item(QuarterlyAudit, i) for i in scan_all(self._table, consistent=True))

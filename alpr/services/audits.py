@@ -194,13 +194,14 @@ class AuditService:
         before = self._repos.audits.get(audit_id)
         everyone = self._repos.audits.all()
         rules.ready_to_finalize(before, everyone)
+        other_draws = rules.other_draws(before, everyone)
         now = self._clock.now()
         final = before.model_copy(
             update={
                 "status": AuditStatus.FINALIZED,
                 "finalized_by": actor.member_id,
                 "finalized_at": iso(now),
-                "other_draws": rules.other_draws(before, everyone),
+                "other_draws": other_draws,
             }
         )
         body = to_json(final.model_dump(mode="json", exclude={"locked"}))
@@ -214,7 +215,7 @@ class AuditService:
                 )
             }
         )
-        self._repos.audits.replace(before, final)
+        self._repos.audits.finalize(before, final, [d.audit_id for d in other_draws])
         return final
 
     # --- the annual bundle -----------------------------------------------------------------------------

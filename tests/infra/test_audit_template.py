@@ -24,6 +24,14 @@ def test_the_audit_api_locks_audits_and_deletes_nothing(template: Any) -> None:
     assert not any("PutObjectRetention" in a for a in _on(statements, "frames/*") | _on(statements, "evidence/*"))
     assert not {a for a in actions if "Delete" in a or "Bypass" in a}
     assert _on(statements, "AccessLog") == {"dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan"}
+    # Drafts are put and checked, never updated or deleted in place.
+    assert _on(statements, "AuditsTable") == {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:Query",
+        "dynamodb:Scan",
+    }
 
 
 def test_access_log_writers_move_the_chain_head_and_never_change_a_record(template: Any) -> None:

@@ -12,6 +12,7 @@ from alpr import schema
 from alpr.clock import FixedClock
 from alpr.domain.audit import Quarter
 from alpr.domain.errors import Conflict, DomainError, Forbidden
+from alpr.domain.quarterly import AuditStatus
 from alpr.local.stack import LocalStack
 from alpr.schema import Role
 from alpr.services.access import AccessRecorder, Member
@@ -145,6 +146,23 @@ def test_a_quarter_is_audited_once_and_its_audit_names_every_other_draw(stack: L
         audits.run_quarterly(AUDITOR, seed=13)
     # Another quarter is still open to its own audit.
     assert audits.run_quarterly(AUDITOR, quarter=Quarter(2026, 2), seed=1).quarter == "2026-Q2"
+
+
+def test_two_draws_of_a_quarter_finalized_at_the_same_moment_cannot_both_succeed(
+    stack: LocalStack, clock: FixedClock
+) -> None:
+    quarter_of_activity(stack, clock, images_in_q3=6)
+    audits, stored = stack.runtime.audits, stack.runtime.repos.audits
+    first, second = audits.run_quarterly(AUDITOR, seed=1), audits.run_quarterly(OTHER_AUDITOR, seed=2)
+    finish(stack, first.audit_id)
+    finish(stack, second.audit_id)
+    # The second auditor read both drafts before the first finalized; their finalize arrives just after.
+    second_as_read = stored.get(second.audit_id)
+    audits.finalize(AUDITOR, first.audit_id)
+    late = second_as_read.model_copy(update={"status": AuditStatus.FINALIZED, "finalized_by": "aud-2"})
+    with pytest.raises(Conflict, match="another draw of 2026-Q3"):
+        stored.finalize(second_as_read, late, [first.audit_id])
+    assert stored.get(second.audit_id).status is AuditStatus.DRAFT
 
 
 def test_reviewers_do_not_review_their_own_access(stack: LocalStack, clock: FixedClock) -> None:
