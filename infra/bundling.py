@@ -12,14 +12,19 @@ import aws_cdk as cdk
 import jsii
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# What every zip-packaged function needs beyond the Lambda Python runtime (boto3 ships with it).
-LIGHT_REQUIREMENTS = (
-    "aws-lambda-powertools>=3,<4",
-    "pydantic>=2.6,<3",
-    "pyjwt[crypto]>=2.8,<3",
-    "pillow>=10,<13",
-    "numpy>=1.26,<3",  # the hotlist matcher maps its snapshots with numpy
-)
+
+
+def requirements(path: Path) -> tuple[str, ...]:
+    """The requirement lines of a requirements file (comments and blank lines dropped)."""
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
+    return tuple(line for line in lines if line)
+
+
+# What every function needs beyond the Lambda Python runtime (boto3 ships with it); the OCR image adds its own.
+FUNCTION_REQUIREMENTS_FILE = REPO_ROOT / "functions" / "requirements.txt"
+OCR_REQUIREMENTS_FILE = REPO_ROOT / "functions" / "ocr" / "requirements.txt"
+OCR_MODEL_WHEELS_FILE = REPO_ROOT / "functions" / "ocr" / "model-wheels.txt"
+LIGHT_REQUIREMENTS = requirements(FUNCTION_REQUIREMENTS_FILE)
 LAMBDA_PYTHON = "3.12"
 
 

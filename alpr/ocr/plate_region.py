@@ -60,8 +60,10 @@ def read_plate_region(
     recognizer: TextRecognizer,
     variants: tuple[CropVariant, ...] = (),
     sure_enough: float = 1.0,
+    second_opinion: TextRecognizer | None = None,
 ) -> PlateCandidate | None:
-    """Reads the registration; when its confidence is below ``sure_enough``, ``variants`` crops vote."""
+    """Reads the registration; when its confidence is below ``sure_enough``, ``variants`` crops vote, each read
+    by ``recognizer`` and, with the line's own crop, by ``second_opinion`` (a model that errs differently)."""
     region, offset = _plate_region(frame, plate)
     scale = min(_TARGET_PLATE_HEIGHT / max(plate.h, 1.0), _MAX_REGION_SIDE / max(region.shape[:2]))
     scaled = cv2.resize(
@@ -88,7 +90,10 @@ def read_plate_region(
         return None
     reading = chosen.reading
     if variants and calibrated_confidence(_quality(reading), plate.score) < sure_enough:
-        extra = recognizer.recognize(variant_crops(frame, _pad_box(chosen.box), variants))
+        crops = variant_crops(frame, _pad_box(chosen.box), variants)
+        extra = recognizer.recognize(crops)
+        if second_opinion is not None:
+            extra += second_opinion.recognize([crop_text_line(frame, _pad_box(chosen.box)), *crops])
         reading = vote([chosen.line, *extra]) or reading
     confidence = calibrated_confidence(_quality(reading), plate.score)
     return PlateCandidate(clean_plate_text(reading.text), chosen.line.raw_text, confidence, plate.as_int_tuple())

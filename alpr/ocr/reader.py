@@ -1,5 +1,8 @@
 """Licence-plate reader: plate detector -> text lines in the plate -> recognizer -> US format.
 
+The lines are found by PP-OCRv4's text detector and read by PP-OCRv6's recognizer; an uncertain
+plate is read again from a few crop variants, by v6 and by v4's recognizer, and the readings vote.
+
 Public interface used by the rest of the platform:
 ``PlateResult``, ``ImageDecodeError``, ``decode_image``, ``PlateReader``, ``get_reader``.
 """
@@ -19,6 +22,7 @@ from alpr.ocr.models import (
     create_session,
     plate_detector_model,
     resolve_threads,
+    second_opinion_recognizer_path,
     text_detector_path,
     text_recognizer_path,
 )
@@ -55,6 +59,7 @@ class PlateReader:
         self._plate_detector = PlateDetector(create_session(plate_detector_model(), self.threads))
         self._text_detector = TextDetector(create_session(text_detector_path(), self.threads))
         self._recognizer = TextRecognizer(create_session(text_recognizer_path(), self.threads))
+        self._second_opinion = TextRecognizer(create_session(second_opinion_recognizer_path(), self.threads))
 
     def read(self, image: np.ndarray) -> list[PlateResult]:
         frame = _as_frame(image)
@@ -63,7 +68,13 @@ class PlateReader:
         candidates: list[PlateCandidate] = []
         for plate_box in self._plate_detector.detect(frame, max_plates=_MAX_PLATE_BOXES):
             candidate = read_plate_region(
-                frame, plate_box, self._text_detector, self._recognizer, self._variants, _SURE_ENOUGH
+                frame,
+                plate_box,
+                self._text_detector,
+                self._recognizer,
+                self._variants,
+                _SURE_ENOUGH,
+                self._second_opinion,
             )
             if candidate is not None:
                 candidates.append(candidate)

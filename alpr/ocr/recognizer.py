@@ -1,6 +1,6 @@
-"""PP-OCRv4 text-line recognizer, read as per-character probabilities.
+"""PP-OCR text-line recognizer (v6 or v4, same interface), read as per-character probabilities.
 
-PP-OCR's recognizer knows ~6600 symbols (mostly Chinese). Plates only use
+PP-OCR's recognizers know thousands of symbols (v4 ~6600, v6 ~18700, mostly Chinese). Plates only use
 A-Z and 0-9, so each decoded character keeps its probability distribution over
 those 36 classes; the plate-format logic then chooses between look-alikes
 (O/0, B/8, ...) using the format rather than the recognizer's first choice.

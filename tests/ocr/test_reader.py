@@ -7,7 +7,13 @@ import numpy as np
 import pytest
 from synthetic import jpeg_bytes, plate_scene, png_bytes, with_exif_orientation
 
+from alpr.ocr.line_vote import DEFAULT_VARIANTS
+from alpr.ocr.models import create_session, second_opinion_recognizer_path, text_detector_path, text_recognizer_path
+from alpr.ocr.plate_detector import PlateBox
+from alpr.ocr.plate_region import read_plate_region
 from alpr.ocr.reader import PlateResult, decode_image, get_reader
+from alpr.ocr.recognizer import TextRecognizer
+from alpr.ocr.text_detector import TextDetector
 
 
 def centre_inside(box: tuple[int, int, int, int], outer: tuple[int, int, int, int]) -> bool:
@@ -86,3 +92,28 @@ def test_empty_array_is_a_clear_error(reader) -> None:
 def test_get_reader_is_a_singleton(monkeypatch) -> None:
     monkeypatch.setenv("ALPR_OCR_THREADS", "1")
     assert get_reader() is get_reader()
+
+
+class CountingRecognizer:
+    """The real recognizer, counting the line crops it is asked to read."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.crops = inner, 0
+
+    def recognize(self, lines):
+        self.crops += len(lines)
+        return self.inner.recognize(lines)
+
+
+def test_an_unsure_plate_is_read_again_by_the_second_opinion_and_a_sure_one_is_not() -> None:
+    scene, (x, y, w, h) = plate_scene("7ABC123")
+    plate = PlateBox(x, y, w, h, score=0.9)  # where the scene drew it (the YOLO detector skips synthetic plates)
+    lines = TextDetector(create_session(text_detector_path(), 1))
+    main = TextRecognizer(create_session(text_recognizer_path(), 1))
+    second = CountingRecognizer(TextRecognizer(create_session(second_opinion_recognizer_path(), 1)))
+
+    sure = read_plate_region(scene, plate, lines, main, DEFAULT_VARIANTS, sure_enough=0.0, second_opinion=second)
+    assert sure is not None and sure.text == "7ABC123" and second.crops == 0
+    # Nothing is sure enough at 1.01: the line's own crop and every variant go to the second opinion too.
+    unsure = read_plate_region(scene, plate, lines, main, DEFAULT_VARIANTS, sure_enough=1.01, second_opinion=second)
+    assert unsure is not None and unsure.text == "7ABC123" and second.crops == 1 + len(DEFAULT_VARIANTS)
