@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import cv2
 import numpy as np
 import pytest
@@ -117,3 +120,10 @@ def test_an_unsure_plate_is_read_again_by_the_second_opinion_and_a_sure_one_is_n
     # Nothing is sure enough at 1.01: the line's own crop and every variant go to the second opinion too.
     unsure = read_plate_region(scene, plate, lines, main, DEFAULT_VARIANTS, sure_enough=1.01, second_opinion=second)
     assert unsure is not None and unsure.text == "7ABC123" and second.crops == 1 + len(DEFAULT_VARIANTS)
+
+
+def test_the_model_wheels_are_never_imported() -> None:
+    # Importing rapidocr can download models; the reader only opens the ONNX files inside the wheels.
+    probe = "import sys; from alpr.ocr.reader import PlateReader; PlateReader(threads=1); print(sorted(sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert "'rapidocr'" not in loaded and "'rapidocr_onnxruntime'" not in loaded and "'alpr.ocr.reader'" in loaded
