@@ -28,12 +28,21 @@ async function api(method, path, { body, params } = {}) {
 
 // A list can be asked for again before its first answer arrives (sign-in fills the access list, the filter
 // narrows it; a change reloads the camera table): only the latest request's answer is drawn, whatever order
-// the answers come back in. Null when a later request for the same path superseded this one.
+// the answers come back in. True when ``draw`` ran, false when a later request for the same path superseded it.
 const latestAsked = {};
-async function latestJson(method, path, options) {
+async function drawLatest(method, path, options, draw) {
   const mine = (latestAsked[path] = (latestAsked[path] || 0) + 1);
   const answer = await (await api(method, path, options)).json();
-  return latestAsked[path] === mine ? answer : null;
+  if (latestAsked[path] !== mine) return false;
+  draw(answer);
+  return true;
+}
+
+// Replaces a table's rows: one row per item, filled by ``fillRow(row, item)``.
+function fillTable(tableId, items, fillRow) {
+  const tbody = $(tableId).tBodies[0];
+  tbody.replaceChildren();
+  items.forEach((item) => fillRow(tbody.insertRow(), item));
 }
 
 function show(viewId) {
@@ -107,12 +116,11 @@ function fillPurposes(purposes) {
 
 async function loadCameras() {
   try {
-    const answer = await latestJson("GET", "/api/cameras");
-    if (!answer) return;
-    const { cameras } = answer;
-    const select = $("camera_id");
-    select.replaceChildren(new Option("Any camera", ""));
-    cameras.forEach((c) => select.add(new Option(`${c.name || c.camera_id} (${c.source})`, c.camera_id)));
+    await drawLatest("GET", "/api/cameras", {}, ({ cameras }) => {
+      const select = $("camera_id");
+      select.replaceChildren(new Option("Any camera", ""));
+      cameras.forEach((c) => select.add(new Option(`${c.name || c.camera_id} (${c.source})`, c.camera_id)));
+    });
   } catch (error) { notice(error.message); }
 }
 
@@ -143,10 +151,7 @@ async function search(event) {
   if (problems.length) return;
   $("search-button").disabled = true; $("summary").textContent = "Searching…";
   try {
-    const answer = await latestJson("POST", "/api/search", { body });
-    if (!answer) return;
-    state.lastSearch = body;
-    renderResults(answer);
+    await drawLatest("POST", "/api/search", { body }, (answer) => { state.lastSearch = body; renderResults(answer); });
   } catch (error) { $("search-error").textContent = error.message; $("summary").textContent = ""; }
   finally { $("search-button").disabled = false; }
 }
@@ -156,10 +161,7 @@ function cell(row, text, className) {
 }
 
 function renderResults(answer) {
-  const tbody = $("results").tBodies[0];
-  tbody.replaceChildren();
-  answer.results.forEach((r) => {
-    const row = tbody.insertRow();
+  fillTable("results", answer.results, (row, r) => {
     row.className = "openable"; row.tabIndex = 0;
     row.setAttribute("aria-label", `Open frame of ${r.plate} at ${new Date(r.captured_at).toLocaleString()}`);
     const image = row.insertCell();
@@ -228,39 +230,33 @@ function auditParams() {
 async function listAudit(event) {
   if (event) event.preventDefault();
   try {
-    const answer = await latestJson("GET", "/api/access-records", { params: auditParams() });
-    if (!answer) return;
-    const tbody = $("audit-table").tBodies[0];
-    tbody.replaceChildren();
-    answer.records.forEach((r) => {
-      const row = tbody.insertRow();
-      cell(row, new Date(r.at).toLocaleString()); cell(row, `${r.member_name} (${r.member_id})`); cell(row, r.organization);
-      cell(row, r.action); cell(row, r.subject); cell(row, [r.purpose, r.offense].filter(Boolean).join(" / "));
-      cell(row, r.case_number); cell(row, String(r.results)); cell(row, r.outcome); cell(row, r.client);
+    const drawn = await drawLatest("GET", "/api/access-records", { params: auditParams() }, (answer) => {
+      fillTable("audit-table", answer.records, (row, r) => {
+        cell(row, new Date(r.at).toLocaleString()); cell(row, `${r.member_name} (${r.member_id})`); cell(row, r.organization);
+        cell(row, r.action); cell(row, r.subject); cell(row, [r.purpose, r.offense].filter(Boolean).join(" / "));
+        cell(row, r.case_number); cell(row, String(r.results)); cell(row, r.outcome); cell(row, r.client);
+      });
+      $("audit-table").hidden = answer.records.length === 0;
+      $("audit-summary").textContent = `${answer.records.length} record(s)` + (answer.truncated ? " (more: narrow the filter or export)" : "");
     });
-    $("audit-table").hidden = answer.records.length === 0;
-    $("audit-summary").textContent = `${answer.records.length} record(s)` + (answer.truncated ? " (more: narrow the filter or export)" : "");
+    if (!drawn) return;
   } catch (error) { notice(error.message); }
   listFinalized();
 }
 
 async function listFinalized() {
   try {
-    const answer = await latestJson("GET", "/v1/audits/finalized");
-    if (!answer) return;
-    const { audits } = answer;
-    const tbody = $("finalized-table").tBodies[0];
-    tbody.replaceChildren();
-    audits.forEach((a) => {
-      const row = tbody.insertRow();
-      cell(row, a.quarter); cell(row, new Date(a.finalized_at).toLocaleString()); cell(row, a.finalized_by);
-      cell(row, `${a.sample_size} of ${a.population}`);
-      // More than one draw for a quarter: the other samples are named in the locked audit.
-      cell(row, a.draws === 1 ? "1" : `${a.draws} (see the audit)`); cell(row, `${a.consistent} of ${a.sampled}`);
-      cell(row, `${a.key} (${a.version_id})`); cell(row, a.sha256, "digest");
+    await drawLatest("GET", "/v1/audits/finalized", {}, ({ audits }) => {
+      fillTable("finalized-table", audits, (row, a) => {
+        cell(row, a.quarter); cell(row, new Date(a.finalized_at).toLocaleString()); cell(row, a.finalized_by);
+        cell(row, `${a.sample_size} of ${a.population}`);
+        // More than one draw for a quarter: the other samples are named in the locked audit.
+        cell(row, a.draws === 1 ? "1" : `${a.draws} (see the audit)`); cell(row, `${a.consistent} of ${a.sampled}`);
+        cell(row, `${a.key} (${a.version_id})`); cell(row, a.sha256, "digest");
+      });
+      $("finalized-table").hidden = audits.length === 0;
+      $("finalized-summary").textContent = audits.length === 0 ? "No finalized audit yet." : `${audits.length} finalized audit(s), stored under Object Lock.`;
     });
-    $("finalized-table").hidden = audits.length === 0;
-    $("finalized-summary").textContent = audits.length === 0 ? "No finalized audit yet." : `${audits.length} finalized audit(s), stored under Object Lock.`;
   } catch (error) { $("finalized-summary").textContent = error.message; }
 }
 
@@ -270,10 +266,9 @@ function loadAdmin() { loadDesignee(); loadCameraRegistry(); loadMembers(); load
 
 async function loadDesignee() {
   try {
-    const answer = await latestJson("GET", "/v1/admin/designee");
-    if (!answer) return;
-    const { designee } = answer;
-    $("designee").textContent = designee ? `${designee.title}: ${designee.name} (since ${new Date(designee.since).toLocaleDateString()})` : "No designee recorded.";
+    await drawLatest("GET", "/v1/admin/designee", {}, ({ designee }) => {
+      $("designee").textContent = designee ? `${designee.title}: ${designee.name} (since ${new Date(designee.since).toLocaleDateString()})` : "No designee recorded.";
+    });
   } catch (error) { notice(error.message); }
 }
 
@@ -287,13 +282,7 @@ async function designate(event) {
 
 async function loadCameraRegistry() {
   try {
-    const answer = await latestJson("GET", "/v1/admin/cameras");
-    if (!answer) return;
-    const { cameras } = answer;
-    const tbody = $("camera-table").tBodies[0];
-    tbody.replaceChildren();
-    cameras.forEach((c) => {
-      const row = tbody.insertRow();
+    await drawLatest("GET", "/v1/admin/cameras", {}, ({ cameras }) => fillTable("camera-table", cameras, (row, c) => {
       cell(row, c.camera_id); cell(row, c.name); cell(row, c.source);
       cell(row, c.location ? `${c.location.latitude}, ${c.location.longitude}` : "mobile");
       cell(row, c.active ? "yes" : "no");
@@ -301,7 +290,7 @@ async function loadCameraRegistry() {
       button.type = "button"; button.className = "secondary"; button.textContent = c.active ? "Deactivate" : "Activate";
       button.onclick = () => setCameraActive(c.camera_id, !c.active);
       row.insertCell().append(button);
-    });
+    }));
   } catch (error) { notice(error.message); }
 }
 
@@ -327,31 +316,19 @@ async function addCamera(event) {
 
 async function loadMembers() {
   try {
-    const answer = await latestJson("GET", "/v1/admin/members");
-    if (!answer) return;
-    const { members } = answer;
-    const tbody = $("member-table").tBodies[0];
-    tbody.replaceChildren();
-    members.forEach((m) => {
-      const row = tbody.insertRow();
+    await drawLatest("GET", "/v1/admin/members", {}, ({ members }) => fillTable("member-table", members, (row, m) => {
       cell(row, m.member_id); cell(row, m.name); cell(row, m.roles.join(", "));
       cell(row, m.training ? `${m.training.course}, ${m.training.completed_on} (recorded by ${m.training.recorded_by})` : "none on record");
-    });
+    }));
   } catch (error) { notice(error.message); }
 }
 
 async function loadErrorReports() {
   try {
-    const answer = await latestJson("GET", "/v1/admin/error-reports");
-    if (!answer) return;
-    const { error_reports: reports } = answer;
-    const tbody = $("error-table").tBodies[0];
-    tbody.replaceChildren();
-    reports.forEach((r) => {
-      const row = tbody.insertRow();
+    await drawLatest("GET", "/v1/admin/error-reports", {}, ({ error_reports: reports }) => fillTable("error-table", reports, (row, r) => {
       cell(row, new Date(r.at).toLocaleString()); cell(row, r.by); cell(row, r.error.replace("_", " ")); cell(row, r.read_id);
       cell(row, r.original_plate, "plate"); cell(row, r.corrected_plate, "plate"); cell(row, r.reported_to);
-    });
+    }));
   } catch (error) { notice(error.message); }
 }
 
@@ -370,12 +347,9 @@ async function exportAudit() {
 
 async function loadTraining() {
   try {
-    const answer = await latestJson("GET", "/api/training");
-    if (!answer) return;
-    const { training } = answer;
-    const tbody = $("training-table").tBodies[0];
-    tbody.replaceChildren();
-    training.forEach((t) => { const row = tbody.insertRow(); cell(row, t.member_id); cell(row, t.course); cell(row, t.completed_on); cell(row, t.recorded_by); });
+    await drawLatest("GET", "/api/training", {}, ({ training }) => fillTable("training-table", training, (row, t) => {
+      cell(row, t.member_id); cell(row, t.course); cell(row, t.completed_on); cell(row, t.recorded_by);
+    }));
   } catch (error) { notice(error.message); }
 }
 
