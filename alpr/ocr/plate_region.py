@@ -90,10 +90,11 @@ def read_plate_region(
         return None
     reading = chosen.reading
     if variants and calibrated_confidence(_quality(reading), plate.score) < sure_enough:
-        crops = variant_crops(frame, _pad_box(chosen.box), variants)
+        line_box = _pad_box(chosen.box)
+        crops = variant_crops(frame, line_box, variants)
         extra = recognizer.recognize(crops)
         if second_opinion is not None:
-            extra += second_opinion.recognize([crop_text_line(frame, _pad_box(chosen.box)), *crops])
+            extra += second_opinion.recognize([crop_text_line(frame, line_box), *crops])
         reading = vote([chosen.line, *extra]) or reading
     confidence = calibrated_confidence(_quality(reading), plate.score)
     return PlateCandidate(clean_plate_text(reading.text), chosen.line.raw_text, confidence, plate.as_int_tuple())

@@ -24,7 +24,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from alpr.domain.audit import GENESIS, ChainBreak, chain_hash, verify_chain
-from alpr.repositories.dynamo import plain, query_all, scan_all
+from alpr.repositories.dynamo import is_transaction_cancelled, plain, query_all, scan_all
 
 LINK_FIELDS = ("prev_hash", "hash")
 CHAIN_FIELDS = ("seq", *LINK_FIELDS)
@@ -87,7 +87,7 @@ class AccessChain:
                 )
                 return item
             except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                if not is_transaction_cancelled(exc):
                     raise
                 reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
                 if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":

@@ -15,6 +15,7 @@ from alpr.domain.errors import Conflict, NotFound
 from alpr.domain.quarterly import AuditStatus, QuarterlyAudit
 from alpr.repositories.dynamo import (
     from_item,
+    is_transaction_cancelled,
     plain,
     put_if_absent,
     query_all,
@@ -64,7 +65,10 @@ class AuditRepository:
             for audit_id in other_draw_ids
         ]
         if len(still_drafts) >= MAX_TRANSACTION_ITEMS:
-            raise Conflict(f"{before.quarter} has {len(still_drafts)} other draws; at most 99 can be checked at once")
+            raise Conflict(
+                f"{before.quarter} has {len(still_drafts)} other draws; "
+                f"at most {MAX_TRANSACTION_ITEMS - 1} can be checked at once"
+            )
         written = {
             "TableName": self._table.name,
             "Item": to_item(final),
@@ -76,7 +80,7 @@ class AuditRepository:
             # The resource's client serializes plain Python values, as Table.put_item does.
             self._table.meta.client.transact_write_items(TransactItems=[{"Put": written}, *still_drafts])
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+            if is_transaction_cancelled(exc):
                 raise Conflict(
                     f"audit {before.audit_id}, or another draw of {before.quarter}, was finalized or changed "
                     "meanwhile; reload it"

@@ -40,6 +40,11 @@ def is_conditional_failure(exc: ClientError) -> bool:
     return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
+def is_transaction_cancelled(exc: ClientError) -> bool:
+    """A TransactWriteItems refused as a whole (a condition failed, or another transaction got there first)."""
+    return exc.response.get("Error", {}).get("Code") == "TransactionCanceledException"
+
+
 def written_if(write: Callable[..., Any], **request: Any) -> bool:
     """Runs one conditional write (put_item, update_item, delete_item): True when it was written, False when
     its condition did not hold (another writer got there first, or a retry found its own work done)."""

@@ -14,7 +14,15 @@ from alpr import schema
 from alpr.domain.alerts import EVERYONE, Mute
 from alpr.domain.errors import Conflict
 from alpr.domain.hotlist.entries import HotlistChange, HotlistEntry
-from alpr.repositories.dynamo import from_item, plain, query_all, scan_all, to_item, written_if
+from alpr.repositories.dynamo import (
+    from_item,
+    is_transaction_cancelled,
+    plain,
+    query_all,
+    scan_all,
+    to_item,
+    written_if,
+)
 
 
 class HotlistEntryRepository:
@@ -43,7 +51,7 @@ class HotlistEntryRepository:
                 ]
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+            if is_transaction_cancelled(exc):
                 raise Conflict(f"entry {entry.entry_id} was changed by someone else meanwhile; try again") from None
             raise
 
