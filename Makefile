@@ -32,12 +32,15 @@ lint: $(STAMP)
 	$(BIN)/mypy alpr functions infra
 
 synth: $(STAMP)
-	npx --yes aws-cdk@2 synth --no-notices --quiet
+	npx --yes aws-cdk@2 synth --no-notices --quiet $(CDK_ARGS)
 
 # cdk-nag's AWS Solutions pack fails the synth on any unacknowledged finding; then cfn-lint on every template.
-# (make test runs the same checks: tests/infra/test_nag.py.)
+# (make test runs the same checks: tests/infra/test_nag.py, in us-east-1 and in us-west-2.) The region comes from
+# AWS_REGION; CDK_ARGS passes more context, e.g. outside us-east-1 (CloudFront's web ACL lives there):
+#   AWS_REGION=us-west-2 make check-infra CDK_ARGS="-c cloudfront_web_acl_arn=arn:aws:wafv2:us-east-1:...:global/webacl/..."
+CDK_ARGS ?=
 check-infra: $(STAMP)
-	npx --yes aws-cdk@2 synth --no-notices --quiet -c nag=true
+	npx --yes aws-cdk@2 synth --no-notices --quiet -c nag=true $(CDK_ARGS)
 	$(BIN)/cfn-lint --ignore-checks W3005 -- cdk.out/*.template.json
 
 clean:

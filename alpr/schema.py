@@ -280,12 +280,139 @@ IMAGES_BUCKET_LOGICAL = "images"
 BUCKET = BucketLayout()
 
 
+class Env(StrEnum):
+    """The environment variables a function reads (``alpr.config.Settings``), set by the CDK stack and the local
+    stack. Declared once, here, next to the functions that read them."""
+
+    PREFIX = "ALPR_PREFIX"
+    IMAGES_BUCKET = "ALPR_IMAGES_BUCKET"
+    ALERTS_TOPIC_ARN = "ALPR_ALERTS_TOPIC_ARN"
+    TIME_ZONE = "ALPR_TIME_ZONE"
+    FRAME_EVENTS_QUEUE_URL = "ALPR_FRAME_EVENTS_QUEUE_URL"
+    USER_POOL_ID = "ALPR_USER_POOL_ID"
+    USER_POOL_CLIENT_ID = "ALPR_USER_POOL_CLIENT_ID"
+    JWKS_URL = "ALPR_JWKS_URL"
+    # The purge function's name: a hold released past its date hands its reads to it.
+    PURGE_FUNCTION = "ALPR_PURGE_FUNCTION"
+    TRANSPARENCY_CACHE_S = "ALPR_TRANSPARENCY_CACHE_S"
+    AUDIT_RETENTION_DAYS = "ALPR_AUDIT_RETENTION_DAYS"
+    AUDIT_SAMPLE_SIZE = "ALPR_AUDIT_SAMPLE_SIZE"
+    HOTLIST_REFRESH_S = "ALPR_HOTLIST_REFRESH_S"
+    HOTLIST_SNAPSHOTS_KEPT = "ALPR_HOTLIST_SNAPSHOTS_KEPT"
+    HISTORICAL_SEARCH_PAGE_SIZE = "ALPR_HISTORICAL_SEARCH_PAGE_SIZE"
+    NCRIC_RETRY_BASE_S = "ALPR_NCRIC_RETRY_BASE_S"
+    NCRIC_DESTINATION_MAX_AGE_S = "ALPR_NCRIC_DESTINATION_MAX_AGE_S"
+    PURGE_READS_PER_SEGMENT = "ALPR_PURGE_READS_PER_SEGMENT"
+    PURGE_PAGE_SIZE = "ALPR_PURGE_PAGE_SIZE"
+    PURGE_PAGES_PER_INVOCATION = "ALPR_PURGE_PAGES_PER_INVOCATION"
+    # Powertools reads these itself.
+    POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
+    POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
+    POWERTOOLS_LOG_LEVEL = "POWERTOOLS_LOG_LEVEL"
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """A Lambda function: where its handler lives and what it may touch."""
+
+    name: str
+    handler: str
+    memory_mb: int = 512
+    timeout_s: int = 30
+    environment: dict[str, str] = field(default_factory=dict)
+    # Invoked asynchronously (schedules, events): failed invocations go to a dead-letter queue.
+    invoked_async: bool = False
+    # Concurrency kept for this function alone, so a burst elsewhere (OCR) cannot starve it (cameras uploading,
+    # staff searching). AWS keeps at least 100 of the account's limit unreserved (Lambda Developer Guide,
+    # "Configuring reserved concurrency").
+    reserved_concurrency: int | None = None
+
+
+INGEST_FUNCTION = FunctionSpec(
+    "ingest", "functions.ingest.handler.handler", memory_mb=512, timeout_s=15, reserved_concurrency=50
+)
+INGEST_UPLOADS_FUNCTION = FunctionSpec(
+    "ingest-uploads", "functions.ingest.uploads.handler", memory_mb=512, timeout_s=60
+)
+OCR_FUNCTION = FunctionSpec("ocr", "functions.ocr.handler.handler", memory_mb=2048, timeout_s=120)
+MATCH_FUNCTION = FunctionSpec("match", "functions.match.handler.handler", memory_mb=512, timeout_s=30)
+PURGE_FUNCTION = FunctionSpec(
+    "purge", "functions.purge.handler.handler", memory_mb=1024, timeout_s=900, invoked_async=True
+)
+SHARE_FUNCTION = FunctionSpec("share", "functions.share.handler.handler", memory_mb=512, timeout_s=29)
+NCRIC_ENQUEUE_FUNCTION = FunctionSpec("ncric-enqueue", "functions.share.forwarder.enqueue", memory_mb=256, timeout_s=30)
+NCRIC_DELIVER_FUNCTION = FunctionSpec("ncric-deliver", "functions.share.forwarder.deliver", memory_mb=512, timeout_s=60)
+HOTLIST_IMPORT_FUNCTION = FunctionSpec(
+    "hotlist-import", "functions.hotlist.importer.handler", memory_mb=1536, timeout_s=300
+)
+HOTLIST_API_FUNCTION = FunctionSpec("hotlist-api", "functions.hotlist.api.handler", memory_mb=1024, timeout_s=29)
+# Pages through the reads still in retention for one entry; hands over to a new message before it times out.
+HOTLIST_SEARCH_FUNCTION = FunctionSpec(
+    "hotlist-search", "functions.hotlist.search.handler", memory_mb=1024, timeout_s=300
+)
+# Evidence holds and the compliance report, for administrators and the records custodian.
+RETENTION_API_FUNCTION = FunctionSpec(
+    "retention-api", "functions.retention.handler.handler", memory_mb=512, timeout_s=60
+)
+SEARCH_FUNCTION = FunctionSpec(
+    "search", "functions.search.handler.handler", memory_mb=1024, timeout_s=29, reserved_concurrency=20
+)
+# Quarterly audits, annual bundles and access-chain verification, for auditors (418.6.1).
+AUDIT_API_FUNCTION = FunctionSpec("audit-api", "functions.audit.handler.handler", memory_mb=1024, timeout_s=29)
+# ALPR administration (418.3.1(e), 418.4(d), 418.6): designee, cameras, members' training, error reports.
+ADMIN_API_FUNCTION = FunctionSpec("admin-api", "functions.admin.handler.handler", memory_mb=512, timeout_s=29)
+# The public transparency summary (418.3.1(g)): no login, no plate data, read-only.
+TRANSPARENCY_FUNCTION = FunctionSpec(
+    "transparency",
+    "functions.audit.public.handler",
+    memory_mb=512,
+    timeout_s=29,
+    # A warm container answers from its copy for 15 minutes: the page needs no login, so no caller can
+    # make every request scan the tables.
+    environment={Env.TRANSPARENCY_CACHE_S: "900"},
+)
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (
+    INGEST_FUNCTION,
+    INGEST_UPLOADS_FUNCTION,
+    OCR_FUNCTION,
+    MATCH_FUNCTION,
+    PURGE_FUNCTION,
+    SHARE_FUNCTION,
+    NCRIC_ENQUEUE_FUNCTION,
+    NCRIC_DELIVER_FUNCTION,
+    HOTLIST_IMPORT_FUNCTION,
+    HOTLIST_API_FUNCTION,
+    HOTLIST_SEARCH_FUNCTION,
+    RETENTION_API_FUNCTION,
+    SEARCH_FUNCTION,
+    AUDIT_API_FUNCTION,
+    ADMIN_API_FUNCTION,
+    TRANSPARENCY_FUNCTION,
+)
+
+# AWS: "set the source queue's visibility timeout to at least six times the timeout that you configure on your
+# function" (Lambda Developer Guide, "Creating and configuring an Amazon SQS event source mapping"): the extra
+# time lets Lambda retry a batch while the function is throttled, before the message counts as received again.
+SQS_VISIBILITY_PER_FUNCTION_TIMEOUT = 6
+
+
 @dataclass(frozen=True)
 class Queue:
     logical_name: str
+    # The function its event source mapping invokes; None for queues nothing polls (failure queues).
+    consumer: FunctionSpec | None = None
     # After this many failed deliveries a message moves to the dead-letter queue.
     max_receive_count: int = 3
-    visibility_timeout_s: int = 120
+    # At most this many concurrent invocations of the consumer (the event source's maximum concurrency, 2 to
+    # 1000): a burst on one queue cannot take the account's concurrency from ingest and search.
+    max_concurrency: int = 5
+
+    @property
+    def visibility_timeout_s(self) -> int:
+        if self.consumer is None:
+            return 120
+        return SQS_VISIBILITY_PER_FUNCTION_TIMEOUT * self.consumer.timeout_s
 
     def physical_name(self, prefix: str) -> str:
         return f"{prefix}-{self.logical_name}"
@@ -295,22 +422,21 @@ class Queue:
 
 
 # S3 ObjectCreated notifications for new frames feed the OCR function through this queue.
-FRAME_EVENTS_QUEUE = Queue("frame-events", visibility_timeout_s=180)
+FRAME_EVENTS_QUEUE = Queue("frame-events", consumer=OCR_FUNCTION, max_concurrency=20)
 # Presigned uploads land in the uploads/ prefix and are checked through this queue.
-UPLOAD_EVENTS_QUEUE = Queue("upload-events")
+UPLOAD_EVENTS_QUEUE = Queue("upload-events", consumer=INGEST_UPLOADS_FUNCTION)
 # Reads-stream batches the match function gave up on, kept to list and replay.
 STREAM_FAILURES_QUEUE = Queue("stream-failures")
 # Hotlist files dropped into hotlists/incoming/ are imported through this queue.
-HOTLIST_EVENTS_QUEUE = Queue("hotlist-events", max_receive_count=2, visibility_timeout_s=360)
+HOTLIST_EVENTS_QUEUE = Queue("hotlist-events", consumer=HOTLIST_IMPORT_FUNCTION, max_receive_count=2)
 # Vehicle reads on their way to NCRIC (418.5): one message per read id; a read that cannot be delivered
 # after max_receive_count tries waits in the dead-letter queue for `alpr ncric replay`.
-NCRIC_FORWARD_QUEUE = Queue("ncric-forward", max_receive_count=6, visibility_timeout_s=60)
+NCRIC_FORWARD_QUEUE = Queue("ncric-forward", consumer=NCRIC_DELIVER_FUNCTION, max_receive_count=6)
 # One message per historical search job ({"job_id": ...}); a job that runs out of time sends itself again.
-# The visibility timeout is six times the search function's timeout, as AWS advises for SQS event sources.
-HISTORICAL_SEARCH_QUEUE = Queue("historical-searches", max_receive_count=3, visibility_timeout_s=1800)
+HISTORICAL_SEARCH_QUEUE = Queue("historical-searches", consumer=HOTLIST_SEARCH_FUNCTION, max_receive_count=3)
 # A purge run's fan-out: one message per parallel-scan segment, and one per continuation of a segment that
-# ran out of its invocation's time. Visible again only after the purge function's 15-minute timeout.
-PURGE_WORK_QUEUE = Queue("purge-work", max_receive_count=3, visibility_timeout_s=960)
+# ran out of its invocation's time.
+PURGE_WORK_QUEUE = Queue("purge-work", consumer=PURGE_FUNCTION, max_receive_count=3)
 QUEUES: tuple[Queue, ...] = (
     FRAME_EVENTS_QUEUE,
     UPLOAD_EVENTS_QUEUE,
@@ -320,6 +446,27 @@ QUEUES: tuple[Queue, ...] = (
     HISTORICAL_SEARCH_QUEUE,
     PURGE_WORK_QUEUE,
 )
+
+# The daily purge schedule's EventBridge dead-letter queue (events it could not deliver to the purge function).
+PURGE_SCHEDULE_DLQ_LOGICAL = "purge-schedule-dlq"
+
+
+def invocation_dlq_name(spec: FunctionSpec, prefix: str) -> str:
+    """Where Lambda puts an asynchronous invocation of ``spec`` that failed every retry."""
+    return f"{prefix}-{spec.name}-invocation-dlq"
+
+
+def failure_queues(prefix: str) -> dict[str, str | None]:
+    """Every queue a failure is parked in, by name, with the queue its messages go back to on a replay (None:
+    nothing to send them back to; they are listed to act on by hand). ``alpr dead-letters`` reads this."""
+    out: dict[str, str | None] = {q.dead_letter_name(prefix): q.physical_name(prefix) for q in QUEUES}
+    out[STREAM_FAILURES_QUEUE.physical_name(prefix)] = None
+    out[f"{prefix}-{PURGE_SCHEDULE_DLQ_LOGICAL}"] = None
+    for spec in FUNCTIONS:
+        if spec.invoked_async:
+            out[invocation_dlq_name(spec, prefix)] = None
+    return out
+
 
 # Which bucket prefix notifies which queue on ObjectCreated.
 BUCKET_NOTIFICATIONS: tuple[tuple[str, Queue], ...] = (
@@ -378,6 +525,12 @@ RETENTION: dict[SourceClass, RetentionClass] = {
 
 DEPARTMENT_TIME_ZONE = "America/Los_Angeles"
 
+# Point-in-time recovery keeps a table restorable to any second of this many days (1 to 35, default 35:
+# DynamoDB Developer Guide, "Point-in-time recovery"), so a purged read stays restorable this long after the
+# purge. Kept short so a "deleted in 30 calendar days" read is not restorable for another 35; the compliance report
+# and the transparency page state it.
+BACKUP_RECOVERY_DAYS = 7
+
 
 class Role(StrEnum):
     """Cognito groups; a member's role decides what the page and the API let them do."""
@@ -412,109 +565,6 @@ class UserPoolSpec:
 
 USER_POOL = UserPoolSpec()
 
-
-class Env(StrEnum):
-    """The environment variables a function reads (``alpr.config.Settings``), set by the CDK stack and the local
-    stack. Declared once, here, next to the functions that read them."""
-
-    PREFIX = "ALPR_PREFIX"
-    IMAGES_BUCKET = "ALPR_IMAGES_BUCKET"
-    ALERTS_TOPIC_ARN = "ALPR_ALERTS_TOPIC_ARN"
-    TIME_ZONE = "ALPR_TIME_ZONE"
-    FRAME_EVENTS_QUEUE_URL = "ALPR_FRAME_EVENTS_QUEUE_URL"
-    USER_POOL_ID = "ALPR_USER_POOL_ID"
-    USER_POOL_CLIENT_ID = "ALPR_USER_POOL_CLIENT_ID"
-    JWKS_URL = "ALPR_JWKS_URL"
-    # The purge function's name: a hold released past its date hands its reads to it.
-    PURGE_FUNCTION = "ALPR_PURGE_FUNCTION"
-    TRANSPARENCY_CACHE_S = "ALPR_TRANSPARENCY_CACHE_S"
-    AUDIT_RETENTION_DAYS = "ALPR_AUDIT_RETENTION_DAYS"
-    AUDIT_SAMPLE_SIZE = "ALPR_AUDIT_SAMPLE_SIZE"
-    HOTLIST_REFRESH_S = "ALPR_HOTLIST_REFRESH_S"
-    HOTLIST_SNAPSHOTS_KEPT = "ALPR_HOTLIST_SNAPSHOTS_KEPT"
-    HISTORICAL_SEARCH_PAGE_SIZE = "ALPR_HISTORICAL_SEARCH_PAGE_SIZE"
-    NCRIC_RETRY_BASE_S = "ALPR_NCRIC_RETRY_BASE_S"
-    NCRIC_DESTINATION_MAX_AGE_S = "ALPR_NCRIC_DESTINATION_MAX_AGE_S"
-    PURGE_READS_PER_SEGMENT = "ALPR_PURGE_READS_PER_SEGMENT"
-    PURGE_PAGE_SIZE = "ALPR_PURGE_PAGE_SIZE"
-    PURGE_PAGES_PER_INVOCATION = "ALPR_PURGE_PAGES_PER_INVOCATION"
-    # Powertools reads these itself.
-    POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
-    POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
-    POWERTOOLS_LOG_LEVEL = "POWERTOOLS_LOG_LEVEL"
-
-
-@dataclass(frozen=True)
-class FunctionSpec:
-    """A Lambda function: where its handler lives and what it may touch."""
-
-    name: str
-    handler: str
-    memory_mb: int = 512
-    timeout_s: int = 30
-    environment: dict[str, str] = field(default_factory=dict)
-    # Invoked asynchronously (schedules, events): failed invocations go to a dead-letter queue.
-    invoked_async: bool = False
-
-
-INGEST_FUNCTION = FunctionSpec("ingest", "functions.ingest.handler.handler", memory_mb=512, timeout_s=15)
-INGEST_UPLOADS_FUNCTION = FunctionSpec(
-    "ingest-uploads", "functions.ingest.uploads.handler", memory_mb=512, timeout_s=60
-)
-OCR_FUNCTION = FunctionSpec("ocr", "functions.ocr.handler.handler", memory_mb=2048, timeout_s=120)
-MATCH_FUNCTION = FunctionSpec("match", "functions.match.handler.handler", memory_mb=512, timeout_s=30)
-PURGE_FUNCTION = FunctionSpec(
-    "purge", "functions.purge.handler.handler", memory_mb=1024, timeout_s=900, invoked_async=True
-)
-SHARE_FUNCTION = FunctionSpec("share", "functions.share.handler.handler", memory_mb=512, timeout_s=29)
-NCRIC_ENQUEUE_FUNCTION = FunctionSpec("ncric-enqueue", "functions.share.forwarder.enqueue", memory_mb=256, timeout_s=30)
-NCRIC_DELIVER_FUNCTION = FunctionSpec("ncric-deliver", "functions.share.forwarder.deliver", memory_mb=512, timeout_s=60)
-HOTLIST_IMPORT_FUNCTION = FunctionSpec(
-    "hotlist-import", "functions.hotlist.importer.handler", memory_mb=1536, timeout_s=300
-)
-HOTLIST_API_FUNCTION = FunctionSpec("hotlist-api", "functions.hotlist.api.handler", memory_mb=1024, timeout_s=29)
-# Pages through the reads still in retention for one entry; hands over to a new message before it times out.
-HOTLIST_SEARCH_FUNCTION = FunctionSpec(
-    "hotlist-search", "functions.hotlist.search.handler", memory_mb=1024, timeout_s=300
-)
-# Evidence holds and the compliance report, for administrators and the records custodian.
-RETENTION_API_FUNCTION = FunctionSpec(
-    "retention-api", "functions.retention.handler.handler", memory_mb=512, timeout_s=60
-)
-SEARCH_FUNCTION = FunctionSpec("search", "functions.search.handler.handler", memory_mb=1024, timeout_s=29)
-# Quarterly audits, annual bundles and access-chain verification, for auditors (418.6.1).
-AUDIT_API_FUNCTION = FunctionSpec("audit-api", "functions.audit.handler.handler", memory_mb=1024, timeout_s=29)
-# ALPR administration (418.3.1(e), 418.4(d), 418.6): designee, cameras, members' training, error reports.
-ADMIN_API_FUNCTION = FunctionSpec("admin-api", "functions.admin.handler.handler", memory_mb=512, timeout_s=29)
-# The public transparency summary (418.3.1(g)): no login, no plate data, read-only.
-TRANSPARENCY_FUNCTION = FunctionSpec(
-    "transparency",
-    "functions.audit.public.handler",
-    memory_mb=512,
-    timeout_s=29,
-    # A warm container answers from its copy for 15 minutes: the page needs no login, so no caller can
-    # make every request scan the tables.
-    environment={Env.TRANSPARENCY_CACHE_S: "900"},
-)
-
-FUNCTIONS: tuple[FunctionSpec, ...] = (
-    INGEST_FUNCTION,
-    INGEST_UPLOADS_FUNCTION,
-    OCR_FUNCTION,
-    MATCH_FUNCTION,
-    PURGE_FUNCTION,
-    SHARE_FUNCTION,
-    NCRIC_ENQUEUE_FUNCTION,
-    NCRIC_DELIVER_FUNCTION,
-    HOTLIST_IMPORT_FUNCTION,
-    HOTLIST_API_FUNCTION,
-    HOTLIST_SEARCH_FUNCTION,
-    RETENTION_API_FUNCTION,
-    SEARCH_FUNCTION,
-    AUDIT_API_FUNCTION,
-    ADMIN_API_FUNCTION,
-    TRANSPARENCY_FUNCTION,
-)
 
 # API Gateway refuses bodies over 10 MB and Lambda sync payloads over 6 MB once base64-encoded, so
 # frames above this size use the presigned-upload flow.

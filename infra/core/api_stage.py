@@ -7,6 +7,13 @@ from constructs import Construct
 
 from infra.guardrails.log_groups import encrypted_log_group
 
+# API Gateway returns a Lambda proxy's base64 body as binary only when the request's Accept header matches a binary
+# media type; browsers fetching a frame (and agencies' HTTP clients) send "Accept: */*", which "image/*" does not
+# match, so the frame came back as base64 text (API Gateway Developer Guide, "Content type conversions in API
+# Gateway" / "Return binary media from a Lambda proxy integration"). With "*/*" every request body also reaches
+# the function base64-encoded; the handlers read ``decoded_body``. Every RestApi uses this list.
+BINARY_MEDIA_TYPES = ["*/*"]
+
 
 def logged_stage(scope: Construct, api_id: str, rate: int, burst: int, log_user: bool = False) -> apigw.StageOptions:
     """``log_user`` adds the Cognito user to each access-log line, for APIs behind the staff sign-in."""

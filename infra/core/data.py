@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
@@ -14,6 +15,7 @@ from constructs import Construct
 
 from alpr import schema
 from infra.core.grants import allow_table
+from infra.core.removal import KEEP
 
 # Actions that would change or remove a record of an append-only table (access records, change logs) once
 # written: the table's resource policy denies them to every principal.
@@ -30,6 +32,17 @@ APPEND_ONLY_FORBIDDEN_ACTIONS = (
 
 _ATTRIBUTE_TYPES = {"S": "STRING", "N": "NUMBER", "B": "BINARY"}
 
+# Every queue keeps a message as long as SQS allows (14 days, the maximum MessageRetentionPeriod: Amazon SQS
+# Developer Guide, "Amazon SQS message quotas"): a failure is there to list and replay for two weeks, and a
+# backlog survives a long outage. The default, 4 days, loses a failure set aside on a Friday of a long weekend.
+QUEUE_RETENTION = cdk.Duration.days(14)
+
+# ``-c table_deletion_protection=true`` turns DynamoDB deletion protection on for every table. Off by default:
+# CloudFormation cannot delete a protected table, so a failed first create would leave every table behind and
+# the next deploy would stop at "already exists" (the aws-cdk integration test for the property has to switch
+# protection off before it can delete its stack, aws/aws-cdk#24581). Turn it on once the stack is up (README).
+TABLE_DELETION_PROTECTION_CONTEXT = "table_deletion_protection"
+
 
 def camel(name: str) -> str:
     """``hotlist-api`` -> ``HotlistApi``: construct ids derived from schema names."""
@@ -40,12 +53,13 @@ class DataPlane(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, prefix: str) -> None:
         super().__init__(scope, construct_id)
         self.prefix = prefix
+        self._protect_tables = str(self.node.try_get_context(TABLE_DELETION_PROTECTION_CONTEXT)).lower() == "true"
         self.data_key = kms.Key(
             self,
             "DataKey",
             enable_key_rotation=True,
             description="ALPR reads, images and records at rest",
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            removal_policy=KEEP,
         )
         # Queues get their own key: S3 notifications need the queue key's policy to name the bucket, and the
         # bucket already depends on the data key.
@@ -54,6 +68,19 @@ class DataPlane(Construct):
             "QueueKey",
             enable_key_rotation=True,
             description="ALPR event queues and alert topic",
+        )
+        # EventBridge puts an event its target refused into the target's dead-letter queue itself, so the key of
+        # an encrypted DLQ must let events.amazonaws.com generate and decrypt data keys (Amazon SQS Developer
+        # Guide, "Configuring AWS KMS permissions": AWS services that send to an encrypted queue need them in the
+        # key policy). Scoped to this account's rules; the rule's ARN would make the key depend on the rule.
+        self.queue_key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="EventBridgeDeadLetters",
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:SourceAccount": cdk.Stack.of(self).account}},
+            )
         )
         self.access_logs = self._access_log_bucket()
         self.images = self._images_bucket()
@@ -105,29 +132,30 @@ class DataPlane(Construct):
             enforce_ssl=True,
             versioned=True,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            removal_policy=KEEP,
         )
 
     def _images_bucket(self) -> s3.Bucket:
-        # Backstop lifecycle per class: purge deletes on time; this catches anything it missed, a day late.
-        # Versions under an Object Lock legal hold are never removed by lifecycle.
-        backstops = [
+        # No lifecycle rule expires a current version under frames/ (or evidence/): S3's Expiration adds a delete
+        # marker to a versioned object whatever its Object Lock legal hold, and the held frame is then 404 by key
+        # (Amazon S3 User Guide, "Expiring objects"; Object Lock protects versions, not keys). The purge deletes
+        # frames, skipping held ones; the alarm on a purge that did not run is the backstop. Lifecycle only
+        # removes what the purge's deletes leave: noncurrent versions (never a locked one) and lone delete
+        # markers.
+        rules = [
             s3.LifecycleRule(
-                id=f"backstop-{rule.source.value}",
-                prefix=f"{schema.BUCKET.frames}{rule.source.value}/",
-                expiration=cdk.Duration.days(rule.purge_after_days + 1),
+                id="frames-noncurrent-versions",
+                prefix=schema.BUCKET.frames,
                 noncurrent_version_expiration=cdk.Duration.days(1),
-            )
-            for rule in schema.RETENTION.values()
-        ]
-        backstops.append(
+                expired_object_delete_marker=True,
+            ),
             s3.LifecycleRule(
                 id="abandoned-uploads",
                 prefix=schema.BUCKET.uploads,
                 expiration=cdk.Duration.days(2),
                 noncurrent_version_expiration=cdk.Duration.days(1),
-            )
-        )
+            ),
+        ]
         return s3.Bucket(
             self,
             "Images",
@@ -140,8 +168,8 @@ class DataPlane(Construct):
             enforce_ssl=True,
             server_access_logs_bucket=self.access_logs,
             server_access_logs_prefix="images/",
-            lifecycle_rules=backstops,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            lifecycle_rules=rules,
+            removal_policy=KEEP,
         )
 
     def _table(self, table: schema.Table) -> dynamodb.Table:
@@ -158,12 +186,12 @@ class DataPlane(Construct):
             encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
             encryption_key=self.data_key,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
+                point_in_time_recovery_enabled=True, recovery_period_in_days=schema.BACKUP_RECOVERY_DAYS
             ),
             time_to_live_attribute=table.ttl_attribute,
             stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES if table.stream else None,
-            deletion_protection=True,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            deletion_protection=self._protect_tables,
+            removal_policy=KEEP,
         )
         for index in table.indexes:
             construct.add_global_secondary_index(
@@ -185,7 +213,7 @@ class DataPlane(Construct):
             encryption=sqs.QueueEncryption.KMS,
             encryption_master_key=self.queue_key,
             enforce_ssl=True,
-            retention_period=cdk.Duration.days(14),
+            retention_period=QUEUE_RETENTION,
         )
         return sqs.Queue(
             self,
@@ -194,6 +222,7 @@ class DataPlane(Construct):
             encryption=sqs.QueueEncryption.KMS,
             encryption_master_key=self.queue_key,
             enforce_ssl=True,
+            retention_period=QUEUE_RETENTION,
             visibility_timeout=cdk.Duration.seconds(queue.visibility_timeout_s),
             dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letters, max_receive_count=queue.max_receive_count),
         )

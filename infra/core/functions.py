@@ -16,7 +16,7 @@ from constructs import Construct
 from alpr import schema
 from alpr.schema import Env
 from infra.core.bundling import REPO_ROOT, light_function_code
-from infra.core.data import DataPlane, camel
+from infra.core.data import QUEUE_RETENTION, DataPlane, camel
 from infra.guardrails.log_groups import encrypted_log_group
 
 DOCKER_EXCLUDES = [
@@ -36,6 +36,12 @@ DOCKER_EXCLUDES = [
 ]
 
 
+# ``-c reserve_concurrency=false`` skips the reservations of ``FunctionSpec.reserved_concurrency``: a new
+# account's Lambda concurrency quota can be as low as 10, and AWS refuses a reservation that leaves fewer than 100
+# unreserved. Ask for a higher quota (Service Quotas, "Concurrent executions") rather than leave this off.
+RESERVE_CONCURRENCY_CONTEXT = "reserve_concurrency"
+
+
 class Functions(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, data: DataPlane) -> None:
         super().__init__(scope, construct_id)
@@ -48,6 +54,7 @@ class Functions(Construct):
             Env.POWERTOOLS_METRICS_NAMESPACE.value: "ALPR",
             Env.POWERTOOLS_LOG_LEVEL.value: "INFO",
         }
+        self._reserve = str(self.node.try_get_context(RESERVE_CONCURRENCY_CONTEXT)).lower() != "false"
         light_code = light_function_code()
         self._functions: dict[str, lambda_.Function] = {}
         for spec in schema.FUNCTIONS:
@@ -80,15 +87,17 @@ class Functions(Construct):
             "tracing": lambda_.Tracing.ACTIVE,
             "log_group": encrypted_log_group(self, f"{camel(spec.name)}Logs"),
         }
+        if spec.reserved_concurrency is not None and self._reserve:
+            common["reserved_concurrent_executions"] = spec.reserved_concurrency
         if spec.invoked_async:
             common["dead_letter_queue"] = sqs.Queue(
                 self,
                 f"{camel(spec.name)}InvocationDlq",
-                queue_name=f"{self._prefix}-{spec.name}-invocation-dlq",
+                queue_name=schema.invocation_dlq_name(spec, self._prefix),
                 encryption=sqs.QueueEncryption.KMS,
                 encryption_master_key=data.queue_key,
                 enforce_ssl=True,
-                retention_period=cdk.Duration.days(14),
+                retention_period=QUEUE_RETENTION,
             )
         if spec is schema.OCR_FUNCTION:
             # OpenCV, ONNX Runtime and the PP-OCR models are over the 250 MB zip limit: a container image.

@@ -37,10 +37,24 @@ class Hotlists(Construct):
             s3.NotificationKeyFilter(prefix=schema.BUCKET.hotlist_incoming),
         )
         # One file at a time: an import is large and replaces a whole list.
-        importer.add_event_source(sources.SqsEventSource(incoming, batch_size=1, report_batch_item_failures=True))
+        importer.add_event_source(
+            sources.SqsEventSource(
+                incoming,
+                batch_size=1,
+                report_batch_item_failures=True,
+                max_concurrency=schema.HOTLIST_EVENTS_QUEUE.max_concurrency,
+            )
+        )
         # One job per invocation: a search pages through every read in retention; it re-queues itself to go on.
         searches = data.queue(schema.HISTORICAL_SEARCH_QUEUE)
-        search.add_event_source(sources.SqsEventSource(searches, batch_size=1, report_batch_item_failures=True))
+        search.add_event_source(
+            sources.SqsEventSource(
+                searches,
+                batch_size=1,
+                report_batch_item_failures=True,
+                max_concurrency=schema.HISTORICAL_SEARCH_QUEUE.max_concurrency,
+            )
+        )
         searches.grant_send_messages(search)
         searches.grant_send_messages(api)
         # Old snapshots are deleted after a swap (keeping a few for a rollback); their noncurrent versions go later.

@@ -11,7 +11,7 @@ from aws_cdk import aws_s3_notifications as s3n
 from constructs import Construct
 
 from alpr import schema
-from infra.core.api_stage import logged_stage
+from infra.core.api_stage import BINARY_MEDIA_TYPES, logged_stage
 from infra.core.data import DataPlane
 from infra.core.grants import allow, allow_table
 from infra.guardrails.nag import acknowledge
@@ -35,7 +35,12 @@ class Ingest(Construct):
             s3.NotificationKeyFilter(prefix=schema.BUCKET.uploads),
         )
         ingest_uploads.add_event_source(
-            sources.SqsEventSource(upload_events, batch_size=5, report_batch_item_failures=True)
+            sources.SqsEventSource(
+                upload_events,
+                batch_size=5,
+                report_batch_item_failures=True,
+                max_concurrency=schema.UPLOAD_EVENTS_QUEUE.max_concurrency,
+            )
         )
 
         frames, uploads = data.objects(schema.BUCKET.frames), data.objects(schema.BUCKET.uploads)
@@ -53,7 +58,7 @@ class Ingest(Construct):
             self,
             "IngestApi",
             rest_api_name=f"{data.prefix}-ingest",
-            binary_media_types=["image/*", "application/octet-stream"],
+            binary_media_types=BINARY_MEDIA_TYPES,
             deploy_options=logged_stage(self, "IngestApi", rate=200, burst=400),
             cloud_watch_role=True,
         )

@@ -23,7 +23,14 @@ class Reading(Construct):
             s3n.SqsDestination(frame_events),
             s3.NotificationKeyFilter(prefix=schema.BUCKET.frames),
         )
-        ocr.add_event_source(sources.SqsEventSource(frame_events, batch_size=5, report_batch_item_failures=True))
+        ocr.add_event_source(
+            sources.SqsEventSource(
+                frame_events,
+                batch_size=5,
+                report_batch_item_failures=True,
+                max_concurrency=schema.FRAME_EVENTS_QUEUE.max_concurrency,
+            )
+        )
 
         allow(ocr, ["s3:GetObject"], [data.objects(schema.BUCKET.frames)])
         allow_table(ocr, data.table(schema.FRAMES), ["GetItem", "PutItem", "UpdateItem"])

@@ -13,7 +13,7 @@ from constructs import Construct
 
 from alpr import schema
 from alpr.schema import Env
-from infra.core.data import DataPlane
+from infra.core.data import QUEUE_RETENTION, DataPlane
 from infra.core.grants import allow, allow_table
 from infra.guardrails.nag import acknowledge
 
@@ -59,7 +59,14 @@ class Retention(Construct):
         )
         # Fan-out: one message per segment, or per rest of a segment; one per invocation, so each gets 15 minutes.
         work = data.queue(schema.PURGE_WORK_QUEUE)
-        purge.add_event_source(sources.SqsEventSource(work, batch_size=1, report_batch_item_failures=True))
+        purge.add_event_source(
+            sources.SqsEventSource(
+                work,
+                batch_size=1,
+                report_batch_item_failures=True,
+                max_concurrency=schema.PURGE_WORK_QUEUE.max_concurrency,
+            )
+        )
         work.grant_send_messages(purge)
         self._grant_purge(data, purge)
         self._grant_api(data, retention_api, purge_name)
@@ -68,10 +75,11 @@ class Retention(Construct):
         purge_failures = sqs.Queue(
             self,
             "PurgeScheduleDlq",
-            queue_name=f"{data.prefix}-purge-schedule-dlq",
+            queue_name=f"{data.prefix}-{schema.PURGE_SCHEDULE_DLQ_LOGICAL}",
             encryption=sqs.QueueEncryption.KMS,
             encryption_master_key=data.queue_key,
             enforce_ssl=True,
+            retention_period=QUEUE_RETENTION,
         )
         acknowledge(
             purge_failures,

@@ -22,7 +22,7 @@ from constructs import Construct
 
 from alpr import schema
 from alpr.domain.sharing import EDGE_ALLOWED_COUNTRIES
-from infra.core.api_stage import logged_stage
+from infra.core.api_stage import BINARY_MEDIA_TYPES, logged_stage
 from infra.core.data import DataPlane
 from infra.core.grants import allow, allow_table
 from infra.guardrails.nag import acknowledge
@@ -95,7 +95,12 @@ class Sharing(Construct):
         )
         queue.grant_send_messages(enqueue)
         deliver.add_event_source(
-            sources.SqsEventSource(queue, batch_size=10, report_batch_item_failures=True, max_concurrency=5)
+            sources.SqsEventSource(
+                queue,
+                batch_size=10,
+                report_batch_item_failures=True,
+                max_concurrency=schema.NCRIC_FORWARD_QUEUE.max_concurrency,
+            )
         )
         # listing and replaying dead letters is an operator's job (CLI), not the function's
         allow_table(deliver, data.table(schema.READS), ["GetItem"])
@@ -114,7 +119,7 @@ class Sharing(Construct):
             "ShareApi",
             rest_api_name=f"{data.prefix}-share",
             description="Sharing ALPR data with California law enforcement (policy 418.7)",
-            binary_media_types=["image/*"],
+            binary_media_types=BINARY_MEDIA_TYPES,
             deploy_options=logged_stage(self, "ShareApi", rate=20, burst=40),
             cloud_watch_role=False,
         )

@@ -18,12 +18,13 @@ from constructs import Construct
 
 from alpr import schema
 from alpr.schema import Env
-from infra.core.api_stage import logged_stage
+from infra.core.api_stage import BINARY_MEDIA_TYPES, logged_stage
 from infra.core.bundling import REPO_ROOT
 from infra.core.data import DataPlane
 from infra.core.grants import allow, allow_table
+from infra.core.removal import KEEP
 from infra.guardrails.discovery import logical_id
-from infra.guardrails.nag import acknowledge
+from infra.guardrails.nag import acknowledge, nag_account, nag_region
 
 # Staff routes of other functions, mounted under /v1/ of the staff API (the same paths as the local stack's).
 STAFF_ROUTES: tuple[tuple[schema.FunctionSpec, tuple[str, ...]], ...] = (
@@ -81,7 +82,7 @@ class StaffAccess(Construct):
             account_recovery=cognito.AccountRecovery.NONE,
             feature_plan=cognito.FeaturePlan.PLUS,
             standard_threat_protection_mode=cognito.StandardThreatProtectionMode.FULL_FUNCTION,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            removal_policy=KEEP,
         )
         for role, description in schema.ROLE_DESCRIPTIONS.items():
             cognito.CfnUserPoolGroup(
@@ -96,6 +97,9 @@ class StaffAccess(Construct):
             user_pool_client_name=spec.client_name,
             generate_secret=False,
             auth_flows=cognito.AuthFlow(user_password=True),
+            # The page signs in through the API (InitiateAuth and its challenges), never the hosted UI: without
+            # this CDK enables the implicit and code grants with an https://example.com callback.
+            disable_o_auth=True,
             id_token_validity=cdk.Duration.minutes(spec.id_token_minutes),
             access_token_validity=cdk.Duration.minutes(spec.id_token_minutes),
             refresh_token_validity=cdk.Duration.hours(12),
@@ -130,7 +134,7 @@ class StaffAccess(Construct):
             self,
             "SearchApi",
             rest_api_name=f"{data.prefix}-search",
-            binary_media_types=["image/*"],
+            binary_media_types=BINARY_MEDIA_TYPES,
             deploy_options=logged_stage(self, "SearchApi", rate=50, burst=100, log_user=True),
             cloud_watch_role=True,
         )
@@ -174,7 +178,7 @@ class StaffAccess(Construct):
             versioned=True,
             server_access_logs_bucket=data.access_logs,
             server_access_logs_prefix="page/",
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            removal_policy=KEEP,
         )
         distribution = cloudfront.Distribution(
             self,
@@ -227,7 +231,8 @@ class StaffAccess(Construct):
                 continue
             wildcard_resources = (
                 f"IAM5[Resource::<{logical_id(bucket)}.Arn>/*]",
-                "IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]",
+                "IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-"
+                f"{nag_account(stack)}-{nag_region(stack)}/*]",
             )
             for rule in (
                 *wildcard_resources,

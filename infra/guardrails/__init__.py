@@ -36,3 +36,15 @@ class Guardrails(Construct):
         protect_apis(self, stack)
         protect_distributions(self, stack)
         acknowledge_generic_findings(stack)
+        keep_nothing_a_failed_create_made(stack)
+
+
+def keep_nothing_a_failed_create_made(stack: cdk.Stack) -> None:
+    """``Retain`` (CDK's default for keys, the API Gateway account role...) becomes ``RetainExceptOnCreate``
+    on every resource, whoever made it: see infra/core/removal.py."""
+    for resource in stack.node.find_all():
+        if (
+            isinstance(resource, cdk.CfnResource)
+            and resource.cfn_options.deletion_policy == cdk.CfnDeletionPolicy.RETAIN
+        ):
+            resource.cfn_options.deletion_policy = cdk.CfnDeletionPolicy.RETAIN_EXCEPT_ON_CREATE

@@ -15,6 +15,8 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from infra.core.removal import KEEP
+
 LOG_RETENTION_CONTEXT = "log_retention_days"
 DEFAULT_LOG_RETENTION_DAYS = 365
 # The values CloudWatch Logs accepts for RetentionInDays.
@@ -45,7 +47,7 @@ def logs_key(scope: Construct) -> kms.Key:
         KEY_ID,
         enable_key_rotation=True,
         description="ALPR CloudWatch log groups (functions, API access logs, trail)",
-        removal_policy=cdk.RemovalPolicy.RETAIN,
+        removal_policy=KEEP,
     )
     key.add_to_resource_policy(
         iam.PolicyStatement(
@@ -71,7 +73,7 @@ def encrypted_log_group(scope: Construct, construct_id: str) -> logs.LogGroup:
         construct_id,
         encryption_key=logs_key(scope),
         retention=logs.RetentionDays.INFINITE,  # replaced just below by the one setting
-        removal_policy=cdk.RemovalPolicy.RETAIN,
+        removal_policy=KEEP,
     )
     cfn: logs.CfnLogGroup = group.node.default_child  # type: ignore[assignment]
     cfn.retention_in_days = log_retention_days(scope)

@@ -184,7 +184,9 @@ class PolicyAudit:
         return next(
             lid
             for lid, r in self.resources.items()
-            if r["Type"] == "AWS::S3::Bucket" and r.get("Properties", {}).get("ObjectLockEnabled")
+            if r["Type"] == "AWS::S3::Bucket"
+            and r.get("Properties", {}).get("ObjectLockEnabled")
+            and "aws:kms" in str(r["Properties"].get("BucketEncryption"))
         )
 
     # --- the rules ---------------------------------------------------------------------------------------

@@ -8,12 +8,14 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_cloudtrail as cloudtrail
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from alpr import schema
 from infra.core.data import DataPlane
+from infra.core.removal import KEEP
 from infra.guardrails.discovery import constructs_of
 from infra.guardrails.log_groups import encrypted_log_group
 
@@ -46,18 +48,22 @@ class AuditTrail(Construct):
             "AuditKey",
             enable_key_rotation=True,
             description="ALPR CloudTrail log files",
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            removal_policy=KEEP,
         )
+        allow_cloudtrail(key)
+        # Object Lock: a trail's log files are evidence of who saw what (418.6(a)); versions cannot be removed
+        # while locked, and log-file validation proves none was changed.
         bucket = s3.Bucket(
             self,
             "TrailLogs",
+            object_lock_enabled=True,
             encryption=s3.BucketEncryption.S3_MANAGED,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             enforce_ssl=True,
             versioned=True,
             server_access_logs_bucket=data.access_logs,
             server_access_logs_prefix="trail/",
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            removal_policy=KEEP,
         )
         trail = cloudtrail.Trail(
             self,
@@ -94,6 +100,38 @@ class AuditTrail(Construct):
             ),
         ]
         self.trail, self.key, self.bucket = trail, key, bucket
+
+
+def allow_cloudtrail(key: kms.Key) -> None:
+    """The key-policy statements CloudTrail needs to encrypt a trail's log and digest files with a customer
+    managed key; without them CreateTrail fails ("Insufficient permissions to access S3 bucket ... or KMS key")
+    and the first deploy rolls back (aws/aws-cdk#3822, #23391: the Trail construct does not add them).
+    AWS CloudTrail User Guide, "Configure AWS KMS key policies for CloudTrail": GenerateDataKey* conditioned on
+    the trail's encryption context (kms:EncryptionContext:aws:cloudtrail:arn), and DescribeKey. Reading the
+    files (kms:Decrypt) stays with the account's principals through the key's account-root statement."""
+    stack = cdk.Stack.of(key)
+    trails_of_this_account = f"arn:{stack.partition}:cloudtrail:*:{stack.account}:trail/*"
+    cloudtrail_service = iam.ServicePrincipal("cloudtrail.amazonaws.com")
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="CloudTrailEncryptsLogFiles",
+            principals=[cloudtrail_service],
+            actions=["kms:GenerateDataKey*"],
+            resources=["*"],
+            conditions={
+                "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": trails_of_this_account},
+                "StringEquals": {"aws:SourceAccount": stack.account},
+            },
+        )
+    )
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="CloudTrailDescribesTheKey",
+            principals=[cloudtrail_service],
+            actions=["kms:DescribeKey"],
+            resources=["*"],
+        )
+    )
 
 
 def _selector(name: str, fields: list[cloudtrail.CfnTrail.AdvancedFieldSelectorProperty]) -> Any:

@@ -34,6 +34,7 @@ def protect_apis(scope: Construct, stack: cdk.Stack) -> wafv2.CfnWebACL | None:
     validation on every RestApi."""
     for api in constructs_of(stack, apigw.RestApi):
         _validate_requests(api)
+    _stages_after_the_logging_role(stack)
     stages = constructs_of(stack, apigw.CfnStage)
     if not stages:
         return None
@@ -46,6 +47,17 @@ def protect_apis(scope: Construct, stack: cdk.Stack) -> wafv2.CfnWebACL | None:
         association = wafv2.CfnWebACLAssociation(stage, "WebAcl", resource_arn=stage_arn, web_acl_arn=acl.attr_arn)
         association.node.add_dependency(stage)
     return acl
+
+
+def _stages_after_the_logging_role(stack: cdk.Stack) -> None:
+    """A stage with execution logging fails to create until the account's API Gateway CloudWatch role is set
+    ("CloudWatch Logs role ARN must be set in account settings to enable logging"); only some APIs create the
+    AWS::ApiGateway::Account that sets it, so every stage waits for it (API Gateway Developer Guide, "Set up
+    CloudWatch logging for REST APIs": the role is an account-level, per-region setting)."""
+    accounts = constructs_of(stack, apigw.CfnAccount)
+    for stage in constructs_of(stack, apigw.CfnStage):
+        for account in accounts:
+            stage.node.add_dependency(account)
 
 
 def _has_own_web_acl(stack: cdk.Stack, stage: apigw.CfnStage) -> bool:

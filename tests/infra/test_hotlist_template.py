@@ -60,7 +60,7 @@ def test_replaced_snapshots_expire_as_noncurrent_versions(template: Any) -> None
     [bucket] = [
         r["Properties"]
         for r in template.find_resources("AWS::S3::Bucket").values()
-        if r["Properties"].get("ObjectLockEnabled")
+        if r["Properties"].get("ObjectLockEnabled") and "aws:kms" in str(r["Properties"].get("BucketEncryption"))
     ]
     [rule] = [
         r for r in bucket["LifecycleConfiguration"]["Rules"] if r.get("Prefix") == schema.BUCKET.hotlist_snapshots

@@ -118,7 +118,11 @@ def audit(template: Any) -> PolicyAudit:
 
 
 def images_bucket(audit: PolicyAudit) -> str:
-    [bucket] = [lid for lid, r in audit.resources.items() if r["Properties"].get("ObjectLockEnabled")]
+    [bucket] = [
+        lid
+        for lid, r in audit.resources.items()
+        if r["Properties"].get("ObjectLockEnabled") and "aws:kms" in str(r["Properties"].get("BucketEncryption"))
+    ]
     return f"bucket:{bucket}"
 
 

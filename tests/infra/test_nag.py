@@ -17,28 +17,48 @@ import pytest
 
 from infra.core.bundling import REPO_ROOT
 
+# As a deployer outside us-east-1 does: name the CLOUDFRONT-scope web ACL made there (infra.guardrails.waf).
+WEB_ACL = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/alpr-page/00000000-0000-0000-0000-000000000000"
+# The two ways `make check-infra` must pass (issue 13, finding 13): in us-east-1 the stack makes CloudFront's web
+# ACL itself; elsewhere it is given one made there. The CDK CLI passes AWS_REGION on as CDK_DEFAULT_REGION.
+REGIONS = {"us-east-1": {}, "us-west-2": {"cloudfront_web_acl_arn": WEB_ACL}}
 
-def nagged_synth(outdir: Path, change: Callable[[Any], None] | None = None) -> Path:
+
+def nagged_synth(
+    outdir: Path,
+    change: Callable[[Any], None] | None = None,
+    region: str | None = None,
+    extra_context: dict[str, Any] | None = None,
+) -> Path:
     """Synthesizes the app as ``cdk synth -c nag=true`` does (cdk.json context, bundling skipped)."""
     import aws_cdk as cdk
 
     from infra.app import build_app
 
     context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
-    # As a deployer outside us-east-1 does: name the CLOUDFRONT-scope web ACL made there (infra.guardrails.waf).
-    web_acl = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/alpr-page/00000000-0000-0000-0000-000000000000"
-    context = {**context, "nag": "true", "aws:cdk:bundling-stacks": [], "cloudfront_web_acl_arn": web_acl}
-    app = cdk.App(outdir=str(outdir), context=context)
-    build_app(app)
+    context = {
+        **context,
+        "nag": "true",
+        "aws:cdk:bundling-stacks": [],
+        **({"cloudfront_web_acl_arn": WEB_ACL} if extra_context is None else extra_context),
+    }
+    with pytest.MonkeyPatch.context() as env:
+        if region is None:
+            env.delenv("CDK_DEFAULT_REGION", raising=False)
+        else:
+            env.setenv("CDK_DEFAULT_REGION", region)
+        app = cdk.App(outdir=str(outdir), context=context)
+        build_app(app)
     if change is not None:
         change(app.node.find_child("AlprStack"))
     app.synth()
     return outdir / "AlprStack.template.json"
 
 
-@pytest.fixture(scope="module")
-def nagged_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return nagged_synth(tmp_path_factory.mktemp("nag"))
+@pytest.fixture(scope="module", params=sorted(REGIONS))
+def nagged_template(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    region = str(request.param)
+    return nagged_synth(tmp_path_factory.mktemp(f"nag-{region}"), region=region, extra_context=REGIONS[region])
 
 
 def test_the_app_has_no_unacknowledged_cdk_nag_finding(nagged_template: Path) -> None:

@@ -51,7 +51,11 @@ def test_trail_validates_log_files_and_records_management_events(resources: dict
 
 
 def test_trail_records_object_access_in_the_images_bucket_and_evidence_area(resources: dict[str, Any]) -> None:
-    [images] = [lid for lid, p in of_type(resources, "AWS::S3::Bucket").items() if p.get("ObjectLockEnabled")]
+    [images] = [
+        lid
+        for lid, p in of_type(resources, "AWS::S3::Bucket").items()
+        if p.get("ObjectLockEnabled") and "aws:kms" in str(p.get("BucketEncryption"))
+    ]
     prefixes = selector(the_trail(resources), "AWS::S3::Object")["StartsWith"]
     # "<images ARN>/" covers frames/ and the evidence/ area alike.
     assert {"Fn::Join": ["", [{"Fn::GetAtt": [images, "Arn"]}, "/"]]} in prefixes
@@ -92,7 +96,11 @@ def test_data_at_rest_uses_rotating_customer_managed_keys(resources: dict[str, A
         assert customer_key(queue["KmsMasterKeyId"]), lid
     for lid, topic in of_type(resources, "AWS::SNS::Topic").items():
         assert customer_key(topic["KmsMasterKeyId"]), lid
-    [images] = [b for b in of_type(resources, "AWS::S3::Bucket").values() if b.get("ObjectLockEnabled")]
+    [images] = [
+        b
+        for b in of_type(resources, "AWS::S3::Bucket").values()
+        if b.get("ObjectLockEnabled") and "aws:kms" in str(b.get("BucketEncryption"))
+    ]
     [rule] = images["BucketEncryption"]["ServerSideEncryptionConfiguration"]
     assert customer_key(rule["ServerSideEncryptionByDefault"]["KMSMasterKeyID"])
 
@@ -183,7 +191,7 @@ def test_every_log_group_is_encrypted_with_the_logs_key_and_kept_for_the_set_ret
     for lid, group in groups.items():
         assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}, lid
         assert group["Properties"]["RetentionInDays"] == DEFAULT_LOG_RETENTION_DAYS, lid
-        assert group["DeletionPolicy"] == "Retain", lid
+        assert group["DeletionPolicy"] == "RetainExceptOnCreate", lid
     # every function (CDK's own helpers too) logs to one of them, and so does every API stage and the trail
     for lid, function in of_type(resources, "AWS::Lambda::Function").items():
         assert function["LoggingConfig"]["LogGroup"]["Ref"] in groups, lid
