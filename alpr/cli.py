@@ -200,28 +200,56 @@ def cmd_frames(args: argparse.Namespace) -> int:
 
 
 def cmd_dead_letters(args: argparse.Namespace) -> int:
+    """Frames the ledger marks dead-lettered, and every failure queue of ``schema.failure_queues`` that holds
+    messages, locally or in AWS (``--aws``). ``--replay QUEUE`` sends a dead-letter queue's messages back to the
+    queue they came from (SQS keeps them 14 days)."""
+    from botocore.exceptions import ClientError
+
+    from alpr import schema
     from alpr.domain.records import FrameStatus
 
-    state = _use_local_stack() if args.local else {}
+    if args.local:
+        _use_local_stack()
     rt = _runtime()
+    sqs = rt.repos._session.client("sqs")
+    queues = schema.failure_queues(rt.settings.prefix)
+    if args.replay:
+        return _replay_dead_letters(sqs, args.replay, queues)
     rows = [
         {"where": "frame ledger", "id": f.frame_id, "camera": f.camera_id, "reason": f.reason or ""}
         for f in rt.repos.frames.with_status(FrameStatus.DEAD_LETTER)
     ]
-    sqs = rt.repos._session.client("sqs")
-    for queue, url in state.get("dead_letter_urls", {}).items():
+    for name, source in queues.items():
+        try:
+            url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        except ClientError:
+            continue  # not created here (the local stack has no schedule or invocation queues)
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
         count = int(attributes["Attributes"]["ApproximateNumberOfMessages"])
         if count:
-            rows.append(
-                {
-                    "where": f"queue {queue}-dlq",
-                    "id": f"{count} message(s)",
-                    "camera": "",
-                    "reason": "delivery failed past the retry limit",
-                }
-            )
+            how = f"alpr dead-letters --replay {name}" if source else "inspect with the AWS console or CLI"
+            rows.append({"where": f"queue {name}", "id": f"{count} message(s)", "camera": "", "reason": how})
     _print_rows(rows, args.json)
+    return 0
+
+
+def _replay_dead_letters(sqs: Any, name: str, queues: dict[str, str | None]) -> int:
+    source = queues.get(name)
+    if source is None:
+        print(f"{name}: not a dead-letter queue with a source to replay to", file=sys.stderr)
+        return 2
+    url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+    target = sqs.get_queue_url(QueueName=source)["QueueUrl"]
+    moved = 0
+    while True:
+        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+        if not batch:
+            break
+        for message in batch:
+            sqs.send_message(QueueUrl=target, MessageBody=message["Body"])
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            moved += 1
+    print(f"{moved} message(s) sent back to {source}")
     return 0
 
 
@@ -344,9 +372,11 @@ def build_parser() -> argparse.ArgumentParser:
     frames = against_stack(commands.add_parser("frames", help="the frame ledger: where each upload ended up"))
     frames.add_argument("--status", choices=["received", "read", "no_plate", "dead_letter"])
     frames.set_defaults(func=cmd_frames)
-    against_stack(
+    dead_letters = against_stack(
         commands.add_parser("dead-letters", help="frames and events that could not be processed")
-    ).set_defaults(func=cmd_dead_letters)
+    )
+    dead_letters.add_argument("--replay", metavar="QUEUE", help="send a dead-letter queue's messages back to its queue")
+    dead_letters.set_defaults(func=cmd_dead_letters)
 
     reads = against_stack(commands.add_parser("reads", help="plate reads (writes an access record)"))
     reads.add_argument("--plate")

@@ -49,6 +49,7 @@ function render(s) {
   document.getElementById("policy-items").replaceChildren(...s.policy_items.map(policyItem));
   const retention = s.policy_items.find((i) => i.retention).retention;
   fill("retention", retention.map((r) => [r.cameras, r.days_in_force, r.policy]));
+  document.getElementById("backups").textContent = s.backups.statement;
   fill("cameras", Object.entries(s.cameras).map(([kind, c]) => [kind, c.active, c.inactive]));
   const m = s.per_month;
   fill("monthly", s.months.map((month) => [month, m.reads[month], m.hotlist_hits[month], m.searches[month]]));

@@ -67,6 +67,16 @@ def oldest_unheld_images(repos: Repositories, retention: RetentionPolicy, now: d
     }
 
 
+def backups_statement() -> dict[str, Any]:
+    """How long purged records stay restorable from backups (the tables' point-in-time recovery window)."""
+    days = schema.BACKUP_RECOVERY_DAYS
+    return {
+        "point_in_time_recovery_days": days,
+        "statement": f"Purged reads, alerts and records stay restorable from the tables' point-in-time backups for "
+        f"at most {days} days after the purge; a purged image version is deleted outright.",
+    }
+
+
 class ComplianceService:
     def __init__(self, repos: Repositories, retention: RetentionPolicy, clock: Clock) -> None:
         self._repos = repos
@@ -105,6 +115,7 @@ class ComplianceService:
             "holds": holds,
             "purge_runs": runs,
             "last_purge_failures": sum(int(r.get("failure_count", 0)) for r in runs[:1]),
+            "backups": backups_statement(),
         }
 
     def _holds(self, status: HoldStatus) -> list[Hold]:

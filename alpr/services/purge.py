@@ -17,8 +17,9 @@ conditional on ``expires_at > now``), and the next run picks it up again because
 So the expiry itself is the ``purging`` state, and a crash after step 2 leaves only tombstones. The
 other invariant, "no image without a read that will purge it", holds because the read goes last: an
 image is never left behind by a read that is already gone. (DynamoDB's own TTL deletes reads in its
-own order; the TTL-removal stream calls ``purge_removed`` for those, and the bucket's lifecycle rule
-per class is the backstop.)
+own order; the TTL-removal stream calls ``purge_removed`` for those. No lifecycle rule expires a current
+frame, which would hide held evidence behind a delete marker: the alarm on a purge that did not run is the
+backstop.)
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from alpr.repositories.factory import Repositories
 from alpr.schema import SourceClass
 from alpr.services.administration import AdministrationService
 from alpr.services.audit_datasets import DATASETS, NOT_RECORDED
+from alpr.services.compliance import backups_statement
 
 MONTHS_SHOWN = 12
 
@@ -62,6 +63,7 @@ class TransparencyService:
             "alpr_administrator": designee,
             "policy_items": transparency.policy_items(retention_days, designee, shared_with),
             "retention_in_force": {s.value: retention_days[s] for s in SourceClass},
+            "backups": backups_statement(),
             "cameras": self._cameras(),
             "months": months,
             "per_month": {

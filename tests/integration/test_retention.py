@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from botocore.exceptions import ClientError
 
+from alpr import schema
 from alpr.clock import FixedClock
 from alpr.domain.errors import Forbidden
 from alpr.domain.holds import HoldScope, HoldStatus, InvalidHold
@@ -415,3 +416,5 @@ def test_compliance_report_shows_oldest_items_holds_and_purge_runs(stack: LocalS
     [hold] = report["holds"]
     assert hold["case_number"] == "SLPD-26-0042" and hold["age_days"] == 40 and hold["status"] == "active"
     assert report["purge_runs"][0]["skipped_held"] == {"fixed": 1}
+    # How long a purged read stays restorable: the tables' point-in-time recovery window (issue 13, finding 11).
+    assert report["backups"]["point_in_time_recovery_days"] == schema.BACKUP_RECOVERY_DAYS <= 7

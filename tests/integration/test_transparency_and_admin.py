@@ -56,6 +56,7 @@ def test_the_public_page_shows_policy_and_counts_and_no_plate(stack: LocalStack,
     assert len(summary["policy_items"]) == 7
     assert summary["alpr_administrator"]["name"] == "Jordan Rivera"
     assert summary["retention_in_force"] == {"vehicle": 365, "fixed": 30, "axon": 30}
+    assert summary["backups"]["point_in_time_recovery_days"] == 7 and "7 days" in summary["backups"]["statement"]
     assert summary["cameras"]["fixed"] == {"active": 1, "inactive": 0}
     month = clock.now().strftime("%Y-%m")
     assert summary["per_month"]["reads"][month] == 2 and summary["per_month"]["hotlist_hits"][month] == 2
