@@ -340,7 +340,6 @@ PURGE_FUNCTION = FunctionSpec(
     "purge", "functions.purge.handler.handler", memory_mb=1024, timeout_s=900, invoked_async=True
 )
 SHARE_FUNCTION = FunctionSpec("share", "functions.share.handler.handler", memory_mb=512, timeout_s=29)
-NCRIC_ENQUEUE_FUNCTION = FunctionSpec("ncric-enqueue", "functions.share.forwarder.enqueue", memory_mb=256, timeout_s=30)
 NCRIC_DELIVER_FUNCTION = FunctionSpec("ncric-deliver", "functions.share.forwarder.deliver", memory_mb=512, timeout_s=60)
 HOTLIST_IMPORT_FUNCTION = FunctionSpec(
     "hotlist-import", "functions.hotlist.importer.handler", memory_mb=1536, timeout_s=300
@@ -379,7 +378,6 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     MATCH_FUNCTION,
     PURGE_FUNCTION,
     SHARE_FUNCTION,
-    NCRIC_ENQUEUE_FUNCTION,
     NCRIC_DELIVER_FUNCTION,
     HOTLIST_IMPORT_FUNCTION,
     HOTLIST_API_FUNCTION,

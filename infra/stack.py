@@ -60,7 +60,6 @@ class AlprStack(cdk.Stack):
             "Sharing",
             data=data,
             share=fn(schema.SHARE_FUNCTION),
-            enqueue=fn(schema.NCRIC_ENQUEUE_FUNCTION),
             deliver=fn(schema.NCRIC_DELIVER_FUNCTION),
         )
         staff = StaffAccess(

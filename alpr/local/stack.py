@@ -284,14 +284,6 @@ class LocalStack:
                 sqs,
                 queues[schema.STREAM_FAILURES_QUEUE.logical_name],
             ),
-            StreamPump(
-                "ncric-enqueue",
-                session.client("dynamodbstreams"),
-                self.provisioned.stream_arns[schema.READS.logical_name],
-                load_handler("functions.share.forwarder.enqueue"),
-                sqs,
-                self.provisioned.dead_letter_urls[schema.NCRIC_FORWARD_QUEUE.logical_name],
-            ),
             SqsPump(
                 "purge",
                 sqs,

@@ -1,4 +1,7 @@
-"""Matches each new read, from the reads table's stream, against the hotlist and raises alerts."""
+"""Matches each new read, from the reads table's stream, against the hotlist and raises alerts; and queues each
+new vehicle read for NCRIC (418.5). One reader does both: DynamoDB Streams throttles more than two readers of a
+shard ("ThrottlingException ... more than two processes are reading from the same stream shard", DynamoDB
+Streams API), and the purge's TTL-removal reader is the other."""
 
 from __future__ import annotations
 
@@ -23,6 +26,9 @@ def _match_read(record: DynamoDBRecord) -> None:
         return
     read = PlateRead.model_validate(plain(record.dynamodb.new_image))
     if event == "INSERT":
+        # First, so a read is on its way to NCRIC even if matching it fails (forwarding it twice is harmless:
+        # delivery skips a read NCRIC already acknowledged).
+        runtime().ncric.enqueue([read])
         alerts = runtime().match.on_new_read
     elif read.sighting_id != plain(record.dynamodb.old_image or {}).get("sighting_id"):
         alerts = runtime().match.on_sighting_joined

@@ -1,7 +1,7 @@
 """NCRIC forwarding (policy 418.5): two small steps with a queue between them.
 
-``enqueue`` reads the reads table's stream (the event source mapping filters INSERTs of ``vehicle`` reads; the
-service checks the source again) and puts each read id on the forwarding queue. ``deliver`` takes read ids
+The match function, the reads stream's reader, puts each new vehicle read's id on the forwarding queue
+(functions/match/handler.py; the service checks the source). ``deliver`` takes read ids
 from the queue and sends each read with its image to NCRIC; error reports on vehicle reads (418.6), queued by
 the administration service, come through the same queue and step. A failed delivery comes back after an
 exponential back-off; past the queue's receive limit it waits in the dead-letter queue for
@@ -16,27 +16,15 @@ from functools import partial
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from alpr.domain.records import PlateRead
-from alpr.repositories.dynamo import plain
 from alpr.repositories.ncric import DeliveryFailed
 from alpr.runtime import runtime
 from alpr.services.ncric import retry_delay_s
 
 logger = Logger(service="ncric")
-stream_processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 queue_processor = BatchProcessor(event_type=EventType.SQS)
-
-
-def _enqueue_read(record: DynamoDBRecord) -> None:
-    if record.event_name is None or record.event_name.name != "INSERT" or record.dynamodb is None:
-        return
-    read = PlateRead.model_validate(plain(record.dynamodb.new_image))
-    if runtime().ncric.enqueue([read]):
-        logger.info("queued for NCRIC", read_id=read.read_id)
 
 
 def _deliver(record: SQSRecord) -> None:
@@ -62,12 +50,6 @@ def _deliver(record: SQSRecord) -> None:
 
 
 @logger.inject_lambda_context
-def enqueue(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(
-        event=event, record_handler=_enqueue_read, processor=stream_processor, context=context
-    )
-
-
 @logger.inject_lambda_context
 def deliver(event: dict, context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=_deliver, processor=queue_processor, context=context)

@@ -44,5 +44,7 @@ class Matching(Construct):
         allow_table(match, data.table(schema.HOTLIST_VERSIONS), ["GetItem"])
         allow_table(match, data.table(schema.ALERT_MUTES), ["GetItem"])
         allow(match, ["s3:GetObject"], [data.objects(schema.BUCKET.hotlist_snapshots)])
+        # New vehicle reads go to NCRIC from here: a second stream reader would make three with the purge's.
+        data.queue(schema.NCRIC_FORWARD_QUEUE).grant_send_messages(match)
         # A sighting's consensus is matched too.
         allow_table(match, data.table(schema.SIGHTINGS), ["GetItem"])

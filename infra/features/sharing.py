@@ -1,7 +1,7 @@
 """Sharing and NCRIC forwarding.
 
-- NCRIC (418.5): the reads stream, filtered to INSERTs of ``vehicle`` reads, feeds ``ncric-enqueue``, which puts
-  read ids on the forwarding queue; ``ncric-deliver`` consumes it (partial batch failures, redrive to the DLQ).
+- NCRIC (418.5): the match function (the reads stream's reader, features/matching.py) puts new vehicle reads' ids
+  on the forwarding queue; ``ncric-deliver`` consumes it (partial batch failures, redrive to the DLQ).
   The destination is an SSM parameter set from context ``ncric_destination`` (JSON, see README).
 - Sharing (418.7): its own REST API (/share/...) whose stage's WAF WebACL blocks requests from outside the
   United States first, then applies the rate, size and managed rules every API gets (guardrails.waf.web_acl).
@@ -40,12 +40,11 @@ class Sharing(Construct):
         *,
         data: DataPlane,
         share: lambda_.Function,
-        enqueue: lambda_.Function,
         deliver: lambda_.Function,
     ) -> None:
         super().__init__(scope, construct_id)
         destination, self.ncric_destination = self._ncric_destination(data)
-        self._forwarding(data, enqueue, deliver, destination)
+        self._forwarding(data, deliver, destination)
         # Shared reads and their frames, for agencies' downloads.
         allow_table(share, data.table(schema.READS), ["GetItem", "Query"])
         allow(share, ["s3:GetObject"], [data.objects(schema.BUCKET.frames)])
@@ -70,30 +69,8 @@ class Sharing(Construct):
         )
         return destination, parameter
 
-    def _forwarding(
-        self, data: DataPlane, enqueue: lambda_.Function, deliver: lambda_.Function, destination: dict[str, Any]
-    ) -> None:
+    def _forwarding(self, data: DataPlane, deliver: lambda_.Function, destination: dict[str, Any]) -> None:
         queue = data.queue(schema.NCRIC_FORWARD_QUEUE)
-        enqueue.add_event_source(
-            sources.DynamoEventSource(
-                data.table(schema.READS),
-                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
-                batch_size=100,
-                bisect_batch_on_error=True,
-                retry_attempts=5,
-                report_batch_item_failures=True,
-                on_failure=sources.SqsDlq(data.dead_letters(schema.NCRIC_FORWARD_QUEUE)),
-                filters=[
-                    lambda_.FilterCriteria.filter(
-                        {
-                            "eventName": lambda_.FilterRule.is_equal("INSERT"),
-                            "dynamodb": {"NewImage": {"source": {"S": lambda_.FilterRule.is_equal("vehicle")}}},
-                        }
-                    )
-                ],
-            )
-        )
-        queue.grant_send_messages(enqueue)
         deliver.add_event_source(
             sources.SqsEventSource(
                 queue,

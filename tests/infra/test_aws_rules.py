@@ -350,3 +350,19 @@ def test_every_bucket_that_receives_trail_logs_has_object_lock(resources: dict[s
     for lid, trail in of_type(resources, "AWS::CloudTrail::Trail").items():
         bucket = resources[referenced_id(trail["S3BucketName"])]["Properties"]
         assert bucket.get("ObjectLockEnabled") is True, lid
+
+
+# --- finding 7: readers of a DynamoDB stream --------------------------------------------------------------
+
+
+def test_no_dynamodb_stream_has_more_than_two_event_source_readers(resources: dict[str, Any]) -> None:
+    """DynamoDB Streams: "no more than two processes at most should be reading from the same streams shard at
+    the same time"; beyond that GetRecords is throttled (DynamoDB Developer Guide, "DynamoDB Streams";
+    LimitExceededException / ThrottlingException in the DynamoDB Streams API reference)."""
+    readers: dict[str, int] = {}
+    for mapping in of_type(resources, "AWS::Lambda::EventSourceMapping").values():
+        source = mapping["EventSourceArn"]
+        if isinstance(source, dict) and "Fn::GetAtt" in source and source["Fn::GetAtt"][1] == "StreamArn":
+            readers[source["Fn::GetAtt"][0]] = readers.get(source["Fn::GetAtt"][0], 0) + 1
+    assert readers, "the reads stream has readers"
+    assert all(count <= 2 for count in readers.values()), readers

@@ -72,6 +72,10 @@ REVIEWED_GRANTS: dict[str, set[str]] = {
         "sqs:SendMessage queue:alpr-stream-failures",
         "sqs:GetQueueAttributes queue:alpr-stream-failures",
         "sqs:GetQueueUrl queue:alpr-stream-failures",
+        # new vehicle reads are queued for NCRIC by the stream's match reader (issue 13, finding 7)
+        "sqs:SendMessage queue:alpr-ncric-forward",
+        "sqs:GetQueueAttributes queue:alpr-ncric-forward",
+        "sqs:GetQueueUrl queue:alpr-ncric-forward",
     },
     # Historical hotlist searches: reads the reads (scan only) and writes hits; deletes nothing.
     "hotlist-search": {

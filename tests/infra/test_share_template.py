@@ -69,17 +69,11 @@ def test_the_web_acl_is_attached_to_the_share_api_stage(template: Any) -> None:
     assert f'{{"Ref": "{api_id}"}}' in arn and f'{{"Ref": "{stage_id}"}}' in arn and "/stages/" in arn
 
 
-def test_only_vehicle_inserts_from_the_reads_stream_reach_the_ncric_enqueue_step(template: Any) -> None:
-    enqueue = logical_id(template, "AWS::Lambda::Function", FunctionName="alpr-ncric-enqueue")
-    [mapping] = [
-        m["Properties"]
-        for m in resources(template, "AWS::Lambda::EventSourceMapping").values()
-        if m["Properties"]["FunctionName"] == {"Ref": enqueue}
-    ]
-    [pattern] = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
-    assert pattern == {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"source": {"S": ["vehicle"]}}}}
-    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert "NcricForwardDlq" in json.dumps(mapping["DestinationConfig"])
+def test_the_reads_streams_match_reader_may_queue_reads_for_ncric(template: Any) -> None:
+    """New vehicle reads reach the forwarding queue from the match function, the stream's one reader besides
+    the purge (issue 13, finding 7)."""
+    match = function_policy(template, "match")
+    assert "sqs:SendMessage" in actions_on(match, "NcricForwardQueue")
 
 
 def test_delivery_consumes_the_forwarding_queue_which_redrives_to_a_dead_letter_queue(template: Any) -> None:
@@ -120,6 +114,3 @@ def test_sharing_functions_get_only_what_they_use(template: Any) -> None:
     assert actions_on(deliver, "ReadsTable") == {"dynamodb:GetItem"}
     assert actions_on(deliver, "NcricDeliveriesTable") == {"dynamodb:GetItem", "dynamodb:UpdateItem"}
     assert actions_on(deliver, "AgenciesTable") == set()
-    enqueue = function_policy(template, "ncric-enqueue")
-    assert "sqs:SendMessage" in actions_on(enqueue, "NcricForwardQueue")
-    assert actions_on(enqueue, "ImagesBucket") == set() and actions_on(enqueue, "Images") == set()

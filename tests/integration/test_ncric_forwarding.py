@@ -113,8 +113,8 @@ def test_fixed_and_axon_reads_are_never_forwarded(stack: LocalStack) -> None:
 
 def test_reconcile_requeues_a_vehicle_read_whose_message_was_lost(stack: LocalStack) -> None:
     read = write_read(stack, SourceClass.VEHICLE)
-    enqueue = next(p for p in stack.pumps if p.name == "ncric-enqueue")
-    enqueue.poll_once()
+    reader = next(p for p in stack.pumps if p.name == "match")  # the stream's reader queues it for NCRIC
+    reader.poll_once()
     stack.session.client("sqs").purge_queue(QueueUrl=stack.runtime.repos.ncric_queue.url)
     stack.drain()
     assert stack.ncric.received == {}
