@@ -81,8 +81,9 @@ const StaffLoginFlow = (() => {
     onSignedIn = handlers.onSignedIn;
     el("login-form").addEventListener("submit", (event) => {
       event.preventDefault();
+      const body = { username: el("username").value.trim(), password: el("password").value };
       forget();
-      step({ username: el("username").value.trim(), password: el("password").value }, "password");
+      step(body, "password");
     });
     el("new-password-form").addEventListener("submit", (event) => {
       event.preventDefault();

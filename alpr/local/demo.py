@@ -55,7 +55,7 @@ DEMO_STAFF = (
     ("captain", "Capt. Morgan Hale (Bureau of Services)", Role.CAPTAIN, True),
     ("auditor", "Sam Ortiz (auditor)", Role.AUDITOR, True),
     ("untrained", "Officer Chris Vale (no ALPR training yet)", Role.OFFICER, False),
-    ("recruit", "Officer Jamie Cruz (new: first login not done)", Role.OFFICER, True),
+    ("recruit", "Officer Jamie Cruz (new member)", Role.OFFICER, True),
 )
 FIRST_LOGIN_MEMBER = "recruit"
 DEMO_COURSE = "Department ALPR user training (NCRIC-aligned), policy 418.98"
