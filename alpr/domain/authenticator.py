@@ -55,6 +55,6 @@ def authenticator_setup(issuer: str, account: str, secret: str) -> Authenticator
 def typed_code(value: object) -> str:
     """The code as typed (spaces and dashes some apps show are dropped), refused unless it is 6 digits."""
     code = re.sub(r"[\s-]", "", str(value or ""))
-    if not re.fullmatch(rf"\d{{{CODE_DIGITS}}}", code):
+    if not re.fullmatch(rf"[0-9]{{{CODE_DIGITS}}}", code):
         raise DomainError(f"enter the {CODE_DIGITS}-digit code your authenticator app shows")
     return code

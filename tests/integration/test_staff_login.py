@@ -174,3 +174,35 @@ def test_no_password_code_session_or_secret_reaches_a_log_or_an_access_record(
     assert "request refused" in caplog.text, "the handler's log was captured (else this test proves nothing)"
     for secret in secrets_seen:
         assert not any(secret in text for text in logged), "a login secret was logged or recorded"
+
+
+def test_the_local_pool_is_set_up_as_the_deployed_one_for_this_flow(stack: LocalStack) -> None:
+    """TOTP required, USER_PASSWORD_AUTH allowed, the temporary password's and each step's lifetime from
+    alpr/schema.py USER_POOL (tests/infra/test_search_stack.py holds the CDK pool to the same)."""
+    cognito = stack.session.client("cognito-idp")
+    pool_id, client_id = stack.provisioned.user_pool_id, stack.provisioned.user_pool_client_id
+    mfa = cognito.get_user_pool_mfa_config(UserPoolId=pool_id)
+    assert mfa["MfaConfiguration"] == "ON" and mfa["SoftwareTokenMfaConfiguration"] == {"Enabled": True}
+    policy = cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]["Policies"]["PasswordPolicy"]
+    assert policy["TemporaryPasswordValidityDays"] == USER_POOL.temporary_password_days
+    assert policy["MinimumLength"] == USER_POOL.min_password_length
+    client = cognito.describe_user_pool_client(UserPoolId=pool_id, ClientId=client_id)["UserPoolClient"]
+    assert "ALLOW_USER_PASSWORD_AUTH" in client["ExplicitAuthFlows"]
+    assert client["AuthSessionValidity"] == USER_POOL.auth_session_minutes
+    user = cognito.admin_get_user(UserPoolId=pool_id, Username=FIRST_LOGIN_MEMBER)
+    assert user["UserStatus"] == "FORCE_CHANGE_PASSWORD"
+    assert cognito.admin_get_user(UserPoolId=pool_id, Username="officer")["UserStatus"] == "CONFIRMED"
+
+
+def test_the_cli_prints_a_demo_members_current_code(
+    stack: LocalStack, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import alpr.cli
+
+    monkeypatch.setattr(alpr.cli, "STATE_DIR", stack.config.state_dir)
+    asked = step(stack, username="officer", password=stack.demo_staff["officer"]).json()
+    assert alpr.cli.main(["login-code", "officer"]) == 0
+    code = capsys.readouterr().out.strip()
+    answered = step(stack, username="officer", challenge="SOFTWARE_TOKEN_MFA", session=asked["session"], code=code)
+    assert answered.status_code == 200, answered.text
+    assert alpr.cli.main(["login-code", FIRST_LOGIN_MEMBER]) == 2
