@@ -89,7 +89,11 @@ def cmd_local(args: argparse.Namespace) -> int:
 
 def _local_banner(stack: Any) -> str:
     cameras = "\n".join(f"    {camera_id}" for camera_id in stack.demo_keys)
-    staff = "\n".join(f"    {user:10} {password}" for user, password in stack.demo_staff.items())
+    staff = "\n".join(
+        f"    {user:10} {password}" + ("" if user in stack.demo_authenticators else "  (temporary: first login)")
+        for user, password in stack.demo_staff.items()
+    )
+    secrets = sorted(set(stack.demo_authenticators.values()))
     return f"""
 ALPR local stack is up.
   embedded AWS (moto):  {stack.endpoint}
@@ -97,6 +101,8 @@ ALPR local stack is up.
   staff search page:    {stack.api.url}/
   staff logins (new passwords each start; 'untrained' has no training record):
 {staff}
+  authenticator key of the members above who have one: {", ".join(secrets)} (moto gives all the same);
+    add it to an authenticator app, or print the current code: .venv/bin/alpr login-code
   demo cameras (keys in {STATE_DIR}/state.json):
 {cameras}
   demo hotlist entry:   7ABC123 (stolen vehicle, case SLPD-DEMO-0001)
@@ -155,6 +161,18 @@ def cmd_camera_add(args: argparse.Namespace) -> int:
     installer = getpass.getuser()
     rt.administration.camera_added(StaffMember(installer, installer), args.camera_id, args.source, args.name)
     print(f"camera {args.camera_id} registered. Its key, shown this once (only a hash is kept):\n{key}")
+    return 0
+
+
+def cmd_login_code(args: argparse.Namespace) -> int:
+    """The code a demo member's authenticator app shows now (the local stack only: moto's TOTP secret)."""
+    from alpr.local.staff_accounts import authenticator_code
+
+    secrets = _use_local_stack().get("staff_authenticator_secrets", {})
+    if args.member not in secrets:
+        print(f"{args.member} has no authenticator on the local stack (members with one: {', '.join(secrets)})")
+        return 2
+    print(authenticator_code(secrets[args.member]))
     return 0
 
 
@@ -332,6 +350,10 @@ def build_parser() -> argparse.ArgumentParser:
     local.add_argument("--moto-port", type=int, default=4566)
     local.add_argument("--api-port", type=int, default=8080)
     local.set_defaults(func=cmd_local)
+
+    code = commands.add_parser("login-code", help="a demo member's current authenticator code (local stack)")
+    code.add_argument("member", nargs="?", default="officer")
+    code.set_defaults(func=cmd_login_code)
 
     def against_stack(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         p.add_argument(

@@ -22,6 +22,7 @@ from alpr.services.historical import HistoricalSearchService
 from alpr.services.holds import HoldService
 from alpr.services.hotlist import HotlistService
 from alpr.services.ingest import IngestService
+from alpr.services.login import StaffLogin
 from alpr.services.match import MatchService
 from alpr.services.ncric import NcricForwarder
 from alpr.services.ocr import OcrService
@@ -129,6 +130,11 @@ class Runtime:
     @cached_property
     def search(self) -> SearchService:
         return SearchService(self.repos, self.clock)
+
+    @property
+    def staff_login(self) -> StaffLogin:
+        # Not cached: it follows the repositories' directory, which the local stack swaps on a reset.
+        return StaffLogin(self.repos.staff_directory)
 
     @cached_property
     def staff_gate(self) -> StaffGate:

@@ -549,13 +549,28 @@ ROLE_DESCRIPTIONS: dict[Role, str] = {
 
 @dataclass(frozen=True)
 class UserPoolSpec:
-    """The staff login (Cognito). MFA is required in AWS; moto cannot answer MFA challenges locally."""
+    """The staff login (Cognito): password, then an authenticator app (TOTP), required in AWS and locally."""
 
     logical_name: str = "staff"
     min_password_length: int = 14
     client_name: str = "staff-page"
     # Page sessions are short: a patrol car laptop left open does not stay logged in for a shift.
     id_token_minutes: int = 60
+    # How long an administrator's temporary password works for the member's first login.
+    temporary_password_days: int = 3
+    # How long each login step's Cognito session lasts (the app client's AuthSessionValidity, 3 to 15
+    # minutes; the default 3 is short for installing an authenticator app on a first login).
+    auth_session_minutes: int = 10
+    # The name an authenticator app shows beside the member's codes (the otpauth:// URI's issuer).
+    authenticator_issuer: str = "San Leandro PD ALPR"
+
+    @property
+    def password_rules(self) -> str:
+        """The pool's password policy in words, for the page and for a refused new password."""
+        return (
+            f"a password needs at least {self.min_password_length} characters, with an upper-case letter, "
+            "a lower-case letter, a digit and a symbol"
+        )
 
     def physical_name(self, prefix: str) -> str:
         return f"{prefix}-{self.logical_name}"

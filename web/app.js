@@ -57,22 +57,16 @@ function logout(message) {
   sessionStorage.removeItem("alpr-token");
   VIEWS.forEach((id) => { $(id).hidden = true; });
   $("tabs").hidden = true; $("who").hidden = true; $("login-view").hidden = false;
+  StaffLoginFlow.reset();
   notice(message || "");
 }
 
-async function login(event) {
-  event.preventDefault();
+// The login steps live in login.js; it hands over the ID token once the last one is answered.
+async function signedIn(token) {
+  state.token = token;
+  sessionStorage.setItem("alpr-token", token);
   notice("");
-  const body = { username: $("username").value.trim(), password: $("password").value };
-  if (state.mfa) Object.assign(body, { session: state.mfa.session, challenge: state.mfa.challenge, code: $("mfa-code").value.trim() });
-  try {
-    const answer = await (await api("POST", "/api/login", { body })).json();
-    if (answer.challenge) { state.mfa = answer; $("mfa").hidden = false; $("mfa-code").focus(); return; }
-    state.token = answer.id_token; state.mfa = null;
-    sessionStorage.setItem("alpr-token", state.token);
-    $("password").value = "";
-    await start();
-  } catch (error) { notice(error.message); }
+  await start();
 }
 
 async function start() {
@@ -363,7 +357,7 @@ async function recordTraining(event) {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  $("login-form").addEventListener("submit", login);
+  StaffLoginFlow.attach({ onSignedIn: signedIn });
   $("logout").addEventListener("click", () => logout());
   $("search-form").addEventListener("submit", search);
   $("export-button").addEventListener("click", exportSearch);

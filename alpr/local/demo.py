@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import secrets
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from alpr.clock import iso
 from alpr.domain.hotlist.entries import MAX_ENTRY_DAYS, change_record, new_entry
 from alpr.domain.records import HotlistReason
 from alpr.domain.training import TrainingRecord
+from alpr.local.staff_accounts import add_member, first_login, new_password
 from alpr.runtime import Runtime
 from alpr.schema import Role, SourceClass
 from alpr.services.cameras import register_camera
@@ -46,42 +47,40 @@ def seed(runtime: Runtime) -> dict[str, str]:
     return keys
 
 
-# Staff accounts for trying the search page: (username, name, role, trained).
+# Staff accounts for trying the search page: (username, name, role, trained). Each has finished the first
+# login (new password, authenticator app) except FIRST_LOGIN_MEMBER, who holds a temporary password.
 DEMO_STAFF = (
     ("officer", "Officer Dana Reyes", Role.OFFICER, True),
     ("admin", "Sgt. Lee Park (ALPR administrator)", Role.ADMINISTRATOR, True),
     ("captain", "Capt. Morgan Hale (Bureau of Services)", Role.CAPTAIN, True),
     ("auditor", "Sam Ortiz (auditor)", Role.AUDITOR, True),
     ("untrained", "Officer Chris Vale (no ALPR training yet)", Role.OFFICER, False),
+    ("recruit", "Officer Jamie Cruz (new member)", Role.OFFICER, True),
 )
+FIRST_LOGIN_MEMBER = "recruit"
 DEMO_COURSE = "Department ALPR user training (NCRIC-aligned), policy 418.98"
 
 
-def demo_password() -> str:
-    """Fresh per start and shown only locally; meets the pool's policy (upper, lower, digit, symbol, 14+)."""
-    return f"Alpr#{secrets.token_hex(6)}9Z"
+@dataclass(frozen=True)
+class DemoStaff:
+    # The password each member logs in with: the temporary one for a member whose first login is not done.
+    passwords: dict[str, str]
+    # The authenticator app's secret of each member who has one (moto gives all the same one).
+    authenticators: dict[str, str]
 
 
-def add_staff_member(
-    cognito: Any, pool_id: str, username: str, name: str, roles: tuple[Role, ...], password: str
-) -> None:
-    cognito.admin_create_user(
-        UserPoolId=pool_id,
-        Username=username,
-        UserAttributes=[{"Name": "name", "Value": name}],
-        MessageAction="SUPPRESS",
-    )
-    cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=password, Permanent=True)
-    for role in roles:
-        cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=username, GroupName=role.value)
-
-
-def seed_staff(runtime: Runtime, cognito: Any, pool_id: str) -> dict[str, str]:
-    """The demo members and their passwords; all but ``untrained`` have a training record."""
-    passwords = {}
+def seed_staff(runtime: Runtime, cognito: Any, pool_id: str) -> DemoStaff:
+    """The demo members; all but ``untrained`` have a training record."""
+    staff = DemoStaff({}, {})
     for username, name, role, trained in DEMO_STAFF:
-        passwords[username] = demo_password()
-        add_staff_member(cognito, pool_id, username, name, (role,), passwords[username])
+        temporary = new_password()
+        add_member(cognito, pool_id, username, name, (role,), temporary)
+        if username == FIRST_LOGIN_MEMBER:
+            staff.passwords[username] = temporary
+        else:
+            staff.passwords[username] = new_password()
+            directory = runtime.repos.staff_directory
+            staff.authenticators[username] = first_login(directory, username, temporary, staff.passwords[username])
         if trained:
             runtime.repos.training.put(
                 TrainingRecord(
@@ -92,7 +91,7 @@ def seed_staff(runtime: Runtime, cognito: Any, pool_id: str) -> dict[str, str]:
                     recorded_at=iso(runtime.clock.now()),
                 )
             )
-    return passwords
+    return staff
 
 
 def render_plate_photo(

@@ -141,7 +141,7 @@ def provision(session: Any, settings: Settings, visibility_timeout_s: int | None
 
 
 def create_user_pool(cognito: Any, prefix: str) -> tuple[str, str]:
-    """The staff login as the CDK stack builds it, less MFA (moto cannot answer MFA challenges)."""
+    """The staff login as the CDK stack builds it: authenticator app (TOTP) required, temporary passwords."""
     spec = schema.USER_POOL
     pool_id = cognito.create_user_pool(
         PoolName=spec.physical_name(prefix),
@@ -152,6 +152,7 @@ def create_user_pool(cognito: Any, prefix: str) -> tuple[str, str]:
                 "RequireLowercase": True,
                 "RequireNumbers": True,
                 "RequireSymbols": True,
+                "TemporaryPasswordValidityDays": spec.temporary_password_days,
             }
         },
         MfaConfiguration="OFF",
@@ -164,7 +165,13 @@ def create_user_pool(cognito: Any, prefix: str) -> tuple[str, str]:
         GenerateSecret=False,
         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
         ReadAttributes=["name"],
+        AuthSessionValidity=spec.auth_session_minutes,
     )["UserPoolClient"]["ClientId"]
+    # As CloudFormation does for the pool's MfaConfiguration ON with EnabledMfas [SOFTWARE_TOKEN_MFA]: the
+    # pool is created, then its MFA set (SetUserPoolMfaConfig), which moto needs to ask for MFA_SETUP.
+    cognito.set_user_pool_mfa_config(
+        UserPoolId=pool_id, SoftwareTokenMfaConfiguration={"Enabled": True}, MfaConfiguration="ON"
+    )
     for role, description in schema.ROLE_DESCRIPTIONS.items():
         cognito.create_group(UserPoolId=pool_id, GroupName=role.value, Description=description)
     return pool_id, client_id

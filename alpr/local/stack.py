@@ -120,7 +120,10 @@ class LocalStack:
         self.provisioned = Provisioned()
         self.demo_keys: dict[str, str] = {}
         self.ncric = NcricReceiver(config.host, config.ncric_port, config.state_dir / "ncric-received")
+        # Each demo member's password (a temporary one for the member whose first login is not done) and
+        # authenticator secret (for those who have one).
         self.demo_staff: dict[str, str] = {}
+        self.demo_authenticators: dict[str, str] = {}
 
     @property
     def endpoint(self) -> str:
@@ -141,6 +144,8 @@ class LocalStack:
             ensure_port_free(self.config.host, self.config.api_port, "API")
         # moto's werkzeug server logs every request; keep the console for what matters.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        # moto checks authenticator codes only when told to; staff logins need a right code, as in AWS.
+        os.environ["MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP"] = "true"
         self._moto = ThreadedMotoServer(ip_address=self.config.host, port=self.config.moto_port, verbose=False)
         self._moto.start()
         os.environ.update(aws_environment(self.endpoint, self.config, self.settings))
@@ -183,7 +188,8 @@ class LocalStack:
         from alpr.local.demo import seed, seed_staff
 
         self.demo_keys = seed(self.runtime)
-        self.demo_staff = seed_staff(self.runtime, self.session.client("cognito-idp"), self.provisioned.user_pool_id)
+        staff = seed_staff(self.runtime, self.session.client("cognito-idp"), self.provisioned.user_pool_id)
+        self.demo_staff, self.demo_authenticators = staff.passwords, staff.authenticators
 
     def user_pool_environment(self) -> dict[str, str]:
         """Tokens carry the AWS issuer URL; their keys are fetched from moto's copy of the pool."""
@@ -339,6 +345,7 @@ class LocalStack:
             "camera_keys": self.demo_keys,
             "page_url": f"{self.api.url}/" if self.api else None,
             "staff_passwords": self.demo_staff,
+            "staff_authenticator_secrets": self.demo_authenticators,
             "alerts_subscriber_url": self.provisioned.alerts_subscriber_url,
             "dead_letter_urls": self.provisioned.dead_letter_urls,
             "ncric_receiver_url": self.ncric.url,

@@ -9,6 +9,7 @@ URL, so the key location is its own setting.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -16,8 +17,8 @@ from typing import Any
 import jwt
 from botocore.exceptions import ClientError
 
-from alpr.domain.errors import Unauthenticated
-from alpr.schema import Env, Role
+from alpr.domain.errors import DomainError, Unauthenticated
+from alpr.schema import USER_POOL, Env, Role
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,12 @@ class TokenVerifier:
 
 @dataclass(frozen=True)
 class LoginResult:
+    """Cognito's answer to one login step: tokens, or the next challenge and its session.
+
+    The session is a secret (whoever holds it can answer the next challenge): it goes back to the page and
+    nowhere else, never into a log or an access record.
+    """
+
     id_token: str | None = None
     expires_in: int = 0
     challenge: str | None = None
@@ -110,35 +117,86 @@ class StaffAccount:
 
 
 class StaffDirectory:
-    """Password login through the pool's app client (USER_PASSWORD_AUTH; MFA answered when the pool asks)."""
+    """Login through the pool's app client: USER_PASSWORD_AUTH, then whatever challenges the pool asks.
+
+    A first login answers NEW_PASSWORD_REQUIRED (the administrator's temporary password is replaced), then
+    MFA_SETUP (AssociateSoftwareToken, VerifySoftwareToken, RespondToAuthChallenge); every later login
+    answers SOFTWARE_TOKEN_MFA. All of them are unauthenticated Cognito calls keyed by the session:
+    https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_RespondToAuthChallenge.html
+    https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-settings-mfa-totp.html
+    """
+
+    # The name Cognito keeps for the member's authenticator (shown in the pool's MFA settings).
+    AUTHENTICATOR_NAME = "ALPR authenticator app"
 
     def __init__(self, cognito: Any, config: IdentityConfig) -> None:
         self._cognito = cognito
         self._config = config
 
     def login(self, username: str, password: str) -> LoginResult:
-        try:
-            response = self._cognito.initiate_auth(
-                ClientId=self._config.client_id,
-                AuthFlow="USER_PASSWORD_AUTH",
-                AuthParameters={"USERNAME": username, "PASSWORD": password},
-            )
-        except ClientError as exc:
-            raise self._refused(exc) from exc
-        return self._result(response)
+        return self._step(
+            "password",
+            self._cognito.initiate_auth,
+            ClientId=self._config.client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        )
 
-    def answer_mfa(self, username: str, session: str, code: str, challenge: str) -> LoginResult:
-        answer_key = "SMS_MFA_CODE" if challenge == "SMS_MFA" else "SOFTWARE_TOKEN_MFA_CODE"
+    def new_password(self, username: str, session: str, new_password: str) -> LoginResult:
+        """Replaces the temporary password an administrator gave (the NEW_PASSWORD_REQUIRED challenge)."""
+        return self._respond("NEW_PASSWORD_REQUIRED", session, {"USERNAME": username, "NEW_PASSWORD": new_password})
+
+    def answer_code(self, username: str, session: str, code: str) -> LoginResult:
+        """The authenticator app's current code, asked at every login once one is set up."""
+        return self._respond("SOFTWARE_TOKEN_MFA", session, {"USERNAME": username, "SOFTWARE_TOKEN_MFA_CODE": code})
+
+    def start_authenticator(self, session: str) -> tuple[str, str]:
+        """The TOTP secret for the member's new authenticator app, and the session to verify it with."""
+        response = self._call("challenge", self._cognito.associate_software_token, Session=session)
+        return str(response["SecretCode"]), str(response.get("Session") or session)
+
+    def finish_authenticator(self, username: str, session: str, code: str) -> LoginResult:
+        """Checks the first code the new app shows, then answers MFA_SETUP with the session that check returns."""
+        verified = self._call(
+            "challenge",
+            self._cognito.verify_software_token,
+            Session=session,
+            UserCode=code,
+            FriendlyDeviceName=self.AUTHENTICATOR_NAME,
+        )
+        if verified.get("Status") != "SUCCESS":
+            raise WrongCode(WRONG_CODE)
+        return self._respond("MFA_SETUP", str(verified.get("Session") or session), {"USERNAME": username})
+
+    def _respond(self, challenge: str, session: str, answers: dict[str, str]) -> LoginResult:
+        return self._step(
+            "challenge",
+            self._cognito.respond_to_auth_challenge,
+            ClientId=self._config.client_id,
+            ChallengeName=challenge,
+            Session=session,
+            ChallengeResponses=answers,
+        )
+
+    def _step(self, stage: str, call: Callable[..., dict[str, Any]], **arguments: Any) -> LoginResult:
+        response = self._call(stage, call, **arguments)
+        if "ChallengeName" in response:
+            return LoginResult(challenge=response["ChallengeName"], session=response.get("Session"))
+        auth = response["AuthenticationResult"]
+        return LoginResult(id_token=auth["IdToken"], expires_in=int(auth.get("ExpiresIn", 3600)))
+
+    @staticmethod
+    def _call(stage: str, call: Callable[..., dict[str, Any]], **arguments: Any) -> dict[str, Any]:
+        session = arguments.get("Session")
+        if session is not None and not SESSION_LENGTH[0] <= len(session) <= SESSION_LENGTH[1]:
+            # Not one Cognito gave (the API refuses it before it is sent): as good as expired.
+            raise _expired()
         try:
-            response = self._cognito.respond_to_auth_challenge(
-                ClientId=self._config.client_id,
-                ChallengeName=challenge,
-                Session=session,
-                ChallengeResponses={"USERNAME": username, answer_key: code},
-            )
+            return call(**arguments)
         except ClientError as exc:
-            raise self._refused(exc) from exc
-        return self._result(response)
+            # Raised from None: Cognito's message can quote the session (moto's does), and a traceback
+            # that chains it would carry it into a log.
+            raise _refused(exc, stage) from None
 
     def members(self) -> list[StaffAccount]:
         """Every member in a role group of the pool, with all of their roles (for administrators)."""
@@ -163,24 +221,65 @@ class StaffDirectory:
                 )
         return sorted(accounts.values(), key=lambda a: a.username)
 
-    @staticmethod
-    def _result(response: dict[str, Any]) -> LoginResult:
-        if "ChallengeName" in response:
-            return LoginResult(challenge=response["ChallengeName"], session=response.get("Session"))
-        auth = response["AuthenticationResult"]
-        return LoginResult(id_token=auth["IdToken"], expires_in=int(auth.get("ExpiresIn", 3600)))
 
-    @staticmethod
-    def _refused(exc: ClientError) -> Exception:
-        code = exc.response.get("Error", {}).get("Code", "")
-        if code in {
-            "NotAuthorizedException",
-            "UserNotFoundException",
-            "PasswordResetRequiredException",
-            "UserNotConfirmedException",
-            "CodeMismatchException",
-            "ExpiredCodeException",
-        }:
-            # The same answer for a wrong name and a wrong password: no hint which one exists.
-            return Unauthenticated("wrong username, password or code")
-        return exc
+WRONG_PASSWORD = "wrong username or password"
+WRONG_CODE = (
+    "that is not the code your authenticator app shows now: enter the current 6-digit code "
+    "(codes change every 30 seconds; if every code fails, check the phone's clock)"
+)
+USED_CODE = "that code was already used: wait for the next code in your authenticator app"
+TEMPORARY_PASSWORD_EXPIRED = "your temporary password has expired: ask an ALPR administrator for a new one"
+
+
+# The Session parameter's length limits in the Cognito API (RespondToAuthChallenge, AssociateSoftwareToken).
+SESSION_LENGTH = (20, 2048)
+
+
+class WrongCode(Unauthenticated):
+    code = "wrong_code"
+
+
+class LoginExpired(Unauthenticated):
+    code = "login_expired"
+
+
+class PasswordRejected(DomainError):
+    code = "password_rejected"
+
+
+def _expired() -> LoginExpired:
+    return LoginExpired(
+        f"this login took too long (each step must be answered within {USER_POOL.auth_session_minutes} "
+        "minutes) or was already finished: start again with your password"
+    )
+
+
+def _refused(exc: ClientError, stage: str) -> Exception:
+    """What the member is told for a Cognito refusal; anything else is an error of ours (HTTP 500).
+
+    Error codes as documented for InitiateAuth, RespondToAuthChallenge, AssociateSoftwareToken and
+    VerifySoftwareToken (Cognito API reference, "Errors"); moto answers an unknown session with
+    ResourceNotFoundException where Cognito answers NotAuthorizedException ("Invalid session for the user,
+    session is expired").
+    """
+    error = exc.response.get("Error", {})
+    code, message = str(error.get("Code", "")), str(error.get("Message", ""))
+    if code in {"CodeMismatchException", "EnableSoftwareTokenMFAException"}:
+        return WrongCode(WRONG_CODE)
+    if code == "ExpiredCodeException":
+        return WrongCode(USED_CODE)
+    if code == "InvalidPasswordException":
+        return PasswordRejected(f"the new password was refused: {USER_POOL.password_rules}")
+    if stage == "challenge" and code in {"NotAuthorizedException", "ResourceNotFoundException"}:
+        return _expired()
+    if code == "NotAuthorizedException" and "temporary password has expired" in message.lower():
+        return Unauthenticated(TEMPORARY_PASSWORD_EXPIRED)
+    if code in {
+        "NotAuthorizedException",
+        "UserNotFoundException",
+        "PasswordResetRequiredException",
+        "UserNotConfirmedException",
+    }:
+        # The same answer for a wrong name and a wrong password: no hint which one exists.
+        return Unauthenticated(WRONG_PASSWORD)
+    return exc

@@ -100,22 +100,14 @@ def _now() -> datetime:
 
 @staff_route("POST", "/api/login", Rule("login", justified=False, trained=False, authenticated=False))
 def login() -> Body:
+    """One login step (alpr/services/login.py): the answer is the next challenge with its session, or tokens."""
+
     def body(_: Member, __: Justified | None) -> Served[Response]:
         data = _json_body()
-        username = str(data.get("username") or "").strip()[:128]
-        directory = runtime().repos.staff_directory
-        if data.get("session"):
-            challenge = str(data.get("challenge") or "SOFTWARE_TOKEN_MFA")
-            result = directory.answer_mfa(username, str(data["session"]), str(data.get("code") or ""), challenge)
-        else:
-            result = directory.login(username, str(data.get("password") or ""))
-        if result.id_token is None:
-            challenge_payload = {"challenge": result.challenge, "session": result.session}
-            subject = f"login {username}: {result.challenge}"
-            return Served(Response(200, "application/json", challenge_payload), subject=subject)
-        member = runtime().staff_gate.member(result.id_token)
-        payload = {"id_token": result.id_token, "expires_in": result.expires_in}
-        return Served(Response(200, "application/json", payload), subject=f"login {username}", member=member)
+        answer = runtime().staff_login.answer(data)
+        subject = f"login {str(data.get('username') or '').strip()[:128]}: {answer.step}"
+        member = runtime().staff_gate.member(answer.id_token) if answer.id_token is not None else None
+        return Served(Response(200, "application/json", answer.payload()), subject=subject, member=member)
 
     return body
 

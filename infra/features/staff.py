@@ -77,7 +77,7 @@ class StaffAccess(Construct):
                 require_lowercase=True,
                 require_uppercase=True,
                 require_symbols=True,
-                temp_password_validity=cdk.Duration.days(3),
+                temp_password_validity=cdk.Duration.days(spec.temporary_password_days),
             ),
             account_recovery=cognito.AccountRecovery.NONE,
             feature_plan=cognito.FeaturePlan.PLUS,
@@ -104,6 +104,9 @@ class StaffAccess(Construct):
             access_token_validity=cdk.Duration.minutes(spec.id_token_minutes),
             refresh_token_validity=cdk.Duration.hours(12),
             prevent_user_existence_errors=True,
+            # Each login step's session: a first login installs an authenticator app within it (Cognito's
+            # default of 3 minutes is short for that; AuthSessionValidity takes 3 to 15).
+            auth_session_validity=cdk.Duration.minutes(spec.auth_session_minutes),
             read_attributes=cognito.ClientAttributes().with_standard_attributes(fullname=True),
         )
         return pool, client

@@ -94,6 +94,31 @@ def test_staff_login_requires_mfa_a_strong_password_and_has_a_group_per_role(tem
     assert groups == {r.value for r in schema.Role}
 
 
+def test_every_user_pool_asks_only_the_challenges_the_staff_login_answers(template: Any) -> None:
+    """alpr/services/login.py answers NEW_PASSWORD_REQUIRED, MFA_SETUP and SOFTWARE_TOKEN_MFA after
+    USER_PASSWORD_AUTH: so every pool requiring MFA offers the authenticator app only (an SMS_MFA challenge
+    would strand the member), and every client of it allows USER_PASSWORD_AUTH with a step session long
+    enough to set up an app (AuthSessionValidity: 3 to 15 minutes, AWS::Cognito::UserPoolClient)."""
+    from alpr.services.login import ANSWERED_CHALLENGES
+
+    pools = template.find_resources("AWS::Cognito::UserPool")
+    assert pools
+    for name, pool in pools.items():
+        properties = pool["Properties"]
+        if properties.get("MfaConfiguration") in ("ON", "OPTIONAL"):
+            assert properties["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"], name
+            assert set(properties["EnabledMfas"]) <= set(ANSWERED_CHALLENGES), name
+        policy = properties["Policies"]["PasswordPolicy"]
+        assert policy["TemporaryPasswordValidityDays"] == schema.USER_POOL.temporary_password_days, name
+    clients = template.find_resources("AWS::Cognito::UserPoolClient")
+    assert clients
+    for name, client in clients.items():
+        properties = client["Properties"]
+        assert "ALLOW_USER_PASSWORD_AUTH" in properties["ExplicitAuthFlows"], name
+        assert properties["AuthSessionValidity"] == schema.USER_POOL.auth_session_minutes, name
+        assert 3 <= properties["AuthSessionValidity"] <= 15, name
+
+
 def test_search_api_uses_the_cognito_authorizer_except_for_login(template: Any) -> None:
     template.has_resource_properties("AWS::ApiGateway::Authorizer", {"Type": "COGNITO_USER_POOLS"})
     methods = template.find_resources("AWS::ApiGateway::Method")

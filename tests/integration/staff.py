@@ -10,8 +10,9 @@ import requests
 
 from alpr.clock import iso
 from alpr.domain.records import PlateRead
-from alpr.local.demo import add_staff_member
 from alpr.local.stack import LocalStack
+from alpr.local.staff_accounts import add_member as add_staff_member
+from alpr.local.staff_accounts import authenticator_code, first_login, new_password
 from alpr.schema import Role, SourceClass
 
 WHY = {"purpose": "a", "offense": "vehicle_theft", "case_number": "26-004512"}
@@ -19,21 +20,32 @@ PASSWORD = "Test#Password-2026x"
 
 
 def login(stack: LocalStack, username: str, password: str | None = None) -> str:
-    response = requests.post(
-        f"{url(stack)}/api/login",
-        json={"username": username, "password": password or stack.demo_staff[username]},
-        timeout=30,
+    """A returning member's login through the API: the password, then the authenticator app's code."""
+    answer = login_step(stack, {"username": username, "password": password or stack.demo_staff[username]})
+    assert answer.get("challenge") == "SOFTWARE_TOKEN_MFA", answer
+    code = authenticator_code(stack.demo_authenticators[username])
+    answer = login_step(
+        stack, {"username": username, "challenge": "SOFTWARE_TOKEN_MFA", "session": answer["session"], "code": code}
     )
+    return str(answer["id_token"])
+
+
+def login_step(stack: LocalStack, body: dict[str, Any]) -> dict[str, Any]:
+    response = requests.post(f"{url(stack)}/api/login", json=body, timeout=30)
     assert response.status_code == 200, response.text
-    return str(response.json()["id_token"])
+    answer: dict[str, Any] = response.json()
+    return answer
 
 
 def add_member(stack: LocalStack, username: str, *roles: Role, trained: bool) -> str:
-    """A member beyond the demo ones; returns a token."""
+    """A member beyond the demo ones, first login done; returns a token."""
     from alpr.domain.training import TrainingRecord
 
     cognito = stack.session.client("cognito-idp")
-    add_staff_member(cognito, stack.provisioned.user_pool_id, username, f"Test {username}", roles, PASSWORD)
+    temporary = new_password()
+    add_staff_member(cognito, stack.provisioned.user_pool_id, username, f"Test {username}", roles, temporary)
+    secret = first_login(stack.runtime.repos.staff_directory, username, temporary, PASSWORD)
+    stack.demo_authenticators[username] = secret
     if trained:
         stack.runtime.repos.training.put(
             TrainingRecord(

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from alpr.local.stack import LocalStack
+from alpr.local.staff_accounts import authenticator_code
 from tests.integration.helpers import push
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -40,9 +41,14 @@ def browser() -> Iterator[Any]:
 
 
 def _log_in(page: Any, stack: LocalStack, username: str) -> None:
+    """A returning member: password, then the authenticator app's code (tests/integration/test_login_page_browser.py
+    walks a first login)."""
     page.fill("#username", username)
     page.fill("#password", stack.demo_staff[username])
     page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#mfa-form:not([hidden])")
+    page.fill("#mfa-code", authenticator_code(stack.demo_authenticators[username]))
+    page.click("#mfa-form button[type=submit]")
     page.wait_for_selector("#who:not([hidden])")
 
 
