@@ -22,11 +22,14 @@ SNAPSHOT_NONCURRENT_DAYS = 30
 
 def wire_hotlists(stack: AlprStack) -> None:
     incoming = stack.queues[schema.HOTLIST_EVENTS_QUEUE.logical_name]
-    stack.images.add_event_notification(
-        s3.EventType.OBJECT_CREATED,
-        s3n.SqsDestination(incoming),
-        s3.NotificationKeyFilter(prefix=schema.BUCKET.hotlist_incoming),
-    )
+    # Dropped files and presigned uploads (which no web ACL sees: README "Uploading a list") both reach the importer.
+    for prefix in (schema.BUCKET.hotlist_incoming, schema.BUCKET.hotlist_uploads):
+        stack.images.add_event_notification(
+            s3.EventType.OBJECT_CREATED, s3n.SqsDestination(incoming), s3.NotificationKeyFilter(prefix=prefix)
+        )
+    # The page uploads list files straight to the bucket (presigned POST): let its origin do that, and only that.
+    page_origin = stack.node.try_get_context("page_origin") or schema.DEFAULT_PAGE_ORIGIN
+    stack.images.add_cors_rule(allowed_methods=[s3.HttpMethods.POST], allowed_origins=[page_origin], max_age=600)
     # One file at a time: an import is large and replaces a whole list.
     stack.functions["hotlist-import"].add_event_source(
         sources.SqsEventSource(incoming, batch_size=1, report_batch_item_failures=True)
@@ -52,6 +55,7 @@ def _grant(stack: AlprStack) -> None:
     tables, functions, images = stack.tables, stack.functions, stack.images
     snapshots = images.arn_for_objects(f"{schema.BUCKET.hotlist_snapshots}*")
     incoming = images.arn_for_objects(f"{schema.BUCKET.hotlist_incoming}*")
+    uploads = images.arn_for_objects(f"{schema.BUCKET.hotlist_uploads}*")
     frames = images.arn_for_objects(f"{schema.BUCKET.frames}*")
 
     def allow(function: str, actions: list[str], resources: list[str]) -> None:
@@ -77,7 +81,7 @@ def _grant(stack: AlprStack) -> None:
 
     # import: reads the dropped file, writes the snapshot, the version report and the pointer; lists and deletes
     # old snapshots (hotlists/snapshots/ only: never an image)
-    allow("hotlist-import", ["s3:GetObject"], [incoming])
+    allow("hotlist-import", ["s3:GetObject"], [incoming, uploads])
     allow("hotlist-import", ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"], [snapshots])
     list_snapshots("hotlist-import")
     table_actions("hotlist-import", schema.HOTLIST_VERSIONS, ["GetItem", "PutItem", "UpdateItem", "Query"])
@@ -86,6 +90,8 @@ def _grant(stack: AlprStack) -> None:
     api = "hotlist-api"
     allow(api, ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"], [snapshots])
     list_snapshots(api)
+    # A presigned POST acts with its signer's permissions: the API signs uploads of list files, nothing else.
+    allow(api, ["s3:PutObject"], [uploads])
     table_actions(api, schema.HOTLIST, ["GetItem", "PutItem", "Query", "Scan"])
     table_actions(api, schema.HOTLIST_CHANGES, ["PutItem", "Query"])
     table_actions(api, schema.HOTLIST_VERSIONS, ["GetItem", "PutItem", "UpdateItem", "Query"])
