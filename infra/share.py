@@ -18,6 +18,7 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ssm as ssm
 from aws_cdk import aws_wafv2 as wafv2
 
@@ -40,14 +41,14 @@ class SharingResources:
 
 
 def wire_sharing(stack: AlprStack) -> SharingResources:
-    destination, parameter = _ncric_destination(stack)
-    _forwarding(stack, destination, parameter)
+    parameter = _ncric_destination(stack)
+    _forwarding(stack, parameter)
     _grant_api(stack)
     api = _share_api(stack)
     return SharingResources(api, _geo_restriction(stack, api), parameter)
 
 
-def _ncric_destination(stack: AlprStack) -> tuple[dict[str, Any], ssm.StringParameter]:
+def _ncric_destination(stack: AlprStack) -> ssm.StringParameter:
     raw = stack.node.try_get_context("ncric_destination")
     destination: dict[str, Any] = (json.loads(raw) if isinstance(raw, str) else raw) or UNCONFIGURED
     parameter = ssm.StringParameter(
@@ -57,10 +58,10 @@ def _ncric_destination(stack: AlprStack) -> tuple[dict[str, Any], ssm.StringPara
         string_value=json.dumps(destination),
         description="Where vehicle-mounted reads are forwarded (policy 418.5): https endpoint or NCRIC's S3 bucket",
     )
-    return destination, parameter
+    return parameter
 
 
-def _forwarding(stack: AlprStack, destination: dict[str, Any], parameter: ssm.StringParameter) -> None:
+def _forwarding(stack: AlprStack, parameter: ssm.StringParameter) -> None:
     queue = stack.queues[schema.NCRIC_FORWARD_QUEUE.logical_name]
     assert queue.dead_letter_queue is not None
     enqueue, deliver = stack.functions["ncric-enqueue"], stack.functions["ncric-deliver"]
@@ -92,9 +93,56 @@ def _forwarding(stack: AlprStack, destination: dict[str, Any], parameter: ssm.St
     _table_actions(stack, "ncric-deliver", schema.NCRIC_DELIVERIES, ["GetItem", "UpdateItem"])
     _allow(stack, "ncric-deliver", ["s3:GetObject"], [stack.images.arn_for_objects(f"{schema.BUCKET.frames}*")])
     _allow(stack, "ncric-deliver", ["ssm:GetParameter"], [parameter.parameter_arn])
-    if destination.get("kind") == "s3":
-        bucket, prefix = destination["bucket"], destination.get("prefix", "")
-        _allow(stack, "ncric-deliver", ["s3:PutObject"], [f"arn:{cdk.Aws.PARTITION}:s3:::{bucket}/{prefix}*"])
+    _ncric_access(stack, deliver)
+
+
+def _ncric_access(stack: AlprStack, deliver: lambda_.Function) -> None:
+    """What delivery needs whichever transport, and however the destination was set (context or SSM later).
+
+    S3: NCRIC's bucket is in NCRIC's account, and a cross-account request needs a grant on both sides
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html). A grant
+    on our side naming the bucket could only be written at deploy; so delivery assumes the role NCRIC gives
+    (``role_arn`` in the destination: https://docs.aws.amazon.com/IAM/latest/UserGuide/tutorial_cross-account-with-roles.html),
+    whose trust policy names this function's role and whose permissions NCRIC scopes to its bucket. Our side needs
+    sts:AssumeRole on roles of other accounts only: never one of this account's roles.
+    HTTPS: the credential NCRIC issues lives in a secret only this function reads.
+    """
+    roles_elsewhere = f"arn:{cdk.Aws.PARTITION}:iam::*:role/*"
+    deliver.add_to_role_policy(iam.PolicyStatement(actions=["sts:AssumeRole"], resources=[roles_elsewhere]))
+    deliver.add_to_role_policy(
+        iam.PolicyStatement(
+            effect=iam.Effect.DENY,
+            actions=["sts:AssumeRole"],
+            resources=[f"arn:{cdk.Aws.PARTITION}:iam::{cdk.Aws.ACCOUNT_ID}:role/*"],
+        )
+    )
+    credential = secretsmanager.Secret(
+        stack,
+        "NcricCredential",
+        secret_name=schema.ncric_credential_secret(stack.prefix),
+        description='What NCRIC\'s HTTPS endpoint authenticates us by: {"header": ..., "value": ...} (README)',
+        # Deployed empty: the department puts the credential NCRIC issues; until then nothing is sent.
+        secret_string_value=cdk.SecretValue.unsafe_plain_text("{}"),
+        encryption_key=stack.data_key,
+    )
+    credential.grant_read(deliver)
+    security.acknowledge(
+        credential,
+        "AwsSolutions::AwsSolutions-SMG4",
+        "NCRIC issues and rotates the credential; the department replaces the value (README), no redeploy needed",
+    )
+    security.acknowledge(
+        deliver,
+        "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/*]",
+        "the role NCRIC gives may be set at run time (SSM); its trust policy decides, and this account's roles are "
+        "denied",
+    )
+    cdk.CfnOutput(
+        stack,
+        "NcricDeliverRoleArn",
+        value=deliver.role.role_arn if deliver.role else "",
+        description="Give this to NCRIC: their role's trust policy names it (README, NCRIC forwarding)",
+    )
 
 
 def _grant_api(stack: AlprStack) -> None:
