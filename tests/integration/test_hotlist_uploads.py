@@ -207,3 +207,33 @@ def test_a_50_mb_list_is_imported_end_to_end_through_the_upload(stack: LocalStac
     hits = MatcherCache(stack.runtime.repos, refresh_s=0).matcher().match(last_plate)
     assert f"ca-svs:DOJ-SVS-{rows - 1:09d}" in [h.target.entry_id for h in hits], "the file's last row is in force"
     print(f"50 MB list ({rows} rows) imported through the upload in {elapsed:.1f} s")
+
+
+def test_the_cli_uploads_as_the_page_does_and_prints_the_report(
+    stack: LocalStack, monkeypatch: pytest.MonkeyPatch, tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from alpr.cli import main
+
+    trained(stack, "admin-1")
+    path = tmp_path / "svs.csv"
+    path.write_bytes(list_file("1ABC", *(f"{n % 10}YYY{n:03d},CA,PC,,,SV,Y{n:05d}" for n in range(300))))
+    # The deployed importer (or `alpr local`'s pumps) runs while the CLI waits; here each wait delivers the events.
+    monkeypatch.setattr(time, "sleep", lambda _s: stack.drain())
+    args = [
+        "hotlist",
+        "upload",
+        str(path),
+        "--list",
+        "ca-svs",
+        "--aws",
+        "--member",
+        "admin-1",
+        "--role",
+        "administrator",
+    ]
+    code = main(args)
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "in_force; 360 imported of 361 rows, 1 bad" in out and "line 62: 1 field(s)" in out
+    [version] = stack.runtime.hotlist.versions(ADMIN, "ca-svs")
+    assert version["imported_by"] == "admin-1" and version["origin"].startswith("upload ")
