@@ -237,3 +237,21 @@ def test_the_cli_uploads_as_the_page_does_and_prints_the_report(
     assert "in_force; 360 imported of 361 rows, 1 bad" in out and "line 62: 1 field(s)" in out
     [version] = stack.runtime.hotlist.versions(ADMIN, "ca-svs")
     assert version["imported_by"] == "admin-1" and version["origin"].startswith("upload ")
+
+
+def test_the_local_page_may_post_uploads_cross_origin(stack: LocalStack) -> None:
+    """The bucket's CORS rule (as deployed: POST from the page's origin only) is in the local stack too, so the page
+    served by `alpr local` can send the file with fetch()."""
+    page = f"http://{stack.config.host}:{stack.config.api_port}"
+    upload = stack.runtime.hotlist.request_upload(ADMIN, "ncic")
+    preflight = requests.options(
+        upload.post.url, headers={"Origin": page, "Access-Control-Request-Method": "POST"}, timeout=10
+    )
+    assert preflight.headers.get("Access-Control-Allow-Origin") == page
+    assert "POST" in preflight.headers.get("Access-Control-Allow-Methods", "")
+    sent = requests.post(
+        upload.post.url, data=upload.post.fields, files={"file": ("l.csv", list_file())}, headers={"Origin": page}
+    )
+    assert sent.status_code == 204 and sent.headers.get("Access-Control-Allow-Origin") == page
+    # Refusing other origins cannot be shown here: moto's server adds CORS headers for any origin to every answer.
+    # That the deployed rule names the page's origin only is tests/infra/test_hotlist_template.py's to hold.
