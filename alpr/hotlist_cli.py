@@ -33,6 +33,15 @@ def register(commands: argparse._SubParsersAction, bench_commands: argparse._Sub
     imp.add_argument("file", type=Path)
     imp.add_argument("--list", dest="list_name", required=True, help="the list it replaces, e.g. ca-svs or ncic")
     imp.set_defaults(func=_guarded(cmd_import))
+    upload = _common(
+        hotlist.add_parser(
+            "upload", help="upload a list file the way the page does (presigned S3 POST), then wait for its import"
+        )
+    )
+    upload.add_argument("file", type=Path)
+    upload.add_argument("--list", dest="list_name", required=True, help="the list it replaces, e.g. ca-svs or ncic")
+    upload.add_argument("--wait", type=float, default=300, metavar="SECONDS", help="how long to wait for the import")
+    upload.set_defaults(func=_guarded(cmd_upload))
     versions = _common(hotlist.add_parser("imports", help="versions of an imported list, with bad-row counts"))
     versions.add_argument("--list", dest="list_name", required=True)
     versions.add_argument("--bad-rows", action="store_true", help="also print the bad rows of the newest version")
@@ -174,20 +183,53 @@ def _print(rows: list[dict[str, Any]], as_json: bool) -> None:
 
 def cmd_import(args: argparse.Namespace) -> int:
     report = _runtime(args).hotlist.import_list(_member(args), args.list_name, args.file.read_bytes(), origin="cli")
-    if args.json:
-        print(json.dumps(report.as_item()))
+    return _print_report(report.as_item(), args.json)
+
+
+def _print_report(report: dict[str, Any], as_json: bool) -> int:
+    if as_json:
+        print(json.dumps(report))
     else:
         print(
-            f"list {report.list_name} {report.version}: {report.status}; {report.imported} imported of "
-            f"{report.rows} rows, {report.bad_count} bad"
+            f"list {report['list_name']} {report['version']}: {report['status']}; {report.get('imported', 0)} "
+            f"imported of {report.get('rows', 0)} rows, {report.get('bad_count', 0)} bad"
         )
-        if report.refused_because:
-            print(f"refused: {report.refused_because}")
-        for bad in report.bad_rows:
+        if report.get("refused_because"):
+            print(f"refused: {report['refused_because']}")
+        bad_rows = report.get("bad_rows", [])
+        for bad in bad_rows:
             print(f"  line {bad['line']}: {bad['reason']}")
-        if report.bad_count > len(report.bad_rows):
-            print(f"  ... and {report.bad_count - len(report.bad_rows)} more")
-    return 0 if report.status == "in_force" else 1
+        if report.get("bad_count", 0) > len(bad_rows):
+            print(f"  ... and {report['bad_count'] - len(bad_rows)} more")
+    return 0 if report["status"] == "in_force" else 1
+
+
+def cmd_upload(args: argparse.Namespace) -> int:
+    """What the page does: ask for a presigned POST, send the file straight to S3, follow the upload's status."""
+    import time
+
+    import requests
+
+    rt = _runtime(args)
+    member = _member(args)
+    size = args.file.stat().st_size
+    upload = rt.hotlist.request_upload(member, args.list_name, size, args.file.name)
+    with args.file.open("rb") as data:
+        sent = requests.post(upload.post.url, data=upload.post.fields, files={"file": data}, timeout=600)
+    if sent.status_code not in (200, 201, 204):
+        print(f"S3 refused the upload ({sent.status_code}): {sent.text[:500]}", file=sys.stderr)
+        return 1
+    ticket = upload.ticket
+    deadline = time.monotonic() + args.wait
+    while True:
+        ticket, report = rt.hotlist.upload(member, ticket.list_name, ticket.upload_id)
+        if report is not None or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    if report is None:
+        print(f"upload {ticket.upload_id} {ticket.status}: see `alpr hotlist imports --list {ticket.list_name}`")
+        return 1
+    return _print_report(report, args.json)
 
 
 def cmd_imports(args: argparse.Namespace) -> int:

@@ -115,6 +115,12 @@ HOTLIST_VERSIONS = Table(
 )
 HOTLIST_POINTER_KEY = {"list_name": "#pointer", "version": "#current"}
 
+
+def hotlist_uploads_partition(list_name: str) -> str:
+    """HOTLIST_VERSIONS partition of a list's upload tickets (one item per presigned upload, sort key its id)."""
+    return f"#uploads/{list_name}"
+
+
 # Alerts silenced for one entry, per member or for everyone ("*"); high-priority entries cannot be muted.
 ALERT_MUTES = Table(
     "alert-mutes",
@@ -266,6 +272,8 @@ class BucketLayout:
     hotlist_incoming: str = "hotlists/incoming/"
     hotlist_snapshots: str = "hotlists/snapshots/"
     hotlist_reports: str = "hotlists/reports/"
+    # Lists administrators upload through the API's presigned POST: hotlists/uploads/<list name>/<upload id>
+    hotlist_uploads: str = "hotlists/uploads/"
     # Finalized quarterly audits and annual-bundle manifests, under Object Lock compliance retention.
     audits: str = "audits/"
 
@@ -274,6 +282,9 @@ class BucketLayout:
 
     def upload_key(self, camera_id: str, frame_id: str) -> str:
         return f"{self.uploads}{camera_id}/{frame_id}"
+
+    def hotlist_upload_key(self, list_name: str, upload_id: str) -> str:
+        return f"{self.hotlist_uploads}{list_name}/{upload_id}"
 
 
 IMAGES_BUCKET_LOGICAL = "images"
@@ -471,6 +482,7 @@ BUCKET_NOTIFICATIONS: tuple[tuple[str, Queue], ...] = (
     (BUCKET.frames, FRAME_EVENTS_QUEUE),
     (BUCKET.uploads, UPLOAD_EVENTS_QUEUE),
     (BUCKET.hotlist_incoming, HOTLIST_EVENTS_QUEUE),
+    (BUCKET.hotlist_uploads, HOTLIST_EVENTS_QUEUE),
 )
 
 ALERTS_TOPIC_LOGICAL = "alerts"
@@ -480,6 +492,12 @@ def ncric_destination_parameter(prefix: str) -> str:
     """SSM parameter holding where vehicle reads go (JSON: {"kind": "https", "url": ...} or
     {"kind": "s3", "bucket": ..., "prefix": ...}), so the department changes it without a deploy."""
     return f"/{prefix}/ncric/destination"
+
+
+def ncric_credential_secret(prefix: str) -> str:
+    """Secrets Manager secret holding what NCRIC's HTTPS endpoint authenticates us by: {"header": ..., "value": ...}
+    or a bare bearer token. Deployed empty ("{}"); until it is set, HTTPS deliveries wait and nothing is sent."""
+    return f"{prefix}/ncric/https-credential"
 
 
 class SourceClass(StrEnum):
@@ -584,3 +602,18 @@ USER_POOL = UserPoolSpec()
 MAX_DIRECT_FRAME_BYTES = 4 * 1024 * 1024
 MAX_PRESIGNED_FRAME_BYTES = 25 * 1024 * 1024
 PRESIGNED_URL_TTL_S = 300
+
+# AWS WAF's core rule set (AWSManagedRulesCommonRuleSet, on every web ACL: infra/security.web_acl) blocks request
+# bodies over 8 KB with its SizeRestrictions_BODY rule ("Inspects for request bodies that are over 8 KB (8,192
+# bytes)", https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html).
+WAF_COMMON_RULES_MAX_BODY_BYTES = 8192
+# A hotlist sent in the body of POST /v1/hotlists/<list>/imports must pass that rule; anything larger goes
+# through a presigned S3 upload (POST /v1/hotlists/<list>/uploads), which no web ACL sees.
+MAX_DIRECT_HOTLIST_IMPORT_BYTES = WAF_COMMON_RULES_MAX_BODY_BYTES
+# The presigned POST's content-length-range: a statewide list is ~50 MB; S3 refuses a larger body.
+MAX_HOTLIST_UPLOAD_BYTES = 64 * 1024 * 1024
+# The page's browser POSTs the file straight to the images bucket: a cross-origin request, which the bucket's CORS
+# rule allows (POST only) from the staff page's origin. The page is served by CloudFront (a *.cloudfront.net name
+# unless a department domain is given as context ``page_origin``); S3 allows one * in an AllowedOrigin
+# (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ManageCorsUsing.html).
+DEFAULT_PAGE_ORIGIN = "https://*.cloudfront.net"

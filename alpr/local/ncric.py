@@ -2,14 +2,18 @@
 
 It stores each read once by read id and acknowledges with that id (a repeat is acknowledged as a duplicate),
 counts every POST it gets, and can be taken down and brought back (``available``, ``fail_next``) to
-exercise retries. ``GET /reads`` lists what it holds. Error reports (418.6) arrive at ``/error-reports`` and
+exercise retries. Like NCRIC's endpoint it refuses (401) a POST without the credential it issued, which the local
+stack puts in the credential secret (``point_credential``). ``GET /reads`` lists what it holds. Error reports
+(418.6) arrive at ``/error-reports`` and
 are held the same way by report id (``GET /error-reports``).
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
+import secrets
 import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +22,7 @@ from typing import Any
 
 from alpr import schema
 from alpr.config import Settings
+from alpr.repositories.ncric import Credential
 
 log = logging.getLogger("alpr.local.ncric")
 READS_PATH = "/reads"
@@ -25,10 +30,19 @@ ERROR_REPORTS_PATH = "/error-reports"
 
 
 class NcricReceiver:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, store_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        store_dir: Path | None = None,
+        credential: Credential | None = None,
+    ) -> None:
         self.received: dict[str, dict[str, Any]] = {}
         self.error_reports: dict[str, dict[str, Any]] = {}
         self.posts: Counter[str] = Counter()
+        # Like NCRIC's endpoint, it answers 401 to a request without the credential it issued (a fresh one per run).
+        self.credential = credential or Credential("Authorization", f"Bearer {secrets.token_urlsafe(24)}")
+        self.unauthenticated = 0
         self.available = True
         self._fail_next = 0
         self._store_dir = store_dir
@@ -38,7 +52,11 @@ class NcricReceiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                status, body = receiver.accept(self.path, self.rfile.read(length))
+                raw = self.rfile.read(length)
+                if not receiver.authenticated(self.headers.get(receiver.credential.header)):
+                    self._reply(401, {"message": "missing or wrong credential"})
+                    return
+                status, body = receiver.accept(self.path, raw)
                 self._reply(status, body)
 
             def do_GET(self) -> None:
@@ -80,6 +98,13 @@ class NcricReceiver:
         self.server.shutdown()
         self.server.server_close()
 
+    def authenticated(self, presented: str | None) -> bool:
+        ok = presented is not None and hmac.compare_digest(presented.encode(), self.credential.value.encode())
+        if not ok:
+            with self._lock:
+                self.unauthenticated += 1
+        return ok
+
     def fail_next(self, count: int) -> None:
         """The next ``count`` deliveries get a 503, as if NCRIC were down for a while."""
         with self._lock:
@@ -90,6 +115,7 @@ class NcricReceiver:
             self.received.clear()
             self.error_reports.clear()
             self.posts.clear()
+            self.unauthenticated = 0
             self.available = True
             self._fail_next = 0
 
@@ -143,3 +169,14 @@ def point_destination(session: Any, settings: Settings, destination: dict[str, A
         Type="String",
         Overwrite=True,
     )
+
+
+def point_credential(session: Any, settings: Settings, credential: Credential | None) -> None:
+    """Writes the HTTPS credential secret the deliver step reads (None: as deployed, nothing set)."""
+    client = session.client("secretsmanager")
+    name = schema.ncric_credential_secret(settings.prefix)
+    value = json.dumps({"header": credential.header, "value": credential.value} if credential else {})
+    try:
+        client.put_secret_value(SecretId=name, SecretString=value)
+    except client.exceptions.ResourceNotFoundException:
+        client.create_secret(Name=name, SecretString=value, Description="NCRIC HTTPS credential (local stand-in)")

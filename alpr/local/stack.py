@@ -20,7 +20,7 @@ from alpr.clock import Clock, SystemClock
 from alpr.config import Settings
 from alpr.local.apigateway import LocalApiGateway, Route, cognito_authorizer, geo_match
 from alpr.local.lambda_runtime import load_handler
-from alpr.local.ncric import NcricReceiver, point_destination
+from alpr.local.ncric import NcricReceiver, point_credential, point_destination
 from alpr.local.provision import Provisioned, provision
 from alpr.local.pumps import Pump, PumpThread, SqsPump, StreamPump
 from alpr.local.ttl import TtlSweeper
@@ -153,6 +153,8 @@ class LocalStack:
         self.provisioned = provision(self.session, self.settings, self.config.visibility_timeout_s)
         self.ncric.start()
         point_destination(self.session, self.settings, {"kind": "https", "url": self.ncric.url})
+        point_credential(self.session, self.settings, self.ncric.credential)
+        self._allow_page_uploads()
         self._use_user_pool()
         self.pumps = self._make_pumps()
         if self.config.seed_demo:
@@ -179,10 +181,20 @@ class LocalStack:
         self.provisioned = provision(self.session, self.settings, self.config.visibility_timeout_s)
         self.ncric.clear()
         point_destination(self.session, self.settings, {"kind": "https", "url": self.ncric.url})
+        point_credential(self.session, self.settings, self.ncric.credential)
+        self._allow_page_uploads()
         self._use_user_pool()
         self.pumps = self._make_pumps()
         if self.config.seed_demo:
             self._seed_demo()
+
+    def _allow_page_uploads(self) -> None:
+        """The bucket's CORS rule, as infra/hotlist.py deploys it, for the page served here."""
+        origins = [f"http://{host}:{self.config.api_port}" for host in (self.config.host, "localhost")]
+        rule = {"AllowedMethods": ["POST"], "AllowedOrigins": origins, "MaxAgeSeconds": 600}
+        self.session.client("s3").put_bucket_cors(
+            Bucket=self.settings.images_bucket, CORSConfiguration={"CORSRules": [rule]}
+        )
 
     def _seed_demo(self) -> None:
         from alpr.local.demo import seed, seed_staff

@@ -13,7 +13,13 @@ from alpr.config import Settings
 from alpr.repositories.access import AccessLogRepository
 from alpr.repositories.audits import AdminLogRepository, AuditArchive, AuditRepository, ReadCorrections
 from alpr.repositories.historical import HistoricalSearchRepository, SearchQueue
-from alpr.repositories.hotlist import HotlistEntryRepository, HotlistVersionRepository, MuteRepository, SnapshotStore
+from alpr.repositories.hotlist import (
+    HotlistEntryRepository,
+    HotlistVersionRepository,
+    ListUploadStore,
+    MuteRepository,
+    SnapshotStore,
+)
 from alpr.repositories.identity import IdentityConfig, StaffDirectory, TokenVerifier
 from alpr.repositories.images import ImageStore
 from alpr.repositories.ncric import DeliveryRepository, DestinationSource, ForwardQueue
@@ -85,6 +91,10 @@ class Repositories:
     @cached_property
     def snapshots(self) -> SnapshotStore:
         return SnapshotStore(self.s3, self.settings.images_bucket)
+
+    @cached_property
+    def list_uploads(self) -> ListUploadStore:
+        return ListUploadStore(self.s3, self.settings.images_bucket)
 
     @cached_property
     def historical_searches(self) -> HistoricalSearchRepository:
@@ -168,9 +178,9 @@ class Repositories:
     @cached_property
     def ncric_destination(self) -> DestinationSource:
         return DestinationSource(
-            self._session.client("ssm"),
-            self.s3,
+            self._session,
             schema.ncric_destination_parameter(self.settings.prefix),
+            schema.ncric_credential_secret(self.settings.prefix),
             self.settings.ncric_destination_max_age_s,
         )
 

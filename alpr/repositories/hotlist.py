@@ -4,6 +4,7 @@ snapshots in force, snapshot objects in the bucket, and alert mutes."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +15,7 @@ from alpr import schema
 from alpr.domain.alerts import EVERYONE, Mute
 from alpr.domain.errors import Conflict
 from alpr.domain.hotlist.entries import HotlistChange, HotlistEntry
+from alpr.domain.hotlist.imports import UploadStatus, UploadTicket
 from alpr.repositories.dynamo import (
     from_item,
     is_transaction_cancelled,
@@ -141,6 +143,46 @@ class HotlistVersionRepository:
             {":v": plain_to_item(in_force), ":num": in_force["number"], ":one": 1},
         )
 
+    # --- upload tickets (their own partition per list: schema.hotlist_uploads_partition) ----------------------
+
+    def put_upload(self, ticket: UploadTicket) -> None:
+        self._table.put_item(
+            Item=plain_to_item(_upload_item(ticket)), ConditionExpression="attribute_not_exists(version)"
+        )
+
+    def upload(self, list_name: str, upload_id: str) -> UploadTicket | None:
+        key = {"list_name": schema.hotlist_uploads_partition(list_name), "version": upload_id}
+        item = self._table.get_item(Key=key, ConsistentRead=True).get("Item")
+        return _ticket(plain(item)) if item else None
+
+    def start_upload_import(self, list_name: str, upload_id: str, received_bytes: int) -> bool:
+        """Marks the ticket importing; False when its import already finished (S3 announced the file twice)."""
+        return written_if(
+            self._table.update_item,
+            Key={"list_name": schema.hotlist_uploads_partition(list_name), "version": upload_id},
+            UpdateExpression="SET #s = :importing, received_bytes = :size",
+            ConditionExpression="attribute_exists(version) AND #s IN (:awaiting, :importing)",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={
+                ":importing": UploadStatus.IMPORTING.value,
+                ":awaiting": UploadStatus.AWAITING_UPLOAD.value,
+                ":size": received_bytes,
+            },
+        )
+
+    def finish_upload(self, ticket: UploadTicket) -> None:
+        self._table.update_item(
+            Key={"list_name": schema.hotlist_uploads_partition(ticket.list_name), "version": ticket.upload_id},
+            UpdateExpression="SET #s = :s, #v = :v, finished_at = :f, refused_because = :r",
+            ExpressionAttributeNames={"#s": "status", "#v": "version_imported"},
+            ExpressionAttributeValues={
+                ":s": ticket.status.value,
+                ":v": ticket.version,
+                ":f": ticket.finished_at,
+                ":r": ticket.refused_because,
+            },
+        )
+
     def _conditional_set(self, update: str, condition: str, names: dict[str, str], values: dict[str, Any]) -> bool:
         return written_if(
             self._table.update_item,
@@ -150,6 +192,25 @@ class HotlistVersionRepository:
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
         )
+
+
+# A ticket's item: the table's keys are (uploads partition of the list, upload id); the ticket's own list name and
+# imported version travel under other names.
+def _upload_item(ticket: UploadTicket) -> dict[str, Any]:
+    fields = ticket.model_dump(mode="json")
+    return {
+        **fields,
+        "list_name": schema.hotlist_uploads_partition(ticket.list_name),
+        "version": ticket.upload_id,
+        "for_list": ticket.list_name,
+        "version_imported": ticket.version,
+    }
+
+
+def _ticket(item: dict[str, Any]) -> UploadTicket:
+    return UploadTicket.model_validate(
+        {**item, "list_name": item["for_list"], "version": item.get("version_imported", "")}
+    )
 
 
 def plain_to_item(value: Any) -> Any:
@@ -214,3 +275,38 @@ class MuteRepository:
 
     def muted_for_everyone(self, entry_id: str) -> bool:
         return "Item" in self._table.get_item(Key={"member_id": EVERYONE, "entry_id": entry_id})
+
+
+@dataclass(frozen=True)
+class PresignedPost:
+    """Where and how to upload: POST ``url`` as multipart/form-data with ``fields`` first and the file last."""
+
+    url: str
+    fields: dict[str, str]
+
+
+class ListUploadStore:
+    """Lists uploaded through a presigned POST, under hotlists/uploads/ in the images bucket."""
+
+    def __init__(self, s3: Any, bucket: str) -> None:
+        self._s3 = s3
+        self._bucket = bucket
+
+    def presigned_post(self, key: str, max_bytes: int, expires_s: int) -> PresignedPost:
+        # A POST policy, not a presigned PUT: only a policy's content-length-range makes S3 itself refuse a body
+        # over the limit (EntityTooLarge); a presigned PUT signs no size bound
+        # (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html).
+        post = self._s3.generate_presigned_post(
+            Bucket=self._bucket,
+            Key=key,
+            Conditions=[["content-length-range", 1, max_bytes]],
+            ExpiresIn=expires_s,
+        )
+        return PresignedPost(url=str(post["url"]), fields={k: str(v) for k, v in post["fields"].items()})
+
+    def size(self, key: str) -> int:
+        return int(self._s3.head_object(Bucket=self._bucket, Key=key)["ContentLength"])
+
+    def get(self, key: str) -> bytes:
+        data: bytes = self._s3.get_object(Bucket=self._bucket, Key=key)["Body"].read()
+        return data

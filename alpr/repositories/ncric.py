@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import requests
-from aws_lambda_powertools.utilities.parameters import SSMProvider
+from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvider
+from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from boto3.dynamodb.conditions import Key
 from pydantic import BaseModel
 
@@ -85,11 +86,44 @@ def _checked_url(url: str) -> str:
     return url
 
 
+@dataclass(frozen=True)
+class Credential:
+    """What NCRIC's endpoint authenticates us by: one request header. Never logged, never in an error message."""
+
+    header: str
+    value: str = field(repr=False)
+
+    @classmethod
+    def from_secret(cls, raw: str | None) -> Credential | None:
+        """The secret holds ``{"header": "x-api-key", "value": "..."}``, or a bare token sent as
+        ``Authorization: Bearer <token>``; an empty secret or ``{}`` (as deployed) means none was set yet."""
+        text = (raw or "").strip()
+        if not text:
+            return None
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return cls("Authorization", f"Bearer {text}")
+        if isinstance(data, dict):
+            value = str(data.get("value") or "")
+            return cls(str(data.get("header") or "Authorization"), value) if value else None
+        return cls("Authorization", f"Bearer {text}")
+
+
 class HttpsTransport:
-    def __init__(self, url: str, timeout_s: float = 10.0, http: Any = None, error_reports_url: str = "") -> None:
+    def __init__(
+        self,
+        url: str,
+        credential: Callable[[], Credential],
+        timeout_s: float = 10.0,
+        http: Any = None,
+        error_reports_url: str = "",
+    ) -> None:
         self._url = _checked_url(url)
         # By default a sibling of the reads endpoint: https://ncric.example/alpr/reads -> .../alpr/error-reports
         self._error_reports_url = _checked_url(error_reports_url or urljoin(url, "error-reports"))
+        # Looked up per request (cached by Powertools): a credential NCRIC rotates is picked up without a deploy.
+        self._credential = credential
         self._timeout_s = timeout_s
         self._http = http or requests.Session()
 
@@ -101,12 +135,18 @@ class HttpsTransport:
         return Acknowledgement(report_id, f"https {status} {answer.get('status', '')}".strip())
 
     def _post(self, url: str, payload: dict[str, Any], idempotency_key: str) -> tuple[int, dict[str, Any]]:
+        # Plate data never leaves unauthenticated: no credential, no request.
+        credential = self._credential()
+        headers = {"Idempotency-Key": idempotency_key, credential.header: credential.value}
         try:
-            response = self._http.post(
-                url, json=payload, headers={"Idempotency-Key": idempotency_key}, timeout=self._timeout_s
-            )
+            response = self._http.post(url, json=payload, headers=headers, timeout=self._timeout_s)
         except requests.RequestException as exc:
-            raise DeliveryFailed(f"NCRIC endpoint unreachable: {type(exc).__name__}") from exc
+            # The exception's text could echo the request; its type is enough to act on.
+            raise DeliveryFailed(f"NCRIC endpoint unreachable: {type(exc).__name__}") from None
+        if response.status_code in (401, 403):
+            raise DeliveryFailed(
+                f"NCRIC endpoint refused our credential ({response.status_code}): check the secret's value"
+            )
         if response.status_code not in (200, 201):
             raise DeliveryFailed(f"NCRIC endpoint answered {response.status_code}")
         try:
@@ -129,10 +169,15 @@ class HttpsTransport:
 class S3Transport:
     """Objects keyed by read id in NCRIC's bucket: writing one again replaces it with the same bytes."""
 
-    def __init__(self, s3: Any, bucket: str, prefix: str = "") -> None:
-        self._s3 = s3
+    def __init__(self, s3: Callable[[], Any], bucket: str, prefix: str = "") -> None:
+        # A factory: the client acts as NCRIC's role, whose credentials are fetched (and renewed) when needed.
+        self._client = s3
         self._bucket = bucket
         self._prefix = prefix
+
+    @property
+    def _s3(self) -> Any:
+        return self._client()
 
     @property
     def description(self) -> str:
@@ -151,8 +196,10 @@ class S3Transport:
                 ContentType="application/json",
                 ChecksumAlgorithm="SHA256",
             )
+        except DeliveryFailed:
+            raise
         except Exception as exc:
-            raise DeliveryFailed(f"NCRIC bucket refused the read: {type(exc).__name__}") from exc
+            raise DeliveryFailed(f"NCRIC bucket refused the read: {_error_code(exc)}") from exc
         return Acknowledgement(read.read_id, f"s3 etag {put.get('ETag', '')}")
 
     def deliver_error_report(self, report: Mapping[str, Any]) -> Acknowledgement:
@@ -165,8 +212,10 @@ class S3Transport:
                 ContentType="application/json",
                 ChecksumAlgorithm="SHA256",
             )
+        except DeliveryFailed:
+            raise
         except Exception as exc:
-            raise DeliveryFailed(f"NCRIC bucket refused the error report: {type(exc).__name__}") from exc
+            raise DeliveryFailed(f"NCRIC bucket refused the error report: {_error_code(exc)}") from exc
         return Acknowledgement(report_id, f"s3 etag {put.get('ETag', '')}")
 
 
@@ -177,38 +226,134 @@ class Destination(BaseModel):
     error_reports_url: str = ""
     bucket: str = ""
     prefix: str = ""
+    # The role NCRIC gives us in its account, which may write to ``bucket`` (and the external id its trust
+    # policy asks for). Cross-account access needs a grant on both sides
+    # (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html):
+    # with a role of theirs, NCRIC's side holds the bucket permission and ours only needs sts:AssumeRole, which
+    # the deliver function has whatever the destination, so a bucket set later through SSM works too.
+    role_arn: str = ""
+    external_id: str = ""
+    region: str = ""
     timeout_s: float = 10.0
 
 
-class UnconfiguredTransport:
-    description = "not configured"
+class RefusedTransport:
+    """A destination that cannot be used as configured: every delivery fails (and waits) with the reason."""
+
+    def __init__(self, reason: str, description: str = "not configured") -> None:
+        self._reason = reason
+        self.description = description
 
     def deliver(self, read: PlateRead, image: bytes, content_type: str) -> Acknowledgement:
-        raise DeliveryFailed("no NCRIC destination is configured (SSM parameter); reads wait in the queue")
+        raise DeliveryFailed(f"{self._reason}; reads wait in the queue")
 
     def deliver_error_report(self, report: Mapping[str, Any]) -> Acknowledgement:
-        raise DeliveryFailed("no NCRIC destination is configured (SSM parameter); error reports wait in the queue")
+        raise DeliveryFailed(f"{self._reason}; error reports wait in the queue")
+
+
+# Assumed-role credentials are renewed this long before they expire.
+ROLE_RENEWAL_MARGIN = timedelta(minutes=5)
+ROLE_SESSION_NAME = "alpr-ncric-deliver"
+
+
+class AssumedRoleClients:
+    """S3 clients acting as the role NCRIC gives us, one per (role, external id, region), renewed before expiry.
+
+    This is AWS's documented way to reach a resource in another account with temporary credentials
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/tutorial_cross-account-with-roles.html), with the external
+    id for the trust policy's confused-deputy check
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-user_externalid.html)."""
+
+    def __init__(self, session: Any, now: Callable[[], datetime]) -> None:
+        self._session = session
+        self._now = now
+        self._clients: dict[tuple[str, str, str], tuple[Any, datetime]] = {}
+
+    def s3(self, role_arn: str, external_id: str = "", region: str = "") -> Any:
+        key = (role_arn, external_id, region)
+        cached = self._clients.get(key)
+        if cached is not None and self._now() < cached[1] - ROLE_RENEWAL_MARGIN:
+            return cached[0]
+        request: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": ROLE_SESSION_NAME}
+        if external_id:
+            request["ExternalId"] = external_id
+        try:
+            credentials = self._session.client("sts").assume_role(**request)["Credentials"]
+        except Exception as exc:
+            raise DeliveryFailed(f"cannot assume NCRIC's role {role_arn}: {_error_code(exc)}") from None
+        client = self._session.client(
+            "s3",
+            region_name=region or None,
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+        )
+        expires = credentials["Expiration"]
+        self._clients[key] = (client, expires if isinstance(expires, datetime) else self._now())
+        return client
+
+
+def _error_code(exc: BaseException) -> str:
+    response = getattr(exc, "response", None)
+    code = response.get("Error", {}).get("Code") if isinstance(response, dict) else None
+    return str(code or type(exc).__name__)
 
 
 class DestinationSource:
-    """Reads the destination from SSM through Powertools' parameters utility (cached for ``max_age_s``)."""
+    """Reads the destination from SSM and the HTTPS credential from Secrets Manager, both through Powertools'
+    parameters utility (cached for ``max_age_s``), so either can change without a deploy."""
 
-    def __init__(self, ssm: Any, s3: Any, parameter_name: str, max_age_s: int) -> None:
-        self._provider = SSMProvider(boto3_client=ssm)
-        self._s3 = s3
+    def __init__(
+        self,
+        session: Any,
+        parameter_name: str,
+        credential_secret: str,
+        max_age_s: int,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        self._provider = SSMProvider(boto3_client=session.client("ssm"))
+        self._secrets = SecretsProvider(boto3_client=session.client("secretsmanager"))
+        self._roles = AssumedRoleClients(session, now or (lambda: datetime.now(UTC)))
         self._name = parameter_name
+        self._secret_name = credential_secret
         self._max_age_s = max_age_s
+
+    def credential(self) -> Credential:
+        try:
+            raw = self._secrets.get(self._secret_name, max_age=self._max_age_s)
+        except GetParameterError as exc:
+            raise DeliveryFailed(
+                f"the NCRIC credential (secret {self._secret_name}) cannot be read: {_error_code(exc.__cause__ or exc)}"
+            ) from None
+        credential = Credential.from_secret(raw if isinstance(raw, str) else None)
+        if credential is None:
+            raise DeliveryFailed(f"no NCRIC credential is set in secret {self._secret_name}; nothing was sent")
+        return credential
 
     def transport(self) -> NcricTransport:
         raw = self._provider.get(self._name, transform="json", max_age=self._max_age_s)
         destination = Destination.model_validate(raw or {})
         if destination.kind == "https":
             return HttpsTransport(
-                destination.url, destination.timeout_s, error_reports_url=destination.error_reports_url
+                destination.url,
+                self.credential,
+                destination.timeout_s,
+                error_reports_url=destination.error_reports_url,
             )
         if destination.kind == "s3":
-            return S3Transport(self._s3, destination.bucket, destination.prefix)
-        return UnconfiguredTransport()
+            where = f"s3://{destination.bucket}/{destination.prefix}"
+            if not destination.bucket or not destination.role_arn:
+                return RefusedTransport(
+                    "an S3 destination needs the bucket and the role_arn NCRIC gives (a role in NCRIC's account "
+                    "that may write there and trusts our deliver role)",
+                    where,
+                )
+            return S3Transport(
+                lambda: self._roles.s3(destination.role_arn, destination.external_id, destination.region),
+                destination.bucket,
+                destination.prefix,
+            )
+        return RefusedTransport("no NCRIC destination is configured (SSM parameter)")
 
 
 class DeliveryStatus:

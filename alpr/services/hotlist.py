@@ -3,9 +3,10 @@ and the snapshots the matchers load."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -15,11 +16,21 @@ from alpr.domain.alerts import ADMINISTERS_HOTLIST, ENTERS_HOTLIST, READS_HOTLIS
 from alpr.domain.errors import Conflict, NotFound
 from alpr.domain.hotlist import entries as rules
 from alpr.domain.hotlist.entries import HotlistChange, HotlistEntry
-from alpr.domain.hotlist.imports import ImportRefused, parse_list, refusal, valid_list_name
+from alpr.domain.hotlist.imports import (
+    ImportRefused,
+    UploadStatus,
+    UploadTicket,
+    check_direct_body,
+    check_upload_size,
+    parse_list,
+    refusal,
+    valid_list_name,
+)
 from alpr.domain.hotlist.matcher import manual_snapshot
 from alpr.domain.hotlist.searches import HistoricalSearch, snapshots_to_delete
 from alpr.domain.hotlist.snapshot import build_snapshot
 from alpr.repositories.factory import Repositories
+from alpr.repositories.hotlist import PresignedPost
 from alpr.services.historical import HistoricalSearchService
 
 
@@ -61,6 +72,20 @@ def snapshot_key(list_name: str, version: str) -> str:
     return f"{snapshot_folder(list_name)}{version}.snap"
 
 
+@dataclass(frozen=True)
+class Upload:
+    ticket: UploadTicket
+    post: PresignedPost
+
+
+def upload_of(key: str) -> tuple[str, str]:
+    """hotlists/uploads/<list name>/<upload id> -> (list name, upload id)."""
+    parts = PurePosixPath(key[len(schema.BUCKET.hotlist_uploads) :]).parts
+    if not key.startswith(schema.BUCKET.hotlist_uploads) or len(parts) != 2:
+        raise ImportRefused(f"{key} is not an upload key ({schema.BUCKET.hotlist_uploads}<list name>/<upload id>)")
+    return valid_list_name(parts[0]), parts[1]
+
+
 def list_name_of(incoming_key: str) -> str:
     """hotlists/incoming/<list name>/<file>: the folder names the list the file replaces."""
     relative = PurePosixPath(incoming_key[len(schema.BUCKET.hotlist_incoming) :])
@@ -91,22 +116,103 @@ class HotlistService:
         require(member, ADMINISTERS_HOTLIST, "importing a state or federal hotlist")
         return self._import(valid_list_name(list_name), data, member.member_id, origin)
 
+    def import_small_list(self, member: Identity, list_name: str, data: bytes) -> ImportReport:
+        """A list in the API request's body: only one that the web ACL's body-size rule lets through."""
+        require(member, ADMINISTERS_HOTLIST, "importing a state or federal hotlist")
+        name = valid_list_name(list_name)
+        check_direct_body(len(data), schema.MAX_DIRECT_HOTLIST_IMPORT_BYTES, f"/v1/hotlists/{name}/uploads")
+        return self._import(name, data, member.member_id, "api")
+
+    # --- uploads (presigned POST straight to S3, imported when S3 announces the file) -------------------------
+
+    def request_upload(self, member: Identity, list_name: str, size: int | None = None, filename: str = "") -> Upload:
+        """A presigned POST for one list file; the import that follows is attributed to ``member``."""
+        require(member, ADMINISTERS_HOTLIST, "importing a state or federal hotlist")
+        name = valid_list_name(list_name)
+        if size is not None:
+            check_upload_size(size, schema.MAX_HOTLIST_UPLOAD_BYTES)
+        now = self._clock.now()
+        upload_id = uuid.uuid4().hex
+        ticket = UploadTicket(
+            upload_id=upload_id,
+            list_name=name,
+            requested_by=member.member_id,
+            requested_at=iso(now),
+            upload_expires_at=iso(now + timedelta(seconds=schema.PRESIGNED_URL_TTL_S)),
+            max_bytes=schema.MAX_HOTLIST_UPLOAD_BYTES,
+            key=schema.BUCKET.hotlist_upload_key(name, upload_id),
+            filename=filename[:200],
+        )
+        # The ticket first: the file's S3 event may reach the importer before this call has answered.
+        self._repos.hotlist_versions.put_upload(ticket)
+        post = self._repos.list_uploads.presigned_post(
+            ticket.key, schema.MAX_HOTLIST_UPLOAD_BYTES, schema.PRESIGNED_URL_TTL_S
+        )
+        return Upload(ticket, post)
+
+    def upload(self, member: Identity, list_name: str, upload_id: str) -> tuple[UploadTicket, dict[str, Any] | None]:
+        """The ticket as it stands now and, once imported, the version's report (bad rows and all)."""
+        require(member, READS_HOTLIST, "looking at hotlist imports")
+        name = valid_list_name(list_name)
+        ticket = self._repos.hotlist_versions.upload(name, upload_id)
+        if ticket is None:
+            raise NotFound(f"no upload {upload_id} for list {name}")
+        report = self._repos.hotlist_versions.version(name, ticket.version) if ticket.version else None
+        return ticket.seen_at(iso(self._clock.now())), report
+
+    def import_uploaded_file(self, key: str) -> ImportReport | None:
+        """The file of an upload ticket has landed; None when this ticket's import already ran (a repeated event).
+
+        Raises ImportRefused for a file no ticket asked for (nothing is imported, and the file stays)."""
+        list_name, upload_id = upload_of(key)
+        tickets = self._repos.hotlist_versions
+        ticket = tickets.upload(list_name, upload_id)
+        if ticket is None:
+            raise ImportRefused(f"{key}: no upload was requested under this name; nothing was imported")
+        size = self._repos.list_uploads.size(key)
+        if not tickets.start_upload_import(list_name, upload_id, size):
+            return None
+        origin = f"upload {upload_id} (s3://{self._repos.images.bucket}/{key})"
+        try:
+            # S3 refuses a body over the policy's content-length-range; this holds where the policy is not checked
+            check_upload_size(size, ticket.max_bytes)
+        except ImportRefused as refused:
+            report = self._refused(list_name, ticket.requested_by, origin, refused.message)
+        else:
+            report = self._import(list_name, self._repos.list_uploads.get(key), ticket.requested_by, origin)
+        done = ticket.model_copy(
+            update={
+                "status": UploadStatus(report.status),
+                "version": report.version,
+                "finished_at": iso(self._clock.now()),
+                "refused_because": report.refused_because or "",
+            }
+        )
+        tickets.finish_upload(done)
+        return report
+
+    def _refused(self, list_name: str, by: str, origin: str, why: str) -> ImportReport:
+        number = self._repos.hotlist_versions.next_number()
+        report = ImportReport(
+            list_name, f"v{number:08d}", number, ImportStatus.REFUSED, by, iso(self._clock.now()), origin
+        )
+        report.refused_because = why
+        self._repos.hotlist_versions.put_version(report.as_item())
+        return report
+
     def import_dropped_file(self, key: str, dropped_by: str) -> ImportReport:
         """A file an administrator put in the bucket: write access to hotlists/incoming/ is the authority."""
         data = self._repos.images.get_bytes(key)
         return self._import(list_name_of(key), data, dropped_by, f"s3://{self._repos.images.bucket}/{key}")
 
     def _import(self, list_name: str, data: bytes, by: str, origin: str) -> ImportReport:
-        number = self._repos.hotlist_versions.next_number()
-        now = self._clock.now()
-        version = f"v{number:08d}"
-        report = ImportReport(list_name, version, number, ImportStatus.REFUSED, by, iso(now), origin)
         try:
             parsed = parse_list(data)
         except ImportRefused as refused:
-            report.refused_because = refused.message
-            self._repos.hotlist_versions.put_version(report.as_item())
-            return report
+            return self._refused(list_name, by, origin, refused.message)
+        number = self._repos.hotlist_versions.next_number()
+        version = f"v{number:08d}"
+        report = ImportReport(list_name, version, number, ImportStatus.REFUSED, by, iso(self._clock.now()), origin)
         report.rows, report.imported, report.bad_count = parsed.rows, len(parsed.records), parsed.bad_count
         report.bad_rows = [{"line": b.line, "reason": b.reason} for b in parsed.bad_rows]
         report.refused_because = refusal(parsed)

@@ -8,6 +8,7 @@ returns alerts writes an access record first (purpose and case number as query p
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -15,6 +16,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
+from alpr.domain.hotlist.imports import UploadTicket
 from alpr.domain.hotlist.searches import HistoricalSearch
 from alpr.domain.records import AlertStatus
 from alpr.runtime import runtime
@@ -61,12 +63,42 @@ class MuteRequest(BaseModel):
     reason: str = ""
 
 
+class UploadRequest(BaseModel):
+    filename: str = ""
+    size: int | None = Field(default=None, description="the file's size in bytes, to be refused early when too big")
+
+
 @app.post("/v1/hotlists/<list_name>/imports")
 def import_list(list_name: str) -> Response:
+    """A small list (at most schema.MAX_DIRECT_HOTLIST_IMPORT_BYTES, what the web ACL lets through) in the body."""
     event = app.current_event
     data = base64.b64decode(event.body or "") if event.is_base64_encoded else (event.body or "").encode()
-    report = runtime().hotlist.import_list(request.member(), list_name, data, origin="api")
+    report = runtime().hotlist.import_small_list(request.member(), list_name, data)
     return json_response(report, 201 if report.status == "in_force" else 422)
+
+
+def _upload_view(ticket: UploadTicket, report: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        **ticket.model_dump(mode="json", exclude={"key"}),
+        "report": report,
+        "see": f"/v1/hotlists/{ticket.list_name}/uploads/{ticket.upload_id}",
+    }
+
+
+@app.post("/v1/hotlists/<list_name>/uploads")
+def request_upload(list_name: str) -> Response:
+    """A presigned POST to S3 for a list of any size up to schema.MAX_HOTLIST_UPLOAD_BYTES; poll ``see``."""
+    body = request.body(UploadRequest)
+    upload = runtime().hotlist.request_upload(request.member(), list_name, body.size, body.filename)
+    view = _upload_view(upload.ticket)
+    view["upload"] = {"method": "POST", "url": upload.post.url, "fields": upload.post.fields, "file_field": "file"}
+    return json_response(view, 201)
+
+
+@app.get("/v1/hotlists/<list_name>/uploads/<upload_id>")
+def upload_status(list_name: str, upload_id: str) -> Response:
+    ticket, report = runtime().hotlist.upload(request.member(), list_name, upload_id)
+    return json_response(_upload_view(ticket, report))
 
 
 @app.get("/v1/hotlists/<list_name>/imports")

@@ -1,4 +1,5 @@
-"""Imports hotlist files that administrators drop into hotlists/incoming/<list name>/ (S3 -> SQS)."""
+"""Imports hotlist files (S3 -> SQS): those administrators drop into hotlists/incoming/<list name>/, and those
+uploaded through the API's presigned POST to hotlists/uploads/<list name>/<upload id>."""
 
 from __future__ import annotations
 
@@ -27,12 +28,18 @@ def _dropped_by(body: str) -> str:
 
 def _import(record: SQSRecord) -> None:
     for _bucket, key in object_keys(record.body):
-        if not key.startswith(schema.BUCKET.hotlist_incoming):
-            continue
         try:
-            report = runtime().hotlist.import_dropped_file(key, _dropped_by(record.body))
+            if key.startswith(schema.BUCKET.hotlist_uploads):
+                report = runtime().hotlist.import_uploaded_file(key)
+            elif key.startswith(schema.BUCKET.hotlist_incoming):
+                report = runtime().hotlist.import_dropped_file(key, _dropped_by(record.body))
+            else:
+                continue
         except DomainError as refused:  # a misplaced file: retrying cannot help
             logger.warning("hotlist file refused", key=key, reason=refused.message)
+            continue
+        if report is None:
+            logger.info("hotlist upload already imported", key=key)
             continue
         # Counts and line numbers only: never the list's contents.
         logger.info(

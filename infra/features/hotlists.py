@@ -1,4 +1,5 @@
-"""Hotlists: list files dropped into hotlists/incoming/ reach the import function, historical searches run
+"""Hotlists: list files dropped into hotlists/incoming/ or uploaded (presigned POST) to hotlists/uploads/ reach the
+import function, historical searches run
 from their queue, and the hotlist API (entries, imports, alerts workflow) behind the staff sign-in."""
 
 from __future__ import annotations
@@ -31,11 +32,14 @@ class Hotlists(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         incoming = data.queue(schema.HOTLIST_EVENTS_QUEUE)
-        data.images.add_event_notification(
-            s3.EventType.OBJECT_CREATED,
-            s3n.SqsDestination(incoming),
-            s3.NotificationKeyFilter(prefix=schema.BUCKET.hotlist_incoming),
-        )
+        # Dropped files and presigned uploads (which no web ACL sees: README "Uploading a list") reach the importer.
+        for prefix in (schema.BUCKET.hotlist_incoming, schema.BUCKET.hotlist_uploads):
+            data.images.add_event_notification(
+                s3.EventType.OBJECT_CREATED, s3n.SqsDestination(incoming), s3.NotificationKeyFilter(prefix=prefix)
+            )
+        # The page uploads list files straight to the bucket (presigned POST): let its origin do that, and only that.
+        page_origin = self.node.try_get_context("page_origin") or schema.DEFAULT_PAGE_ORIGIN
+        data.images.add_cors_rule(allowed_methods=[s3.HttpMethods.POST], allowed_origins=[page_origin], max_age=600)
         # One file at a time: an import is large and replaces a whole list.
         importer.add_event_source(
             sources.SqsEventSource(
@@ -80,7 +84,8 @@ class Hotlists(Construct):
 
         # import: reads the dropped file, writes the snapshot, the version report and the pointer; lists and
         # deletes old snapshots (hotlists/snapshots/ only: never an image)
-        allow(importer, ["s3:GetObject"], [data.objects(schema.BUCKET.hotlist_incoming)])
+        uploads = data.objects(schema.BUCKET.hotlist_uploads)
+        allow(importer, ["s3:GetObject"], [data.objects(schema.BUCKET.hotlist_incoming), uploads])
         allow(importer, ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"], [snapshots])
         list_snapshots(importer)
         allow_table(importer, data.table(schema.HOTLIST_VERSIONS), ["GetItem", "PutItem", "UpdateItem", "Query"])
@@ -88,6 +93,8 @@ class Hotlists(Construct):
         # API: entries (+ their change records, append-only), imports, queued historical searches, alert workflow
         allow(api, ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"], [snapshots])
         list_snapshots(api)
+        # A presigned POST acts with its signer's permissions: the API signs uploads of list files, nothing else.
+        allow(api, ["s3:PutObject"], [uploads])
         allow_table(api, data.table(schema.HOTLIST), ["GetItem", "PutItem", "Query", "Scan"])
         allow_table(api, data.table(schema.HOTLIST_CHANGES), ["PutItem", "Query"])
         allow_table(api, data.table(schema.HOTLIST_VERSIONS), ["GetItem", "PutItem", "UpdateItem", "Query"])

@@ -3,6 +3,8 @@
 - NCRIC (418.5): the match function (the reads stream's reader, features/matching.py) puts new vehicle reads' ids
   on the forwarding queue; ``ncric-deliver`` consumes it (partial batch failures, redrive to the DLQ).
   The destination is an SSM parameter set from context ``ncric_destination`` (JSON, see README).
+  The destination may be set later through SSM: the deliver role's grants do not depend on it (S3: the role NCRIC
+  gives; HTTPS: the credential secret).
 - Sharing (418.7): its own REST API (/share/...) whose stage's WAF WebACL blocks requests from outside the
   United States first, then applies the rate, size and managed rules every API gets (guardrails.waf.web_acl).
 """
@@ -14,8 +16,10 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ssm as ssm
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
@@ -43,8 +47,8 @@ class Sharing(Construct):
         deliver: lambda_.Function,
     ) -> None:
         super().__init__(scope, construct_id)
-        destination, self.ncric_destination = self._ncric_destination(data)
-        self._forwarding(data, deliver, destination)
+        self.ncric_destination = self._ncric_destination(data)
+        self._forwarding(data, deliver)
         # Shared reads and their frames, for agencies' downloads.
         allow_table(share, data.table(schema.READS), ["GetItem", "Query"])
         allow(share, ["s3:GetObject"], [data.objects(schema.BUCKET.frames)])
@@ -57,7 +61,7 @@ class Sharing(Construct):
         self.api = self._share_api(data, share)
         self.web_acl = self._geo_restriction(data, self.api)
 
-    def _ncric_destination(self, data: DataPlane) -> tuple[dict[str, Any], ssm.StringParameter]:
+    def _ncric_destination(self, data: DataPlane) -> ssm.StringParameter:
         raw = self.node.try_get_context(NCRIC_DESTINATION_CONTEXT)
         destination: dict[str, Any] = (json.loads(raw) if isinstance(raw, str) else raw) or UNCONFIGURED
         parameter = ssm.StringParameter(
@@ -67,9 +71,9 @@ class Sharing(Construct):
             string_value=json.dumps(destination),
             description="Where vehicle-mounted reads are forwarded (policy 418.5): https endpoint or NCRIC's S3 bucket",
         )
-        return destination, parameter
+        return parameter
 
-    def _forwarding(self, data: DataPlane, deliver: lambda_.Function, destination: dict[str, Any]) -> None:
+    def _forwarding(self, data: DataPlane, deliver: lambda_.Function) -> None:
         queue = data.queue(schema.NCRIC_FORWARD_QUEUE)
         deliver.add_event_source(
             sources.SqsEventSource(
@@ -84,11 +88,57 @@ class Sharing(Construct):
         allow_table(deliver, data.table(schema.NCRIC_DELIVERIES), ["GetItem", "UpdateItem"])
         allow(deliver, ["s3:GetObject"], [data.objects(schema.BUCKET.frames)])
         allow(deliver, ["ssm:GetParameter"], [self.ncric_destination.parameter_arn])
-        if destination.get("kind") == "s3":
-            bucket, prefix = destination["bucket"], destination.get("prefix", "")
-            allow(deliver, ["s3:PutObject"], [f"arn:{cdk.Aws.PARTITION}:s3:::{bucket}/{prefix}*"])
+        self._ncric_access(data, deliver)
         # Error reports on vehicle reads (418.6) are read one at a time from the administration log.
         allow_table(deliver, data.table(schema.ADMIN_LOG), ["GetItem"])
+
+    def _ncric_access(self, data: DataPlane, deliver: lambda_.Function) -> None:
+        """What delivery needs whichever transport, and however the destination was set (context or SSM later).
+
+        S3: NCRIC's bucket is in NCRIC's account, and a cross-account request needs a grant on both sides
+        (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html). A
+        grant on our side naming the bucket could only be written at deploy; so delivery assumes the role NCRIC gives
+        (``role_arn`` in the destination,
+        https://docs.aws.amazon.com/IAM/latest/UserGuide/tutorial_cross-account-with-roles.html), whose trust policy
+        names this function's role and whose permissions NCRIC scopes to its bucket. Our side needs sts:AssumeRole
+        on roles of other accounts only: never one of this account's roles.
+        HTTPS: the credential NCRIC issues lives in a secret only this function reads.
+        """
+        allow(deliver, ["sts:AssumeRole"], [f"arn:{cdk.Aws.PARTITION}:iam::*:role/*"])
+        deliver.add_to_role_policy(
+            iam.PolicyStatement(
+                effect=iam.Effect.DENY,
+                actions=["sts:AssumeRole"],
+                resources=[f"arn:{cdk.Aws.PARTITION}:iam::{cdk.Aws.ACCOUNT_ID}:role/*"],
+            )
+        )
+        credential = secretsmanager.Secret(
+            self,
+            "NcricCredential",
+            secret_name=schema.ncric_credential_secret(data.prefix),
+            description='What NCRIC\'s HTTPS endpoint authenticates us by: {"header": ..., "value": ...} (README)',
+            # Deployed empty: the department puts the credential NCRIC issues; until then nothing is sent.
+            secret_string_value=cdk.SecretValue.unsafe_plain_text("{}"),
+            encryption_key=data.data_key,
+        )
+        credential.grant_read(deliver)
+        acknowledge(
+            credential,
+            "AwsSolutions::AwsSolutions-SMG4",
+            "NCRIC issues and rotates the credential; the department replaces the value (README), no redeploy",
+        )
+        acknowledge(
+            deliver,
+            "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/*]",
+            "the role NCRIC gives may be set at run time (SSM); its trust policy decides, and this account's roles "
+            "are denied",
+        )
+        cdk.CfnOutput(
+            self,
+            "NcricDeliverRoleArn",
+            value=deliver.role.role_arn if deliver.role else "",
+            description="Give this to NCRIC: their role's trust policy names it (README, NCRIC forwarding)",
+        )
 
     def _share_api(self, data: DataPlane, share: lambda_.Function) -> apigw.RestApi:
         api = apigw.RestApi(

@@ -78,3 +78,61 @@ def test_historical_searches_run_one_job_at_a_time_from_their_queue(template: An
         if "HotlistSearchFunction" in json.dumps(m["Properties"]["FunctionName"])
     ]
     assert [(m["BatchSize"], m["FunctionResponseTypes"]) for m in mappings] == [(1, ["ReportBatchItemFailures"])]
+
+
+def _queue_names(template: Any) -> dict[str, str]:
+    return {k: r["Properties"].get("QueueName", "") for k, r in template.find_resources("AWS::SQS::Queue").items()}
+
+
+def test_every_bucket_notification_of_the_schema_reaches_its_queue(template: Any) -> None:
+    """Whatever prefixes schema.BUCKET_NOTIFICATIONS names (list uploads included), S3 announces them to the
+    queue the schema says, the one the local stack uses too."""
+    [notifications] = [
+        r["Properties"]["NotificationConfiguration"]
+        for r in template.find_resources("Custom::S3BucketNotifications").values()
+    ]
+    names = _queue_names(template)
+    routed = {
+        rule["Value"]: names[config["QueueArn"]["Fn::GetAtt"][0]]
+        for config in notifications["QueueConfigurations"]
+        for rule in config["Filter"]["Key"]["FilterRules"]
+        if rule["Name"] == "prefix"
+    }
+    for prefix, queue in schema.BUCKET_NOTIFICATIONS:
+        assert routed.get(prefix) == queue.physical_name("alpr"), prefix
+    assert routed[schema.BUCKET.hotlist_uploads] == schema.HOTLIST_EVENTS_QUEUE.physical_name("alpr")
+
+
+def test_a_list_too_big_for_the_web_acls_body_rule_never_goes_through_an_api(template: Any) -> None:
+    """Every web ACL runs the core rule set with SizeRestrictions_BODY in force (bodies over 8 KB blocked:
+    https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html), so the API takes
+    lists only up to that size in the body; larger ones go to S3 with a POST the hotlist API signs."""
+    acls = template.find_resources("AWS::WAFv2::WebACL")
+    assert acls
+    for acl in acls.values():
+        for rule in acl["Properties"]["Rules"]:
+            group = rule["Statement"].get("ManagedRuleGroupStatement", {})
+            if group.get("Name") == "AWSManagedRulesCommonRuleSet":
+                assert "SizeRestrictions_BODY" not in json.dumps(group), "the body rule is in force, as assumed"
+    assert schema.MAX_DIRECT_HOTLIST_IMPORT_BYTES <= schema.WAF_COMMON_RULES_MAX_BODY_BYTES
+    assert schema.MAX_HOTLIST_UPLOAD_BYTES >= 50 * 1024 * 1024
+
+    uploads = f"{schema.BUCKET.hotlist_uploads}*"
+    # A presigned POST acts with its signer's permissions: the API may put list uploads, and no other object.
+    api = _statements(template, "HotlistApiFunction")
+    puts = [s for s in api if "s3:PutObject" in json.dumps(s["Action"])]
+    assert any(uploads in json.dumps(s["Resource"]) for s in puts)
+    assert all("frames/" not in json.dumps(s["Resource"]) for s in puts)
+    importer = _statements(template, "HotlistImportFunction")
+    assert any(uploads in json.dumps(s["Resource"]) and "s3:GetObject" in json.dumps(s["Action"]) for s in importer)
+
+
+def test_the_page_may_post_uploads_to_the_images_bucket_and_nothing_else(template: Any) -> None:
+    """A browser POSTs the file to S3 from the page's origin: the bucket's CORS rule allows exactly that."""
+    [bucket] = [
+        r["Properties"]
+        for r in template.find_resources("AWS::S3::Bucket").values()
+        if r["Properties"].get("ObjectLockEnabled")
+    ]
+    [rule] = bucket["CorsConfiguration"]["CorsRules"]
+    assert rule["AllowedMethods"] == ["POST"] and rule["AllowedOrigins"] == [schema.DEFAULT_PAGE_ORIGIN]

@@ -114,3 +114,65 @@ def test_sharing_functions_get_only_what_they_use(template: Any) -> None:
     assert actions_on(deliver, "ReadsTable") == {"dynamodb:GetItem"}
     assert actions_on(deliver, "NcricDeliveriesTable") == {"dynamodb:GetItem", "dynamodb:UpdateItem"}
     assert actions_on(deliver, "AgenciesTable") == set()
+
+
+def _deliver_statements(context: dict[str, Any]) -> list[dict[str, Any]]:
+    import aws_cdk as cdk
+    from aws_cdk.assertions import Template
+
+    from infra.stack import AlprStack
+
+    app = cdk.App(context={"aws:cdk:bundling-stacks": [], **context})
+    return function_policy(Template.from_stack(AlprStack(app, "ContextStack", prefix="alpr")), "ncric-deliver")
+
+
+def _allows(statements: list[dict[str, Any]], action: str, resource: str) -> bool:
+    """IAM's rule on one identity policy: some Allow matches and no Deny does (resources rendered with the
+    partition and account of the test: aws, 111111111111)."""
+    import fnmatch
+
+    def render(value: Any) -> str:
+        text = json.dumps(value) if not isinstance(value, str) else value
+        if isinstance(value, dict) and "Fn::Join" in value:
+            text = "".join(
+                p if isinstance(p, str) else {"AWS::Partition": "aws", "AWS::AccountId": "111111111111"}[p["Ref"]]
+                for p in value["Fn::Join"][1]
+            )
+        return text
+
+    def matches(statement: dict[str, Any]) -> bool:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        return action in actions and any(fnmatch.fnmatchcase(resource, render(r)) for r in resources)
+
+    allowed = any(matches(s) for s in statements if s.get("Effect", "Allow") == "Allow")
+    return allowed and not any(matches(s) for s in statements if s.get("Effect") == "Deny")
+
+
+def test_the_deliver_role_reaches_an_s3_destination_configured_only_at_run_time() -> None:
+    """Finding 12: the grant must not depend on whether the destination came as context or later through SSM. A
+    cross-account write needs a grant on both sides
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html): ours
+    is sts:AssumeRole on the role NCRIC gives, whatever account and name the SSM parameter says."""
+    s3_at_deploy = {"kind": "s3", "bucket": "ncric-intake", "prefix": "slpd/", "role_arn": "arn:aws:iam::2:role/w"}
+    unconfigured = _deliver_statements({})
+    assert unconfigured == _deliver_statements({"ncric_destination": json.dumps(s3_at_deploy)})
+    for role in ("arn:aws:iam::210987654321:role/ncric-alpr-intake-writer", "arn:aws:iam::999999999999:role/x"):
+        assert _allows(unconfigured, "sts:AssumeRole", role)
+    assert not _allows(unconfigured, "sts:AssumeRole", "arn:aws:iam::111111111111:role/admin"), "never our roles"
+    assert not _allows(unconfigured, "s3:PutObject", "arn:aws:s3:::ncric-intake/slpd/x.json"), "writes go as NCRIC"
+
+
+def test_the_https_credential_is_a_secret_only_the_deliver_step_reads(template: Any) -> None:
+    secret_id = logical_id(template, "AWS::SecretsManager::Secret", Name=schema.ncric_credential_secret("alpr"))
+    secret = resources(template, "AWS::SecretsManager::Secret")[secret_id]["Properties"]
+    assert json.loads(secret["SecretString"]) == {}, "deployed empty: nothing is sent until NCRIC's credential is set"
+    assert "KmsKeyId" in secret
+    readers = {
+        function
+        for function in (spec.name for spec in schema.FUNCTIONS)
+        if "secretsmanager:GetSecretValue" in actions_on(function_policy(template, function), secret_id)
+    }
+    assert readers == {"ncric-deliver"}
+    outputs = [k for k in template.find_outputs("*") if "NcricDeliverRoleArn" in k]
+    assert outputs, "the administrator gives NCRIC this role ARN for its trust policy"

@@ -128,7 +128,9 @@ def test_reconcile_requeues_a_vehicle_read_whose_message_was_lost(stack: LocalSt
 def test_the_destination_can_be_an_s3_bucket_in_ncrics_account(stack: LocalStack) -> None:
     s3 = stack.session.client("s3")
     s3.create_bucket(Bucket="ncric-alpr-intake", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
-    point_destination(stack.session, stack.settings, {"kind": "s3", "bucket": "ncric-alpr-intake", "prefix": "slpd/"})
+    role = "arn:aws:iam::210987654321:role/ncric-alpr-intake-writer"
+    destination = {"kind": "s3", "bucket": "ncric-alpr-intake", "prefix": "slpd/", "role_arn": role}
+    point_destination(stack.session, stack.settings, destination)
     read = write_read(stack, SourceClass.VEHICLE)
     stack.drain()
     keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="ncric-alpr-intake")["Contents"])

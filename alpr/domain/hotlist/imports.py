@@ -10,7 +10,10 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import NamedTuple
+
+from pydantic import BaseModel, ConfigDict
 
 from alpr.domain.errors import DomainError
 from alpr.domain.hotlist.entries import US_STATES
@@ -83,6 +86,69 @@ REASON_CODES: dict[str, HotlistReason] = {
 class ImportRefused(DomainError):
     status = 422
     code = "hotlist_import_refused"
+
+
+class ImportTooLarge(ImportRefused):
+    status = 413
+    code = "hotlist_import_too_large"
+
+
+def check_direct_body(size: int, limit: int, upload_route: str) -> None:
+    """A list in the request body must pass the web ACL's body-size rule; a larger one is uploaded instead."""
+    if size > limit:
+        raise ImportTooLarge(
+            f"the list is {size:,} bytes; a request body may carry at most {limit:,} bytes (the web firewall "
+            f"blocks larger bodies). Upload it instead: POST {upload_route} gives a presigned upload"
+        )
+
+
+def check_upload_size(size: int, limit: int) -> None:
+    if size <= 0:
+        raise ImportRefused("the file is empty; nothing was imported")
+    if size > limit:
+        raise ImportTooLarge(
+            f"the file is {size:,} bytes, over the {limit:,}-byte limit for a list upload; nothing was imported"
+        )
+
+
+class UploadStatus(StrEnum):
+    """An upload ticket's life: handed out, the file landed and is being checked, then the import's outcome."""
+
+    AWAITING_UPLOAD = "awaiting_upload"
+    EXPIRED = "expired"  # the upload link lapsed before a file arrived (computed, never stored)
+    IMPORTING = "importing"
+    IN_FORCE = "in_force"
+    REFUSED = "refused"
+    SUPERSEDED = "superseded"
+
+
+FINISHED_UPLOADS = frozenset({UploadStatus.IN_FORCE, UploadStatus.REFUSED, UploadStatus.SUPERSEDED})
+
+
+class UploadTicket(BaseModel):
+    """One presigned upload an administrator asked for; the import it leads to is attributed to them."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    upload_id: str
+    list_name: str
+    requested_by: str
+    requested_at: str
+    upload_expires_at: str
+    max_bytes: int
+    key: str
+    status: UploadStatus = UploadStatus.AWAITING_UPLOAD
+    filename: str = ""
+    received_bytes: int = 0
+    version: str = ""
+    finished_at: str = ""
+    refused_because: str = ""
+
+    def seen_at(self, now_iso: str) -> UploadTicket:
+        """As an administrator sees it now: an upload that never arrived before its link lapsed is expired."""
+        if self.status == UploadStatus.AWAITING_UPLOAD and now_iso > self.upload_expires_at:
+            return self.model_copy(update={"status": UploadStatus.EXPIRED})
+        return self
 
 
 class ImportedRecord(NamedTuple):
