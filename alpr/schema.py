@@ -268,6 +268,8 @@ class BucketLayout:
     hotlist_reports: str = "hotlists/reports/"
     # Finalized quarterly audits and annual-bundle manifests, under Object Lock compliance retention.
     audits: str = "audits/"
+    # One seal per day of the access-record chain, also under compliance retention (alpr.services.access_seals).
+    access_seals: str = "audits/access-seals/"
 
     def frame_key(self, source: str, camera_id: str, date_path: str, frame_id: str, extension: str) -> str:
         return f"{self.frames}{source}/{camera_id}/{date_path}/{frame_id}.{extension}"
