@@ -21,10 +21,10 @@ from alpr.services.staff import Call, Rule
 
 
 def member_from_claims(claims: dict[str, Any] | None) -> Member:
-    if not claims or not claims.get("sub"):
+    member_id = str((claims or {}).get("cognito:username") or (claims or {}).get("sub") or "")
+    if not claims or not member_id:
         raise Unauthenticated("sign in first")
     roles = roles_from_claims(claims)
-    member_id = str(claims.get("cognito:username") or claims["sub"])
     return Member(
         member_id=member_id,
         name=str(claims.get("name") or member_id),

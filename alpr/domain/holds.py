@@ -21,7 +21,7 @@ from pydantic import Field
 
 from alpr.clock import iso
 from alpr.domain.cases import case_number as checked_case_number
-from alpr.domain.errors import DomainError, Forbidden
+from alpr.domain.errors import DomainError, Forbidden, TrainingRequired
 from alpr.domain.records import Record
 from alpr.schema import Role
 
@@ -124,7 +124,9 @@ def require_role(actor: Identity, allowed: Iterable[Role], doing: str) -> None:
     # Policy 418.4(d): no action on ALPR data (a hold request included) without recorded training. Identities
     # that carry the training fact (the gate's Member) are checked here too, behind the gate's own check.
     if getattr(actor, "trained", True) is False:
-        raise Forbidden(f"{doing}: no recorded completion of department-approved ALPR training (policy 418.4(d))")
+        raise TrainingRequired(
+            f"{doing}: no recorded completion of department-approved ALPR training (policy 418.4(d))"
+        )
 
 
 def check_justification(case_number: str, reason: str) -> tuple[str, str]:

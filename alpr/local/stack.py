@@ -239,6 +239,7 @@ class LocalStack:
 
     def _routes(self) -> list[Route]:
         hotlist_api = load_handler("functions.hotlist.api.handler")
+        retention_api = load_handler("functions.retention.handler.handler")
         # The staff API's /v1/ routes sit behind the Cognito authorizer (infra/search.py STAFF_ROUTES).
         signed_in = cognito_authorizer(self._verify_token)
         return [
@@ -254,6 +255,8 @@ class LocalStack:
             ),
             Route("/v1/audits", load_handler("functions.audit.handler.handler"), "audit-api", authorizer=signed_in),
             Route("/v1/admin", load_handler("functions.admin.handler.handler"), "admin-api", authorizer=signed_in),
+            Route("/v1/holds", retention_api, "retention-api", authorizer=signed_in),
+            Route("/v1/compliance", retention_api, "retention-api", authorizer=signed_in),
             Route("/public/", load_handler("functions.audit.public.handler"), "transparency"),
         ]
 

@@ -11,8 +11,9 @@ an attribute edited or added behind the system's back breaks it as surely as a c
 
 Time only moves forward along a chain: an append whose ``at`` is earlier than the head's (the last record's)
 or outside the day it is chained in is refused, and ``verify_day`` reports a stored record that breaks either
-rule. Two writers stamp their records before they race for the head, so the loser may carry a time a little
-earlier than the winner's: ``CONCURRENT_STAMP_SKEW`` allows for that, and nothing more. Days are anchored outside the table by seals (``alpr.services.access_seals``).
+rule. Two writers stamp their records before they race for the head, so the loser may carry a time a
+little earlier than the winner's: ``CONCURRENT_STAMP_SKEW`` allows for that, and nothing more. Days are
+anchored outside the table by seals (``alpr.services.access_seals``).
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
 from alpr.domain.access import Offense, Purpose, justification, offense_for
-from alpr.domain.errors import Forbidden, Unauthenticated
+from alpr.domain.errors import Forbidden, TrainingRequired, Unauthenticated
 from alpr.repositories.identity import TokenVerifier
 from alpr.repositories.training import TrainingRepository
 from alpr.schema import Role
@@ -167,7 +167,7 @@ class StaffGate:
             needed = " or ".join(sorted(r.value for r in rule.roles))
             raise Forbidden(f"this needs the {needed} role")
         if rule.trained and rule.authenticated and not member.trained:
-            raise Forbidden(
+            raise TrainingRequired(
                 "no recorded completion of department-approved ALPR training (policy 418.4(d)); "
                 "ask an ALPR administrator to record it"
             )

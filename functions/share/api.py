@@ -37,7 +37,7 @@ gate_every_route(
     "share",
     {
         route_key("POST", "/share/requests"): Rule(
-            "share.request", justified=False, trained=False, authenticated=False
+            "share POST /share/requests", justified=False, trained=False, authenticated=False
         ),
         route_key("GET", "/share/grants/<request_id>/reads"): Rule(
             "share.fetch", justified=False, trained=False, authenticated=False
