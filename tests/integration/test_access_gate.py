@@ -120,9 +120,17 @@ def filled(parser: argparse.ArgumentParser, path: str, tmp: Path) -> list[str]:
             elif action.type is Path:
                 value = str(tmp / "x.csv")
             else:
-                value = "2026-01-01" if "date" in str(action.type) else "x-1"
+                value = "x-1" if action.type in (None, str) or _accepts(action.type, "x-1") else "2026-01-01"
             words += [*action.option_strings[:1], value]
     return words
+
+
+def _accepts(parse: Any, text: str) -> bool:
+    try:
+        parse(text)
+    except (ValueError, TypeError, argparse.ArgumentTypeError):
+        return False
+    return True
 
 
 def gated_commands() -> list[tuple[str, argparse.ArgumentParser]]:
