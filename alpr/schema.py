@@ -499,6 +499,11 @@ TRANSPARENCY_FUNCTION = FunctionSpec(
     environment={Env.TRANSPARENCY_CACHE_S: "900"},
 )
 
+# Seals each finished day of the access-record chain under Object Lock (alpr/services/access_seals.py), daily.
+ACCESS_SEALER_FUNCTION = FunctionSpec(
+    "access-sealer", "functions.audit.sealer.handler", memory_mb=256, timeout_s=300, invoked_async=True
+)
+
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     INGEST_FUNCTION,
     INGEST_UPLOADS_FUNCTION,
@@ -516,6 +521,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     AUDIT_API_FUNCTION,
     ADMIN_API_FUNCTION,
     TRANSPARENCY_FUNCTION,
+    ACCESS_SEALER_FUNCTION,
 )
 
 # API Gateway refuses bodies over 10 MB and Lambda sync payloads over 6 MB once base64-encoded, so
