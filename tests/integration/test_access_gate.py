@@ -73,17 +73,16 @@ def test_an_untrained_members_call_on_every_route_adds_a_refusal_record(stack: L
     for method, path in every_route():
         if (method, path) in OPEN_TO_THE_UNTRAINED:
             continue
-        before = len(refusals(stack))
+        seen = {r["record_id"] for r in refusals(stack)}
         response = call(stack, method, concrete(path), token, json={})
-        after = refusals(stack)
+        new = [r for r in refusals(stack) if r["record_id"] not in seen]
         if response.status_code < 400:
             problems.append(f"{method} {path}: answered {response.status_code}")
-        if len(after) != before + 1:
-            problems.append(f"{method} {path}: {len(after) - before} refusal record(s), not 1")
-        elif (method, path) not in OUTSIDE_AGENCY_ROUTES and not path.startswith("/share/"):
-            newest = max(after, key=lambda r: str(r["record_id"]))
-            if newest["member_id"] != "untrained":
-                problems.append(f"{method} {path}: the record names {newest['member_id']}")
+        if len(new) != 1:
+            problems.append(f"{method} {path}: {len(new)} refusal record(s), not 1")
+        elif not path.startswith("/share/") and new[0]["member_id"] != "untrained":
+            # The sharing API has no Cognito authorizer: its member routes refuse (and record) the unsigned call.
+            problems.append(f"{method} {path}: the record names {new[0]['member_id']}")
     assert problems == []
 
 
