@@ -130,13 +130,9 @@ def _administrator(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def _refusable(run: Callable[[], int | None]) -> int:
-    from alpr.domain.errors import DomainError
-
+    # A refusal propagates to the CLI gate (alpr/cli_gate.py), which records and prints it.
     try:
         return run() or 0
-    except DomainError as refused:
-        print(f"refused: {refused.message}", file=sys.stderr)
-        return 3
     except ValueError as invalid:
         print(f"error: {invalid}", file=sys.stderr)
         return 2

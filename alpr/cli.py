@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import getpass
 import importlib
 import json
 import logging
@@ -62,11 +61,16 @@ def _print_rows(rows: list[dict[str, Any]], as_json: bool) -> None:
 
 
 def cmd_local(args: argparse.Namespace) -> int:
-    from alpr.local.stack import LocalConfig, LocalStack, PortInUse
+    from alpr.local.stack import LocalConfig, LocalStack, NotLoopback, PortInUse, check_bind_host
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    config = LocalConfig(moto_port=args.moto_port, api_port=args.api_port, state_dir=STATE_DIR)
+    try:
+        host = check_bind_host(args.host, args.allow_non_loopback)
+    except NotLoopback as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    config = LocalConfig(host=host, moto_port=args.moto_port, api_port=args.api_port, state_dir=STATE_DIR)
     stack = LocalStack(config)
     try:
         stack.start()
@@ -95,7 +99,9 @@ def _local_banner(stack: Any) -> str:
     )
     secrets = sorted(set(stack.demo_authenticators.values()))
     return f"""
-ALPR local stack is up.
+ALPR local stack is up: FOR TRYING AND TESTING ONLY, NEVER FOR REAL DATA.
+  Staff tokens are signed with moto's bundled key, which is public: anyone who can reach these ports can
+  forge an administrator's login. It serves {stack.config.host} only; deploy to AWS (cdk deploy) for real use.
   embedded AWS (moto):  {stack.endpoint}
   ingest API:           {stack.api.url}/v1/frames
   staff search page:    {stack.api.url}/
@@ -154,12 +160,10 @@ def cmd_camera_add(args: argparse.Namespace) -> int:
     from alpr.services.cameras import register_camera
 
     _use_local_stack() if args.local else None
-    from alpr.services.holds import StaffMember
-
     rt = _runtime()
+    installer = _member(args)
     key = register_camera(rt.repos.cameras, args.camera_id, SourceClass(args.source), args.name, args.lat, args.lon)
-    installer = getpass.getuser()
-    rt.administration.camera_added(StaffMember(installer, installer), args.camera_id, args.source, args.name)
+    rt.administration.camera_added(installer, args.camera_id, args.source, args.name)
     print(f"camera {args.camera_id} registered. Its key, shown this once (only a hash is kept):\n{key}")
     return 0
 
@@ -272,10 +276,9 @@ def _replay_dead_letters(sqs: Any, name: str, queues: dict[str, str | None]) -> 
 
 
 def _member(args: argparse.Namespace) -> Any:
-    from alpr.services.access import Member
+    from alpr.cli_gate import cli_member
 
-    member_id = args.member or getpass.getuser()
-    return Member(member_id=member_id, name=args.member_name or member_id)
+    return cli_member(args)
 
 
 def _recorder() -> Any:
@@ -286,7 +289,6 @@ def _recorder() -> Any:
 
 
 def cmd_reads(args: argparse.Namespace) -> int:
-    from alpr.domain.errors import DomainError, Forbidden
     from alpr.domain.plates import normalize_plate
 
     _use_local_stack() if args.local else None
@@ -302,17 +304,8 @@ def cmd_reads(args: argparse.Namespace) -> int:
     else:
         print("error: give --plate or --camera", file=sys.stderr)
         return 2
-    member = _member(args)
-    recorder = _recorder()
-    try:
-        if rt.repos.training.get(member.member_id) is None:
-            untrained = Forbidden(f"{member.member_id} has no department-approved ALPR training on record (418.4(d))")
-            recorder.refusal(member, "cli.reads", subject, args.purpose, args.case, "cli", untrained)
-            raise untrained
-        reads = recorder.fetch(member, "cli.reads", subject, args.purpose, args.case, "cli", fetch)
-    except DomainError as refused:
-        print(f"refused: {refused.message}", file=sys.stderr)
-        return 3
+    # The CLI gate (alpr/cli_gate.py) has checked training; the record carries purpose and case number.
+    reads = _recorder().fetch(_member(args), "cli.reads", subject, args.purpose, args.case, "cli", fetch)
     rows = [
         {
             "plate": r.plate,
@@ -336,7 +329,7 @@ def cmd_reads(args: argparse.Namespace) -> int:
 def _access_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--purpose", help="policy 418.4.1 purpose letter a-g (required)")
     parser.add_argument("--case", help="case or incident number (required)")
-    parser.add_argument("--member", help="your member id (default: your login name)")
+    parser.add_argument("--member", help="your member id (default: ALPR_MEMBER)")
     parser.add_argument("--member-name", help="your name as it should appear in the access record")
 
 
@@ -349,6 +342,12 @@ def build_parser() -> argparse.ArgumentParser:
     local = commands.add_parser("local", help="run the whole platform on an embedded AWS (moto) on 127.0.0.1")
     local.add_argument("--moto-port", type=int, default=4566)
     local.add_argument("--api-port", type=int, default=8080)
+    local.add_argument("--host", default="127.0.0.1", help="address to serve on (loopback only, unless ...)")
+    local.add_argument(
+        "--allow-non-loopback",
+        action="store_true",
+        help="serve on a non-loopback --host anyway (anyone reaching it can forge logins: never with real data)",
+    )
     local.set_defaults(func=cmd_local)
 
     code = commands.add_parser("login-code", help="a demo member's current authenticator code (local stack)")
@@ -409,16 +408,25 @@ def build_parser() -> argparse.ArgumentParser:
     bench_commands = bench.add_subparsers(dest="bench_command", required=True)
     for module in COMMAND_MODULES:
         importlib.import_module(module).register(commands, bench_commands)
+    from alpr.cli_gate import gate_commands
+
+    gate_commands(parser)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from alpr.domain.errors import DomainError
+
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except DomainError as refused:
+        # Staff commands are recorded by the gate (alpr/cli_gate.py); operator commands only print it.
+        print(f"refused: {refused.message}", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

@@ -9,10 +9,8 @@ line. The deployed API takes identity and roles from Cognito; here the command l
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -122,7 +120,7 @@ def _common(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         "--aws", dest="local", action="store_false", help="use the AWS account in your environment, not the local stack"
     )
     parser.add_argument("--json", action="store_true", help="JSON output")
-    parser.add_argument("--member", default=os.environ.get("ALPR_MEMBER"), help="your member id (default: login)")
+    parser.add_argument("--member", default=os.environ.get("ALPR_MEMBER"), help="your member id (default: ALPR_MEMBER)")
     parser.add_argument("--member-name")
     parser.add_argument(
         "--role",
@@ -139,12 +137,11 @@ def _justification(parser: argparse.ArgumentParser) -> None:
 
 
 def _member(args: argparse.Namespace) -> Any:
-    from alpr.services.access import Member
+    """The one CLI identity (alpr/cli_gate.py): ALPR_MEMBER, never the operating-system login."""
+    from alpr.cli_gate import cli_member
 
-    member_id = args.member or getpass.getuser()
-    roles = args.role or [r for r in os.environ.get("ALPR_ROLES", "officer").split(",") if r]
-    trained = _runtime(args).repos.training.get(member_id) is not None
-    return Member(member_id, args.member_name or member_id, roles=frozenset(Role(r) for r in roles), trained=trained)
+    _runtime(args)
+    return cli_member(args)
 
 
 def _runtime(args: argparse.Namespace) -> Any:
@@ -158,18 +155,9 @@ def _runtime(args: argparse.Namespace) -> Any:
 
 
 def _guarded(command: Command) -> Command:
-    """Refusals (no training, wrong role, bad input) print their reason and exit 3."""
-
-    def run(args: argparse.Namespace) -> int:
-        from alpr.domain.errors import DomainError
-
-        try:
-            return command(args)
-        except DomainError as refused:
-            print(f"refused: {refused.message}", file=sys.stderr)
-            return 3
-
-    return run
+    """Refusals (no training, wrong role, bad input) propagate to the CLI gate (alpr/cli_gate.py), which
+    records them, prints their reason and exits 3."""
+    return command
 
 
 def _print(rows: list[dict[str, Any]], as_json: bool) -> None:

@@ -4,10 +4,8 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import math
-import sys
 import time
 from typing import Any
 
@@ -62,19 +60,17 @@ def _against_stack(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def _identity(p: argparse.ArgumentParser, default_role: str) -> None:
-    p.add_argument("--member", help="your member id (default: your login name)")
+    p.add_argument("--member", help="your member id (default: ALPR_MEMBER)")
     p.add_argument("--member-name")
-    p.add_argument("--role", action="append", help=f"your role(s) (default: {default_role})")
+    p.add_argument("--role", action="append", help=f"your role(s) (default: ALPR_ROLES, else {default_role})")
     p.set_defaults(default_role=default_role)
 
 
 def _actor(args: argparse.Namespace) -> Any:
-    from alpr.schema import Role
-    from alpr.services.holds import StaffMember
+    """The one CLI identity (alpr/cli_gate.py): ALPR_MEMBER, never the operating-system login."""
+    from alpr.cli_gate import cli_member
 
-    member_id = args.member or getpass.getuser()
-    roles = frozenset(Role(r) for r in (args.role or [args.default_role]))
-    return StaffMember(member_id=member_id, name=args.member_name or member_id, roles=roles)
+    return cli_member(args)
 
 
 def _runtime(args: argparse.Namespace) -> Any:
@@ -97,13 +93,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
 
 def cmd_compliance(args: argparse.Namespace) -> int:
-    from alpr.domain.errors import DomainError
-
-    try:
-        report = _runtime(args).compliance.report(_actor(args))
-    except DomainError as refused:
-        print(f"refused: {refused.message}", file=sys.stderr)
-        return 3
+    report = _runtime(args).compliance.report(_actor(args))
     if args.json:
         _print(report, True)
     else:
@@ -147,13 +137,8 @@ def _scope(args: argparse.Namespace) -> Any:
 
 
 def _refusable(run: Any) -> int:
-    from alpr.domain.errors import DomainError
-
-    try:
-        run()
-    except DomainError as refused:
-        print(f"refused: {refused.message}", file=sys.stderr)
-        return 3
+    """Runs the command; a refusal propagates to the CLI gate (alpr/cli_gate.py), which records and prints it."""
+    run()
     return 0
 
 

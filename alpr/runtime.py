@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from urllib.parse import urlsplit
 
 from alpr import schema
 from alpr.clock import Clock, FixedClock, SystemClock, parse_timestamp
 from alpr.config import Settings
+from alpr.domain.errors import DomainError
 from alpr.domain.retention import RetentionPolicy
 from alpr.repositories.factory import Repositories
 from alpr.services.access import AccessRecorder
+from alpr.services.access_seals import AccessSealer
 from alpr.services.administration import AdministrationService
 from alpr.services.alerts import AlertService
 from alpr.services.audits import AuditService
@@ -128,6 +131,10 @@ class Runtime:
         return AccessRecorder(self.repos.access_log, self.clock)
 
     @cached_property
+    def access_sealer(self) -> AccessSealer:
+        return AccessSealer(self.repos.access_log.chain, self.repos.access_seals, self.clock)
+
+    @cached_property
     def search(self) -> SearchService:
         return SearchService(self.repos, self.clock)
 
@@ -164,10 +171,36 @@ class Runtime:
 _current: Runtime | None = None
 
 
-def clock_from_env() -> Clock:
-    """``ALPR_CLOCK=2026-11-02T18:30:00Z`` stops a command's clock there (audits of a past quarter on a demo)."""
-    fixed = os.environ.get("ALPR_CLOCK")
-    return FixedClock(parse_timestamp(fixed)) if fixed else SystemClock()
+class ClockOverrideRefused(DomainError):
+    status = 500
+    code = "clock_override_refused"
+
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def clock_override_allowed(environ: Mapping[str, str]) -> bool:
+    """A clock override is a test and demo device: only against the local stack (an AWS endpoint on this
+    machine's loopback), never in Lambda and never against a real AWS account (``--aws``)."""
+    if environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        return False
+    endpoint = environ.get("AWS_ENDPOINT_URL", "")
+    return bool(endpoint) and urlsplit(endpoint).hostname in LOOPBACK_HOSTS
+
+
+def clock_from_env(environ: Mapping[str, str] | None = None) -> Clock:
+    """``ALPR_CLOCK=2026-11-02T18:30:00Z`` stops a command's clock there (audits of a past quarter on a demo,
+    local stack only: anywhere else it is refused rather than allowed to stamp a real record)."""
+    env = os.environ if environ is None else environ
+    fixed = env.get("ALPR_CLOCK")
+    if not fixed:
+        return SystemClock()
+    if not clock_override_allowed(env):
+        raise ClockOverrideRefused(
+            "ALPR_CLOCK is a test device for the local stack: it is refused in Lambda and against AWS (--aws), "
+            "so that no real record is stamped with a made-up time; unset it"
+        )
+    return FixedClock(parse_timestamp(fixed))
 
 
 def runtime() -> Runtime:

@@ -276,6 +276,8 @@ class BucketLayout:
     hotlist_uploads: str = "hotlists/uploads/"
     # Finalized quarterly audits and annual-bundle manifests, under Object Lock compliance retention.
     audits: str = "audits/"
+    # One seal per day of the access-record chain, also under compliance retention (alpr.services.access_seals).
+    access_seals: str = "audits/access-seals/"
 
     def frame_key(self, source: str, camera_id: str, date_path: str, frame_id: str, extension: str) -> str:
         return f"{self.frames}{source}/{camera_id}/{date_path}/{frame_id}.{extension}"
@@ -382,6 +384,11 @@ TRANSPARENCY_FUNCTION = FunctionSpec(
     environment={Env.TRANSPARENCY_CACHE_S: "900"},
 )
 
+# Seals each finished day of the access-record chain under Object Lock (alpr/services/access_seals.py), daily.
+ACCESS_SEALER_FUNCTION = FunctionSpec(
+    "access-sealer", "functions.audit.sealer.handler", memory_mb=256, timeout_s=300, invoked_async=True
+)
+
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     INGEST_FUNCTION,
     INGEST_UPLOADS_FUNCTION,
@@ -398,6 +405,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     AUDIT_API_FUNCTION,
     ADMIN_API_FUNCTION,
     TRANSPARENCY_FUNCTION,
+    ACCESS_SEALER_FUNCTION,
 )
 
 # AWS: "set the source queue's visibility timeout to at least six times the timeout that you configure on your

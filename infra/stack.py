@@ -77,6 +77,7 @@ class AlprStack(cdk.Stack):
             audit_api=fn(schema.AUDIT_API_FUNCTION),
             transparency=fn(schema.TRANSPARENCY_FUNCTION),
             public_api=ingest.api,
+            sealer=fn(schema.ACCESS_SEALER_FUNCTION),
         )
         Administration(
             self, "Administration", data=data, admin_api=fn(schema.ADMIN_API_FUNCTION), user_pool=staff.user_pool

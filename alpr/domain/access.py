@@ -9,6 +9,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from alpr.clock import iso
+from alpr.domain.cases import case_number as case_number_rule
 from alpr.domain.errors import DomainError
 from alpr.domain.records import Record
 
@@ -154,10 +155,7 @@ def justification(purpose: str | None, case_number: str | None) -> tuple[Purpose
     except ValueError:
         choices = ", ".join(f"{p.value} ({PURPOSE_TEXT[p]})" for p in Purpose)
         raise MissingJustification(f"choose a purpose from policy 418.4.1: {choices}") from None
-    case = (case_number or "").strip()
-    if len(case) < 3 or len(case) > 64:
-        raise MissingJustification("a case or incident number (3 to 64 characters) is required for every access")
-    return chosen, case
+    return chosen, case_number_rule(case_number, MissingJustification)
 
 
 def offense_for(purpose: Purpose, offense: str | None, *, required: bool) -> Offense | None:

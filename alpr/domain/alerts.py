@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Protocol
 
 from alpr.clock import iso
-from alpr.domain.errors import Conflict, DomainError, Forbidden
+from alpr.domain.errors import Conflict, DomainError, Forbidden, TrainingRequired
 from alpr.domain.hotlist.entries import Priority
 from alpr.domain.records import Alert, AlertReview, AlertStatus, AlertStatusChange, Record, ReviewOutcome
 from alpr.schema import Role
@@ -36,10 +36,6 @@ class InvalidTransition(Conflict):
 class MuteRefused(DomainError):
     status = 409
     code = "cannot_mute_high_priority"
-
-
-class TrainingRequired(Forbidden):
-    code = "training_required"
 
 
 # Who may do what (Role is the member's Cognito group).

@@ -32,6 +32,12 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+class TrainingRequired(Forbidden):
+    """Policy 418.4(d): no ALPR data, and no action on it, without a recorded completion of training."""
+
+    code = "training_required"
+
+
 class NotFound(DomainError):
     status = 404
     code = "not_found"

@@ -20,7 +20,8 @@ from typing import Protocol
 from pydantic import Field
 
 from alpr.clock import iso
-from alpr.domain.errors import DomainError, Forbidden
+from alpr.domain.cases import case_number as checked_case_number
+from alpr.domain.errors import DomainError, Forbidden, TrainingRequired
 from alpr.domain.records import Record
 from alpr.schema import Role
 
@@ -120,12 +121,16 @@ def require_role(actor: Identity, allowed: Iterable[Role], doing: str) -> None:
     if not set(actor.roles) & set(allowed):
         names = ", ".join(sorted(r.value for r in allowed))
         raise Forbidden(f"{doing} needs one of the roles: {names}")
+    # Policy 418.4(d): no action on ALPR data (a hold request included) without recorded training. Identities
+    # that carry the training fact (the gate's Member) are checked here too, behind the gate's own check.
+    if getattr(actor, "trained", True) is False:
+        raise TrainingRequired(
+            f"{doing}: no recorded completion of department-approved ALPR training (policy 418.4(d))"
+        )
 
 
 def check_justification(case_number: str, reason: str) -> tuple[str, str]:
-    case, why = case_number.strip(), reason.strip()
-    if len(case) < 3:
-        raise InvalidHold("a hold needs the case number it is held for")
+    case, why = checked_case_number(case_number, InvalidHold), reason.strip()
     if len(why) < MIN_REASON_CHARS:
         raise InvalidHold(f"say why, in at least {MIN_REASON_CHARS} characters")
     return case, why

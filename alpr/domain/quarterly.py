@@ -92,6 +92,9 @@ class SampledAccess(Record):
     purpose: str
     purpose_text: str
     case_number: str
+    # An image handed to another agency under a share grant (418.7): who received it. Empty for members.
+    outside_agency: str = ""
+    outside_person: str = ""
     review: ItemReview | None = None
 
 
@@ -173,6 +176,8 @@ def sampled_access(number: int, record: AccessRecord) -> SampledAccess:
         purpose=record.purpose,
         purpose_text=purpose_text(record.purpose),
         case_number=record.case_number,
+        outside_agency=record.outside_agency,
+        outside_person=record.outside_person,
     )
 
 

@@ -6,6 +6,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -18,6 +19,28 @@ class Pump(Protocol):
     name: str
 
     def poll_once(self) -> int: ...
+
+
+@dataclass
+class SchedulePump:
+    """An EventBridge schedule's stand-in: calls ``run`` at most every ``every_s`` seconds (0: every poll);
+    ``run`` returns how much it did, so ``drain`` goes on until it has nothing left to do."""
+
+    name: str
+    run: Callable[[], int]
+    every_s: float = 0.0
+    _ran_at: float | None = field(default=None, init=False)
+
+    def poll_once(self) -> int:
+        started = time.monotonic()
+        if self._ran_at is not None and started - self._ran_at < self.every_s:
+            return 0
+        self._ran_at = started
+        try:
+            return self.run()
+        except Exception:
+            log.exception("%s failed; it runs again at the next poll", self.name)
+            return 0
 
 
 @dataclass

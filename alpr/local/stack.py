@@ -3,6 +3,7 @@ localhost and event delivery to the same handler functions the CDK stack deploys
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import os
@@ -22,7 +23,7 @@ from alpr.local.apigateway import LocalApiGateway, Route, cognito_authorizer, ge
 from alpr.local.lambda_runtime import load_handler
 from alpr.local.ncric import NcricReceiver, point_credential, point_destination
 from alpr.local.provision import Provisioned, provision
-from alpr.local.pumps import Pump, PumpThread, SqsPump, StreamPump
+from alpr.local.pumps import Pump, PumpThread, SchedulePump, SqsPump, StreamPump
 from alpr.local.ttl import TtlSweeper
 from alpr.runtime import Runtime, install
 from alpr.schema import Env
@@ -56,6 +57,8 @@ class LocalConfig:
     default_country: str = "US"
     # Seconds between TTL sweeps (0: on every poll, so drain() deletes what has expired at once).
     ttl_sweep_every_s: float = 0.0
+    # Seconds between runs of the access sealer (0: every poll; a run that finds yesterday sealed costs nothing).
+    seal_every_s: float = 0.0
 
     def settings(self) -> Settings:
         return Settings(
@@ -71,8 +74,31 @@ class LocalConfig:
         )
 
 
+class NotLoopback(ValueError):
+    pass
+
+
+def check_bind_host(host: str, allow_non_loopback: bool = False) -> str:
+    """The local stack signs staff tokens with moto's bundled key, which anyone can read: it serves this
+    machine only, unless its operator says otherwise (``alpr local --host ADDR --allow-non-loopback``)."""
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback and not allow_non_loopback:
+        raise NotLoopback(
+            f"refusing to serve the local stack on {host}: it is for trying and testing on this machine, and anyone "
+            "who can reach it can forge an administrator's token (moto's signing key is public). Use 127.0.0.1, "
+            "or pass --allow-non-loopback if you really mean it (never with real data)"
+        )
+    return host
+
+
 def ensure_port_free(host: str, port: int, what: str) -> None:
+    """Refused only if something listens there: SO_REUSEADDR lets the probe bind over the TIME_WAIT
+    connections a stopped `alpr local` leaves for a minute (the servers themselves bind the same way)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as exc:
@@ -163,6 +189,7 @@ class LocalStack:
             self.api = LocalApiGateway(self.config.host, self.config.api_port, self._routes(), self._static_dir())
             self.api.start()
         if run_pumps:
+            self._begin_access_seals()
             self._pump_thread = PumpThread(self.pumps)
             self._pump_thread.start()
         self._write_state()
@@ -185,6 +212,8 @@ class LocalStack:
         self._allow_page_uploads()
         self._use_user_pool()
         self.pumps = self._make_pumps()
+        if self._pump_thread is not None:
+            self._begin_access_seals()
         if self.config.seed_demo:
             self._seed_demo()
 
@@ -195,6 +224,12 @@ class LocalStack:
         self.session.client("s3").put_bucket_cors(
             Bucket=self.settings.images_bucket, CORSConfiguration={"CORSRules": [rule]}
         )
+
+    def _begin_access_seals(self) -> None:
+        """A running stack locks the access chain's first day when it starts, before anyone can write a record,
+        so a record back-dated later falls before it (alpr/services/access_seals.py). Tests deliver events
+        themselves: the sealer begins the chain at their first ``drain()`` (or ``seal_due()``)."""
+        self.runtime.access_sealer.begin()
 
     def _seed_demo(self) -> None:
         from alpr.local.demo import seed, seed_staff
@@ -223,6 +258,7 @@ class LocalStack:
 
     def _routes(self) -> list[Route]:
         hotlist_api = load_handler("functions.hotlist.api.handler")
+        retention_api = load_handler("functions.retention.handler.handler")
         # The staff API's /v1/ routes sit behind the Cognito authorizer (infra/features/staff.py STAFF_ROUTES).
         signed_in = cognito_authorizer(self._verify_token)
         return [
@@ -238,6 +274,8 @@ class LocalStack:
             ),
             Route("/v1/audits", load_handler("functions.audit.handler.handler"), "audit-api", authorizer=signed_in),
             Route("/v1/admin", load_handler("functions.admin.handler.handler"), "admin-api", authorizer=signed_in),
+            Route("/v1/holds", retention_api, "retention-api", authorizer=signed_in),
+            Route("/v1/compliance", retention_api, "retention-api", authorizer=signed_in),
             Route("/public/", load_handler("functions.audit.public.handler"), "transparency"),
         ]
 
@@ -310,6 +348,8 @@ class LocalStack:
                 self.config.region,
                 batch_size=1,  # one segment per invocation, as the event source mapping in AWS
             ),
+            # The access-sealer function's daily schedule in AWS; here each poll seals any day that has ended.
+            SchedulePump("access-sealer", lambda: len(self.runtime.access_sealer.seal_due()), self.config.seal_every_s),
             SqsPump(
                 "ncric-deliver",
                 sqs,

@@ -5,6 +5,8 @@ Each record is appended to its day's hash chain (``alpr.repositories.access_chai
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, timedelta
 from typing import Any
 
@@ -15,6 +17,22 @@ from alpr.domain.access import AccessRecord
 from alpr.repositories.access_chain import AccessChain
 from alpr.repositories.dynamo import from_item, query_all
 
+# The access records written while one call (an API request, a CLI command) is served. The gate that wraps
+# the call writes its own record only when the services it ran wrote none, so every call leaves at least one
+# record and none leaves two for the same thing.
+_WRITTEN_IN_CALL: ContextVar[list[AccessRecord] | None] = ContextVar("alpr_access_records_in_call", default=None)
+
+
+@contextmanager
+def call_records() -> Iterator[list[AccessRecord]]:
+    """Collects the access records written while the block runs (on this thread or task), by whichever service."""
+    written: list[AccessRecord] = []
+    token = _WRITTEN_IN_CALL.set(written)
+    try:
+        yield written
+    finally:
+        _WRITTEN_IN_CALL.reset(token)
+
 
 class AccessLogRepository:
     def __init__(self, table: Any, chain_heads: Any) -> None:
@@ -23,6 +41,9 @@ class AccessLogRepository:
 
     def append(self, record: AccessRecord) -> None:
         self.chain.append(record.day, record.model_dump(mode="json", exclude_none=True), "record_id")
+        written = _WRITTEN_IN_CALL.get()
+        if written is not None:
+            written.append(record)
 
     def for_day(self, day: str) -> list[AccessRecord]:
         return [from_item(AccessRecord, i) for i in query_all(self._table, KeyConditionExpression=Key("day").eq(day))]

@@ -8,6 +8,12 @@ PutItem-only on the access log itself.
 
 The hash covers every attribute of the stored item except ``prev_hash`` and ``hash`` (``seq`` included), so
 an attribute edited or added behind the system's back breaks it as surely as a changed value.
+
+Time only moves forward along a chain: an append whose ``at`` is earlier than the head's (the last record's)
+or outside the day it is chained in is refused, and ``verify_day`` reports a stored record that breaks either
+rule. Two writers stamp their records before they race for the head, so the loser may carry a time a
+little earlier than the winner's: ``CONCURRENT_STAMP_SKEW`` allows for that, and nothing more. Days are
+anchored outside the table by seals (``alpr.services.access_seals``).
 """
 
 from __future__ import annotations
@@ -17,22 +23,41 @@ import random
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from alpr.clock import parse_timestamp
 from alpr.domain.audit import GENESIS, ChainBreak, chain_hash, verify_chain
 from alpr.repositories.dynamo import is_transaction_cancelled, plain, query_all, scan_all
 
 LINK_FIELDS = ("prev_hash", "hash")
 CHAIN_FIELDS = ("seq", *LINK_FIELDS)
 MAX_ATTEMPTS = 50
+# How much earlier than its predecessor a record may be stamped: writers racing for the head (each Lambda
+# container's clock is NTP-synchronized to well under a second). A back-dated record is refused.
+CONCURRENT_STAMP_SKEW = timedelta(seconds=10)
+
+
+def stamped_before(at: str, previous_at: str) -> bool:
+    """``at`` is earlier than ``previous_at`` by more than concurrent writers explain."""
+    if not previous_at or at >= previous_at:
+        return False
+    try:
+        return parse_timestamp(previous_at) - parse_timestamp(at) > CONCURRENT_STAMP_SKEW
+    except ValueError:
+        return True
 
 
 class AccessRecordExists(RuntimeError):
     pass
+
+
+class OutOfOrderRecord(RuntimeError):
+    """A record stamped earlier than the one before it, or outside its chain's day: back-dated."""
 
 
 def link_content(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -63,7 +88,8 @@ class DayVerification:
             return f"{self.day}: intact, {self.records} record(s)"
         p = self.problem
         where = f"at link {p.position + 1} " if p.position >= 0 else ""
-        return f"{self.day}: BROKEN {where}(record {p.record_id}): {p.problem}"
+        record = f"(record {p.record_id}): " if p.record_id != "-" else ""
+        return f"{self.day}: BROKEN {where}{record}{p.problem}"
 
 
 class AccessChain:
@@ -73,13 +99,23 @@ class AccessChain:
         self._client = log_table.meta.client
 
     def head(self, day: str) -> tuple[int, str]:
+        seq, head_hash, _ = self._head(day)
+        return seq, head_hash
+
+    def _head(self, day: str) -> tuple[int, str, str]:
+        """The head's sequence number and hash, and the time of the record it names ("" for older heads)."""
         item = self._heads.get_item(Key={"day": day}, ConsistentRead=True).get("Item")
-        return (int(item["seq"]), str(item["hash"])) if item else (0, GENESIS)
+        return (int(item["seq"]), str(item["hash"]), str(item.get("at", ""))) if item else (0, GENESIS, "")
 
     def append(self, day: str, content: Mapping[str, Any], key_name: str) -> dict[str, Any]:
         """Appends one record to the day's chain; returns the stored item."""
+        at = str(content.get("at", ""))
+        if not at.startswith(day):
+            raise OutOfOrderRecord(f"a record stamped {at} does not belong to the chain of {day}")
         for attempt in range(MAX_ATTEMPTS):
-            seq, previous_hash = self.head(day)
+            seq, previous_hash, previous_at = self._head(day)
+            if stamped_before(at, previous_at):
+                raise OutOfOrderRecord(f"a record stamped {at} is earlier than the last one of {day} ({previous_at})")
             item = chained_item(content, seq + 1, previous_hash)
             try:
                 self._client.transact_write_items(
@@ -101,12 +137,13 @@ class AccessChain:
         update: dict[str, Any] = {
             "TableName": self._heads.name,
             "Key": {"day": day},
-            "UpdateExpression": "SET seq = :next, #hash = :hash, record_id = :record",
-            "ExpressionAttributeNames": {"#hash": "hash"},
+            "UpdateExpression": "SET seq = :next, #hash = :hash, record_id = :record, #at = :at",
+            "ExpressionAttributeNames": {"#hash": "hash", "#at": "at"},
             "ExpressionAttributeValues": {
                 ":next": item["seq"],
                 ":hash": item["hash"],
                 ":record": item.get("record_id"),
+                ":at": item.get("at", ""),
             },
         }
         if seq == 0:
@@ -149,10 +186,10 @@ class AccessChain:
     def verify_day(self, day: str) -> DayVerification:
         items = self.items(day)
         head_seq, head_hash = self.head(day)
-        return DayVerification(day, len(items), head_seq, find_break(items, head_seq, head_hash))
+        return DayVerification(day, len(items), head_seq, find_break(items, head_seq, head_hash, day))
 
 
-def find_break(items: list[dict[str, Any]], head_seq: int, head_hash: str) -> ChainBreak | None:
+def find_break(items: list[dict[str, Any]], head_seq: int, head_hash: str, day: str = "") -> ChainBreak | None:
     """The first broken link of one day, in sequence order."""
     unchained = sorted(
         (i for i in items if any(f not in i for f in CHAIN_FIELDS)), key=lambda i: str(i.get("record_id"))
@@ -161,9 +198,24 @@ def find_break(items: list[dict[str, Any]], head_seq: int, head_hash: str) -> Ch
         first = unchained[0]
         return ChainBreak(-1, str(first.get("record_id")), "not in the chain: written around the access log (inserted)")
     links = sorted(items, key=lambda i: int(i["seq"]))
-    problem = verify_chain(links, link_content, expected_length=head_seq)
+    problem = verify_chain(links, link_content, expected_length=head_seq) or out_of_order(links, day)
     if problem is None and links and links[-1]["hash"] != head_hash:
         return ChainBreak(
             len(links) - 1, str(links[-1].get("record_id")), "the last record is not the one the head names"
         )
     return problem
+
+
+def out_of_order(links: list[dict[str, Any]], day: str) -> ChainBreak | None:
+    """The first record stamped outside its day or earlier than the record before it (back-dated)."""
+    previous = ""
+    for position, link in enumerate(links):
+        at = str(link.get("at", ""))
+        if day and not at.startswith(day):
+            return ChainBreak(position, str(link.get("record_id")), f"stamped {at}, outside the day it is chained in")
+        if stamped_before(at, previous):
+            return ChainBreak(
+                position, str(link.get("record_id")), f"stamped {at}, earlier than the record before it ({previous})"
+            )
+        previous = max(previous, at)
+    return None

@@ -11,6 +11,7 @@ import boto3
 from alpr import schema
 from alpr.config import Settings
 from alpr.repositories.access import AccessLogRepository
+from alpr.repositories.access_seals import AccessSealStore
 from alpr.repositories.audits import AdminLogRepository, AuditArchive, AuditRepository, ReadCorrections
 from alpr.repositories.historical import HistoricalSearchRepository, SearchQueue
 from alpr.repositories.hotlist import (
@@ -211,6 +212,10 @@ class Repositories:
     @cached_property
     def admin_log(self) -> AdminLogRepository:
         return AdminLogRepository(self.table(schema.ADMIN_LOG))
+
+    @cached_property
+    def access_seals(self) -> AccessSealStore:
+        return AccessSealStore(self.s3, self.settings.images_bucket)
 
     @cached_property
     def audit_archive(self) -> AuditArchive:

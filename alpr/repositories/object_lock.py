@@ -174,19 +174,29 @@ class ImageVersions:
         return head.get("ObjectLockMode"), head.get("ObjectLockRetainUntilDate")
 
     def oldest_unheld(self, prefix: str) -> tuple[str, datetime | None] | None:
-        """The first version, in key order, that no legal hold keeps, and its capture time.
+        """The unheld version with the earliest capture time, and that time.
 
-        Frame keys sort by capture date under each camera (``frames/<source>/<camera>/yyyy/mm/dd/``), so
-        for a camera's prefix the first unheld version is its oldest; the walk stops there.
+        Frame keys sort by capture date under each camera (``frames/<source>/<camera>/yyyy/mm/dd/<id>``), so
+        the oldest unheld image lies in the first day folder holding an unheld version; within that folder
+        ids do not follow capture time, so every version there is compared by its capture time, and the
+        walk stops at the next folder.
         """
+        oldest: tuple[datetime, str] | None = None
+        folder: str | None = None
         for version in self._all_versions(prefix):
-            head = self._s3.head_object(Bucket=self._bucket, Key=version["Key"], VersionId=version["VersionId"])
+            key = version["Key"]
+            if folder is not None and not key.startswith(folder):
+                break
+            head = self._s3.head_object(Bucket=self._bucket, Key=key, VersionId=version["VersionId"])
             if head.get("ObjectLockLegalHoldStatus") == "ON":
                 continue
             raw = head.get("Metadata", {}).get(_FRAME_METADATA)
-            captured = FrameMetadata.model_validate_json(raw).captured_at if raw else None
-            return version["Key"], _parse(captured) if captured else version["LastModified"]
-        return None
+            captured_text = FrameMetadata.model_validate_json(raw).captured_at if raw else None
+            captured = _parse(captured_text) if captured_text else version["LastModified"]
+            folder = key.rsplit("/", 1)[0] + "/"
+            if oldest is None or captured < oldest[0]:
+                oldest = (captured, key)
+        return (oldest[1], oldest[0]) if oldest else None
 
     def _all_versions(self, prefix: str) -> Iterator[dict[str, Any]]:
         paginator = self._s3.get_paginator("list_object_versions")

@@ -6,15 +6,31 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from pydantic import ValidationError
+
 from alpr.clock import Clock
 from alpr.domain.access import AccessRecord, justification, new_access_record
 from alpr.domain.errors import DomainError
-from alpr.repositories.access import AccessLogRepository
+from alpr.repositories.access import AccessLogRepository, call_records
+
+__all__ = ["AccessRecorder", "AccessRequest", "Member", "OutsideParty", "call_records"]
 from alpr.schema import Role
 
 T = TypeVar("T")
 
 DEPARTMENT = "San Leandro Police Department"
+
+
+def refusal_outcome(failure: BaseException) -> str:
+    """How a record names a call that did not succeed: the rule or code of a refusal, or that it failed."""
+    if isinstance(failure, DomainError):
+        return f"refused: {getattr(failure, 'rule', None) or failure.code}"
+    if isinstance(failure, ValidationError | ValueError):
+        return "refused: bad_request"
+    status = getattr(failure, "status_code", None)
+    if isinstance(status, int) and 400 <= status < 500:
+        return f"refused: http_{status}"
+    return f"failed: {type(failure).__name__}"
 
 
 @dataclass(frozen=True)
@@ -87,9 +103,9 @@ class AccessRecorder:
         self._log.append(record)
         return record
 
-    def refuse(self, request: AccessRequest, refused: DomainError) -> AccessRecord:
+    def refuse(self, request: AccessRequest, refused: BaseException) -> AccessRecord:
         """Refusals are recorded too: an attempt without a purpose is itself worth auditing."""
-        return self.record(request, outcome=f"refused: {getattr(refused, 'rule', refused.code)}")
+        return self.record(request, outcome=refusal_outcome(refused))
 
     def refusal(
         self,

@@ -26,6 +26,7 @@ from alpr.repositories.access_chain import DayVerification
 from alpr.repositories.dynamo import from_item
 from alpr.repositories.factory import Repositories
 from alpr.schema import Role
+from alpr.services.access_seals import AccessSealer
 from alpr.services.audit_datasets import DATASETS, NOT_RECORDED, summarize, utc_days
 
 EXPORTS_BUNDLES = frozenset({Role.AUDITOR, Role.CAPTAIN})
@@ -126,7 +127,7 @@ class AuditService:
         return audit
 
     def _chain_summary(self, start: str, end: str) -> dict[str, Any]:
-        checked = [self._repos.access_log.chain.verify_day(day) for day in utc_days(start, end)]
+        checked = self.sealer.verify(list(utc_days(start, end)))
         return {
             "days_checked": len(checked),
             "records": sum(v.records for v in checked),
@@ -269,8 +270,12 @@ class AuditService:
 
     def verify_access_chain(self, actor: Identity, days: list[str] | None = None) -> list[DayVerification]:
         require_role(actor, rules.READS_AUDITS, "verifying the access records")
-        chain = self._repos.access_log.chain
-        return [chain.verify_day(day) for day in (days or chain.days())]
+        return self.sealer.verify(days or None)
+
+    @property
+    def sealer(self) -> AccessSealer:
+        """The chain checked against its seals (alpr/services/access_seals.py)."""
+        return AccessSealer(self._repos.access_log.chain, self._repos.access_seals, self._clock)
 
     def _record(self, actor: Identity, action: str, subject: str, case: str, results: int) -> None:
         """Audits show who looked at what (plates included): showing them to a person is itself an access."""

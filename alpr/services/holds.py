@@ -94,6 +94,10 @@ class HoldService:
         if hold.status not in {HoldStatus.REQUESTED, HoldStatus.ACTIVE}:
             raise Conflict(f"hold {hold_id} is {hold.status.value}")
         now = self._clock.now()
+        if iso(now) < hold.requested_at:
+            raise Conflict(
+                f"a placement cannot be dated {iso(now)}, before the request it approves ({hold.requested_at})"
+            )
         held: list[PlateRead] = []
         refused: list[PlateRead] = []
         for read in self._resolve(hold.scope):

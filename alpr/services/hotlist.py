@@ -271,6 +271,9 @@ class HotlistService:
         """Queues another search for an entry in force (e.g. after a search's message went to the dead letters)."""
         require(member, ENTERS_HOTLIST, "searching again for a hotlist entry")
         entry = self._get(entry_id)
+        # A search of the reads in retention is a use of the entry's justification: its author's, or a supervisor's.
+        if entry.entered_by != member.member_id:
+            require(member, ADMINISTERS_HOTLIST, "searching again for another member's hotlist entry")
         if not entry.in_force(self._clock.now()):
             raise Conflict(f"entry {entry_id} is not in force: nothing is being looked for")
         return self._historical.enqueue(entry, member.member_id)

@@ -14,6 +14,7 @@ from urllib.parse import quote, urlencode
 from alpr.clock import Clock, iso, parse_timestamp
 from alpr.domain.access import AccessRecord
 from alpr.domain.alerts import Identity
+from alpr.domain.cases import optional_case_number
 from alpr.domain.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from alpr.domain.frames import sniff_format
 from alpr.domain.plates import is_plausible_plate, normalize_plate
@@ -191,7 +192,7 @@ class SharingService:
             agency_name=agency_name.strip(),
             requester_name=requester_name.strip(),
             intended_purpose=intended_purpose.strip(),
-            case_number=case_number.strip(),
+            case_number=optional_case_number(case_number, InvalidRequest),
             data_class=_data_class(data_class),
             plates=_plates(plates),
             window_start=iso(_timestamp(window_start, "window start")),
@@ -217,6 +218,11 @@ class SharingService:
         require_role(member, DECIDES_REQUESTS, "approving a request for ALPR data")
         request = self._pending(request_id)
         now = self._clock.now()
+        if iso(now) < request.filed_at:
+            # Only a clock override can do this (refused outside the local stack): never date a decision first.
+            raise Conflict(
+                f"an approval cannot be dated {iso(now)}, before the request it approves ({request.filed_at})"
+            )
         token = secrets.token_urlsafe(32)
         approved = request.model_copy(
             update={

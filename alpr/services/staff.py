@@ -1,8 +1,17 @@
-"""The gate every staff API route goes through: who (login), may they (role, training), why (purpose,
-offense, case number), and the access record, written before anything is returned.
+"""The gate every route that can hand out ALPR data goes through: who (login, claims, ``ALPR_MEMBER``), may
+they (role, training), why (purpose, offense, case number), and the access record, written before anything
+is returned.
 
-Routes cannot forget the record: they are declared with a ``Rule`` and run inside ``StaffGate.serve``,
-which records every outcome (allowed or refused) through ``AccessRecorder``.
+Routes cannot forget the record:
+- the search page's routes (``/api/*``) are declared with a ``Rule`` and run inside ``StaffGate.serve``;
+- every route of the ``/v1/*`` and ``/share/*`` resolvers runs inside ``StaffGate.guard`` through the
+  middleware ``functions.rest.gate_every_route`` installs on the resolver, so a new route is covered by
+  construction;
+- every CLI command but the operator ones in ``alpr.cli_gate.UNGATED`` runs inside ``StaffGate.guard`` too.
+
+``guard`` writes one record for the call (allowed, refused or failed) unless the services the call ran wrote
+their own (those carry the purpose, case number and result count they know), so no call goes unrecorded and
+none is recorded twice.
 """
 
 from __future__ import annotations
@@ -12,11 +21,18 @@ from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
 from alpr.domain.access import Offense, Purpose, justification, offense_for
-from alpr.domain.errors import DomainError, Forbidden, Unauthenticated
+from alpr.domain.errors import Forbidden, TrainingRequired, Unauthenticated
 from alpr.repositories.identity import TokenVerifier
 from alpr.repositories.training import TrainingRepository
 from alpr.schema import Role
-from alpr.services.access import DEPARTMENT, UNKNOWN_MEMBER, AccessRecorder, AccessRequest, Member
+from alpr.services.access import (
+    DEPARTMENT,
+    UNKNOWN_MEMBER,
+    AccessRecorder,
+    AccessRequest,
+    Member,
+    call_records,
+)
 
 T = TypeVar("T")
 
@@ -84,8 +100,9 @@ class StaffGate:
             trained=self._training.get(claims.username) is not None,
         )
 
-    def serve(self, rule: Rule, call: Call, body: Callable[[Member, Justified | None], Served[T]]) -> T:
-        request = AccessRequest(
+    @staticmethod
+    def _request(rule: Rule, call: Call) -> AccessRequest:
+        return AccessRequest(
             member=UNKNOWN_MEMBER,
             action=rule.action,
             subject=call.subject,
@@ -95,6 +112,34 @@ class StaffGate:
             case_number=(call.case_number or "").strip()[:64],
             correlation_id=call.correlation_id,
         )
+
+    def guard(
+        self,
+        rule: Rule,
+        call: Call,
+        identify: Callable[[], Member],
+        run: Callable[[Member], T],
+        results: Callable[[T], int] = lambda _: 0,
+    ) -> T:
+        """Runs one call: identifies the caller, checks role and training, runs it, and makes sure an access
+        record of the outcome exists before the answer is handed back (see the module docstring)."""
+        request = self._request(rule, call)
+        with call_records() as written:
+            try:
+                member = identify() if rule.authenticated else UNKNOWN_MEMBER
+                request = replace(request, member=member)
+                self._authorize(rule, member)
+                answer = run(member)
+            except Exception as failure:
+                if not written:
+                    self._recorder.refuse(request, failure)
+                raise
+            if not written:
+                self._recorder.record(request, results=results(answer))
+        return answer
+
+    def serve(self, rule: Rule, call: Call, body: Callable[[Member, Justified | None], Served[T]]) -> T:
+        request = self._request(rule, call)
         try:
             member = self.member(call.token) if rule.authenticated else UNKNOWN_MEMBER
             request = replace(request, member=member)
@@ -108,7 +153,7 @@ class StaffGate:
                     case_number=why.case_number,
                 )
             served = body(member, why)
-        except DomainError as refused:
+        except Exception as refused:
             self._recorder.refuse(request, refused)
             raise
         request = replace(request, subject=served.subject or request.subject, member=served.member or request.member)
@@ -122,7 +167,7 @@ class StaffGate:
             needed = " or ".join(sorted(r.value for r in rule.roles))
             raise Forbidden(f"this needs the {needed} role")
         if rule.trained and rule.authenticated and not member.trained:
-            raise Forbidden(
+            raise TrainingRequired(
                 "no recorded completion of department-approved ALPR training (policy 418.4(d)); "
                 "ask an ALPR administrator to record it"
             )

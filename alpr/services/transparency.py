@@ -68,11 +68,13 @@ class TransparencyService:
             "months": months,
             "per_month": {
                 "reads": self._monthly(schema.READS, "captured_at", since, months),
-                "hotlist_hits": self._monthly(schema.ALERTS, "created_at", since, months, exclude_historical=True),
+                **self._hits(since, months),
                 "searches": self._searches(since, months),
             },
             "counts_note": "Reads and hotlist hits are counted from data still kept: months older than the "
-            "retention period show what remains under evidence holds.",
+            "retention period show what remains under evidence holds. Hotlist hits are the alerts raised as "
+            "reads came in; historical hits (earlier reads found by the search an entry's creation starts, "
+            "never broadcast) are counted separately, by the month they were found.",
             "shared_with": shared_with,
             "audits": self._audits(),
         }
@@ -83,13 +85,21 @@ class TransparencyService:
             counts[camera.source.value]["active" if camera.active else "inactive"] += 1
         return counts
 
-    def _monthly(
-        self, table: schema.Table, attribute: str, since: str, months: list[str], exclude_historical: bool = False
-    ) -> dict[str, int]:
-        names = [attribute, "historical"] if exclude_historical else [attribute]
-        rows = projected_since(self._repos.table(table), names, attribute, since)
-        stamps = (str(r[attribute]) for r in rows if not (exclude_historical and r.get("historical")))
-        return transparency.monthly_counts(stamps, months, self._zone)
+    def _monthly(self, table: schema.Table, attribute: str, since: str, months: list[str]) -> dict[str, int]:
+        rows = projected_since(self._repos.table(table), [attribute], attribute, since)
+        return transparency.monthly_counts((str(r[attribute]) for r in rows), months, self._zone)
+
+    def _hits(self, since: str, months: list[str]) -> dict[str, dict[str, int]]:
+        """Live hotlist hits and historical hits, each per month, from one pass over the alerts."""
+        rows = list(
+            projected_since(self._repos.table(schema.ALERTS), ["created_at", "historical"], "created_at", since)
+        )
+        live = (str(r["created_at"]) for r in rows if not r.get("historical"))
+        historical = (str(r["created_at"]) for r in rows if r.get("historical"))
+        return {
+            "hotlist_hits": transparency.monthly_counts(live, months, self._zone),
+            "historical_hits": transparency.monthly_counts(historical, months, self._zone),
+        }
 
     def _searches(self, since: str, months: list[str]) -> dict[str, int]:
         rows = projected_since(self._repos.table(schema.ACCESS_LOG), ["at", "action", "outcome"], "at", since)

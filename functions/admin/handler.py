@@ -33,10 +33,11 @@ from alpr.domain.errors import DomainError, Forbidden
 from alpr.runtime import runtime
 from alpr.schema import SourceClass
 from alpr.services.holds import StaffMember
-from functions.rest import validated_body
+from functions.rest import gate_every_route, validated_body
 
 logger = Logger(service="admin-api")
 app = APIGatewayRestResolver()
+gate_every_route(app, "admin-api")
 
 TEXT = 2000
 

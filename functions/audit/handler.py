@@ -26,10 +26,11 @@ from alpr.domain.audit import Quarter
 from alpr.domain.errors import DomainError
 from alpr.runtime import runtime
 from alpr.services.holds import StaffMember
-from functions.rest import validated_body
+from functions.rest import gate_every_route, validated_body
 
 logger = Logger(service="audit-api")
 app = APIGatewayRestResolver()
+gate_every_route(app, "audit-api")
 
 
 class RunRequest(BaseModel):

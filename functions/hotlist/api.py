@@ -20,12 +20,13 @@ from alpr.domain.hotlist.imports import UploadTicket
 from alpr.domain.hotlist.searches import HistoricalSearch
 from alpr.domain.records import AlertStatus
 from alpr.runtime import runtime
-from functions.rest import Requests, answer_errors, json_response
+from functions.rest import Requests, answer_errors, gate_every_route, json_response
 
 logger = Logger(service="hotlist-api")
 app = APIGatewayRestResolver()
 request = Requests(app)
 answer_errors(app, logger)
+gate_every_route(app, "hotlist-api")
 
 
 class NewEntry(BaseModel):

@@ -19,10 +19,11 @@ from alpr.domain.holds import HoldScope
 from alpr.runtime import runtime
 from alpr.schema import Role
 from alpr.services.holds import StaffMember
-from functions.rest import validated_body
+from functions.rest import gate_every_route, validated_body
 
 logger = Logger(service="retention-api")
 app = APIGatewayRestResolver()
+gate_every_route(app, "retention-api")
 
 
 class HoldRequest(BaseModel):

@@ -23,12 +23,30 @@ from alpr.domain.plates import normalize_plate
 from alpr.domain.sharing import DEFAULT_GRANT_DAYS, InvalidRequest, RequestStatus, Scope, SharingRefused
 from alpr.runtime import runtime
 from alpr.services.sharing import SharedData
-from functions.rest import Requests, answer_errors, json_response
+from alpr.services.staff import Rule
+from functions.rest import Requests, answer_errors, gate_every_route, json_response, route_key
 
 logger = Logger(service="share")
 app = APIGatewayRestResolver()
 request = Requests(app)
 answer_errors(app, logger)
+# Outside agencies have no account: filing a request is open, and a grant's token (checked by the sharing
+# service, which records the agency and person) stands in for the login. Every call is still recorded.
+gate_every_route(
+    app,
+    "share",
+    {
+        route_key("POST", "/share/requests"): Rule(
+            "share POST /share/requests", justified=False, trained=False, authenticated=False
+        ),
+        route_key("GET", "/share/grants/<request_id>/reads"): Rule(
+            "share.fetch", justified=False, trained=False, authenticated=False
+        ),
+        route_key("GET", "/share/grants/<request_id>/frames/<read_id>"): Rule(
+            "share.download", justified=False, trained=False, authenticated=False
+        ),
+    },
+)
 
 
 class NewAgency(BaseModel):

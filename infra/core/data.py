@@ -121,6 +121,12 @@ class DataPlane(Construct):
         allow_table(function, self.table(schema.ACCESS_LOG), ["PutItem"])
         allow_table(function, self.table(schema.ACCESS_CHAIN_HEADS), ["GetItem", "UpdateItem"])
 
+    def grant_access_gate(self, function: lambda_.IFunction) -> None:
+        """Every function whose routes pass the access gate (functions/rest.py ``gate_every_route``): it looks up
+        the caller's training record (policy 418.4(d)) and records every call, allowed or refused."""
+        self.grant_access_records(function)
+        allow_table(function, self.table(schema.TRAINING), ["GetItem"], indexes=False)
+
     # --- storage -----------------------------------------------------------------------------------------
 
     def _access_log_bucket(self) -> s3.Bucket:

@@ -1,11 +1,14 @@
 """Audits (418.6.1) and the public transparency summary (418.3.1(g)): least-privilege grants for the audit API
-and the transparency function, Object Lock retention on ``audits/`` only, and ``GET /public/transparency`` on
-the ingest API (public, no login)."""
+and the transparency function, Object Lock retention on ``audits/`` only, ``GET /public/transparency`` on
+the ingest API (public, no login), and the daily access sealer that anchors the access-record chain."""
 
 from __future__ import annotations
 
 from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from alpr import schema
@@ -24,6 +27,7 @@ class Audits(Construct):
         audit_api: lambda_.Function,
         transparency: lambda_.Function,
         public_api: apigw.RestApi,
+        sealer: lambda_.Function,
     ) -> None:
         super().__init__(scope, construct_id)
         route = public_api.root.add_resource("public").add_resource("transparency")
@@ -51,7 +55,42 @@ class Audits(Construct):
             [data.objects(schema.BUCKET.audits)],
         )
 
+        # Verifying the chain reads every version of each day's seal (an overwritten or hidden seal is reported).
+        allow(audit_api, ["s3:ListBucketVersions"], [data.images.bucket_arn])
+        self._sealer(data, sealer)
+
         # transparency: counts only, read-only.
         for table in (schema.CAMERAS, schema.READS, schema.ALERTS, schema.ACCESS_LOG, schema.AUDITS):
             allow_table(transparency, data.table(table), ["Scan"])
         allow_table(transparency, data.table(schema.ADMIN_LOG), ["Query"])
+
+    def _sealer(self, data: DataPlane, sealer: lambda_.Function) -> None:
+        """Seals each finished UTC day at 00:05 UTC: it reads the chain's heads and days, and writes (and locks,
+        in compliance mode) objects under ``audits/access-seals/`` only; it changes and deletes nothing."""
+        allow_table(sealer, data.table(schema.ACCESS_CHAIN_HEADS), ["GetItem", "Scan"], indexes=False)
+        allow_table(sealer, data.table(schema.ACCESS_LOG), ["Scan"], indexes=False)
+        allow(
+            sealer,
+            ["s3:PutObject", "s3:PutObjectRetention", "s3:GetObject", "s3:GetObjectVersion"],
+            [data.objects(schema.BUCKET.access_seals)],
+        )
+        allow(sealer, ["s3:ListBucket", "s3:ListBucketVersions"], [data.images.bucket_arn])
+        failures = sqs.Queue(
+            self,
+            "AccessSealerScheduleDlq",
+            queue_name=f"{data.prefix}-access-sealer-schedule-dlq",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=data.queue_key,
+            enforce_ssl=True,
+        )
+        acknowledge(
+            failures,
+            "AwsSolutions::AwsSolutions-SQS3",
+            "it is itself a dead-letter queue (of the sealer schedule's EventBridge target), which SQS3 cannot see",
+        )
+        events.Rule(
+            self,
+            "DailyAccessSeal",
+            schedule=events.Schedule.cron(minute="5", hour="0"),  # 00:05 UTC: the chain's days are UTC days
+            targets=[targets.LambdaFunction(sealer, dead_letter_queue=failures, retry_attempts=2)],
+        )

@@ -51,6 +51,9 @@ class StaffAccess(Construct):
         search.add_environment(Env.USER_POOL_ID.value, self.user_pool.user_pool_id)
         search.add_environment(Env.USER_POOL_CLIENT_ID.value, client.user_pool_client_id)
         self._grant_search(data, search)
+        # Every route of these functions passes the access gate (issue 16): training lookup and access records.
+        for function in {id(f): f for f in (share, *(f for f, _ in routes))}.values():
+            data.grant_access_gate(function)
         self.api = self._staff_api(data, search, share, routes)
         self._page(data, self.api)
         # Outputs sit at the stack's root so their names stay "UserPoolId", "UserPoolClientId" and "PageUrl".

@@ -80,11 +80,11 @@ def test_a_lost_race_is_retried_on_the_new_head(stack: LocalStack, clock: FixedC
     write_records(stack, clock, 1)
     chain: AccessChain = stack.runtime.repos.access_log.chain
     day = clock.now().date().isoformat()
-    stale = chain.head(day)
+    stale = chain._head(day)
     heads_read: list[int] = []
-    real_head = AccessChain.head
+    real_head = AccessChain._head
 
-    def head_once_stale(self: AccessChain, d: str) -> tuple[int, str]:
+    def head_once_stale(self: AccessChain, d: str) -> tuple[int, str, str]:
         heads_read.append(1)
         if len(heads_read) == 1:
             # Another writer appends between our read of the head and our transaction.
@@ -95,12 +95,12 @@ def test_a_lost_race_is_retried_on_the_new_head(stack: LocalStack, clock: FixedC
             return stale
         return real_head(self, d)
 
-    monkeypatch.setattr(AccessChain, "head", head_once_stale)
+    monkeypatch.setattr(AccessChain, "_head", head_once_stale)
     clock.advance(seconds=1)
     AccessRecorder(stack.runtime.repos.access_log, clock).fetch(
         Member("me", "Me"), "search.plate", "plate=Y", "a", "26-1", "t", list
     )
-    monkeypatch.setattr(AccessChain, "head", real_head)
+    monkeypatch.setattr(AccessChain, "_head", real_head)
     result = verify(stack, day)
     assert result.intact and result.records == 3 and len(heads_read) >= 3
 
@@ -112,14 +112,17 @@ def test_the_verify_command_reports_the_first_broken_link(
     items = write_records(stack, clock, 3)
     clock.advance(days=1)
     write_records(stack, clock, 2)
-    assert main(["access", "verify", "--role", "auditor"]) == 0
+    assert main(["access", "verify", "--member", "auditor", "--role", "auditor"]) == 0
     assert "intact" in capsys.readouterr().out
     log_table(stack).update_item(
         Key={"day": items[2]["day"], "record_id": items[2]["record_id"]},
         UpdateExpression="SET member_id = :m",
         ExpressionAttributeValues={":m": "someone-else"},
     )
-    assert main(["access", "verify", "--role", "auditor"]) == 1
+    assert main(["access", "verify", "--member", "auditor", "--role", "auditor"]) == 1
     out = capsys.readouterr().out
     assert f"{items[2]['day']}: BROKEN at link 3 (record {items[2]['record_id']})" in out
-    assert main(["access", "verify", "--day", clock.now().date().isoformat(), "--role", "auditor"]) == 0
+    assert (
+        main(["access", "verify", "--day", clock.now().date().isoformat(), "--member", "auditor", "--role", "auditor"])
+        == 0
+    )

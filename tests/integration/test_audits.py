@@ -34,12 +34,16 @@ def access(stack: LocalStack, clock: FixedClock, at: datetime, member: str, acti
 
 def quarter_of_activity(stack: LocalStack, clock: FixedClock, images_in_q3: int) -> None:
     """Image views inside Q3 and just outside it on both sides, plus searches and a refused attempt."""
-    for i in range(images_in_q3):
-        access(stack, clock, Q3_START + timedelta(days=i * 9, hours=2), f"off-{i % 3}", "image.view")
-    access(stack, clock, Q3_START - timedelta(minutes=1), "off-9", "image.download")  # 30 June local: Q2
-    access(stack, clock, datetime(2026, 10, 1, 7, 0, tzinfo=UTC), "off-9", "image.download")  # 1 Oct local: Q4
-    access(stack, clock, Q3_START + timedelta(days=3), "off-1", "search.plate")
-    access(stack, clock, Q3_START + timedelta(days=4), "off-2", "search.plate")
+    writes = [(Q3_START + timedelta(days=i * 9, hours=2), f"off-{i % 3}", "image.view") for i in range(images_in_q3)]
+    writes += [
+        (Q3_START - timedelta(minutes=1), "off-9", "image.download"),  # 30 June local: Q2
+        (datetime(2026, 10, 1, 7, 0, tzinfo=UTC), "off-9", "image.download"),  # 1 Oct local: Q4
+        (Q3_START + timedelta(days=3), "off-1", "search.plate"),
+        (Q3_START + timedelta(days=4), "off-2", "search.plate"),
+    ]
+    # In time order: the chain refuses a record earlier than the one before it (issue 16 point 2).
+    for at, member, action in sorted(writes):
+        access(stack, clock, at, member, action)
     clock.set(datetime(2026, 11, 2, 18, 30, tzinfo=UTC))
 
 

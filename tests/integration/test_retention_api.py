@@ -14,7 +14,22 @@ from tests.integration.helpers import table_items
 HANDLER = "functions.retention.handler.handler"
 
 
+def trained(member_id: str) -> None:
+    from alpr.domain.training import TrainingRecord
+    from alpr.runtime import runtime
+
+    training = runtime().repos.training
+    if training.get(member_id) is None:
+        training.put(
+            TrainingRecord(
+                member_id=member_id, course="test", completed_on="2026-01-01", recorded_by="t", recorded_at="x"
+            )
+        )
+
+
 def call(method: str, path: str, body: dict | None = None, groups: list[str] | None = None) -> tuple[int, Any]:
+    """As m-42, whose training is on record: every /v1 route needs it (policy 418.4(d), issue 16)."""
+    trained("m-42")
     event = proxy_event(method, path, {"Content-Type": "application/json"}, json.dumps(body or {}).encode(), "10.0.0.1")
     if groups is not None:
         event["requestContext"]["authorizer"] = {

@@ -141,7 +141,7 @@ def test_an_untrained_member_gets_no_alpr_data_whatever_the_role(stack: LocalSta
     assert (
         call(stack, "POST", "/api/search", login(stack, "untrained"), json={"plate": "7AB*", **WHY}).status_code == 403
     )
-    refusals = [r for r in records(stack) if r.member_id == "new-admin" and r.outcome == "refused: forbidden"]
+    refusals = [r for r in records(stack) if r.member_id == "new-admin" and r.outcome == "refused: training_required"]
     assert len(refusals) == len(ROUTE_RULES) - 2
 
 

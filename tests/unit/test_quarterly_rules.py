@@ -73,15 +73,22 @@ def test_a_link_that_skips_the_head_or_is_unchained_is_reported() -> None:
     assert problem is not None and problem.record_id == "r0" and "inserted" in problem.problem
 
 
-def test_a_command_clock_can_be_fixed_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_command_clock_can_be_fixed_from_the_environment_on_the_local_stack_only() -> None:
+    """Issue 16 point 2: a clock override never reaches records written through --aws or in Lambda."""
     from datetime import UTC, datetime
 
-    from alpr.runtime import clock_from_env
+    from alpr.runtime import ClockOverrideRefused, clock_from_env
 
-    monkeypatch.setenv("ALPR_CLOCK", "2026-11-02T18:30:00Z")
-    assert clock_from_env().now() == datetime(2026, 11, 2, 18, 30, tzinfo=UTC)
-    monkeypatch.delenv("ALPR_CLOCK")
-    assert clock_from_env().now().year >= 2025
+    local = {"ALPR_CLOCK": "2026-11-02T18:30:00Z", "AWS_ENDPOINT_URL": "http://127.0.0.1:4566"}
+    assert clock_from_env(local).now() == datetime(2026, 11, 2, 18, 30, tzinfo=UTC)
+    assert clock_from_env({"AWS_ENDPOINT_URL": "http://127.0.0.1:4566"}).now().year >= 2025
+    for elsewhere in (
+        {"ALPR_CLOCK": "2026-01-01T00:00:00Z"},  # --aws: the real account, no local endpoint
+        {"ALPR_CLOCK": "2026-01-01T00:00:00Z", "AWS_ENDPOINT_URL": "https://dynamodb.us-west-2.amazonaws.com"},
+        {**local, "AWS_LAMBDA_FUNCTION_NAME": "alpr-search"},  # in Lambda, whatever the endpoint says
+    ):
+        with pytest.raises(ClockOverrideRefused):
+            clock_from_env(elsewhere)
 
 
 def audit_of(quarter: str, audit_id: str, created_at: str, finalized: bool = False) -> QuarterlyAudit:

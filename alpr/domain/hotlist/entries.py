@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import Field
 
 from alpr.clock import iso
+from alpr.domain.cases import case_number as checked_case_number
 from alpr.domain.errors import DomainError
 from alpr.domain.hotlist.patterns import is_pattern, validate_pattern
 from alpr.domain.hotlist.text import normalize_hotlist_plate
@@ -205,9 +206,7 @@ def new_entry(
         requested = Priority(priority) if priority else None
     except ValueError as exc:
         raise InvalidEntry(str(exc)) from None
-    case = case_number.strip()
-    if len(case) < 3:
-        raise InvalidEntry("a case number is required for every hotlist entry")
+    case = checked_case_number(case_number, InvalidEntry)
     normalized, kind = parse_value(value)
     return HotlistEntry(
         entry_id=entry_id or f"m-{uuid.uuid4().hex[:16]}",
