@@ -463,3 +463,18 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
 MAX_DIRECT_FRAME_BYTES = 4 * 1024 * 1024
 MAX_PRESIGNED_FRAME_BYTES = 25 * 1024 * 1024
 PRESIGNED_URL_TTL_S = 300
+
+# Request bodies the ingest API passes to its function as base64 (API Gateway's binaryMediaTypes): without an
+# entry, a Lambda proxy integration treats the body as UTF-8 text and a JPEG inside it is mangled ("Binary media
+# types for REST APIs", https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-payload-encodings.html).
+# multipart/form-data is how IP cameras push an event's JPEG (alpr.domain.camera_push).
+INGEST_BINARY_MEDIA_TYPES = ("image/*", "application/octet-stream", "multipart/form-data")
+
+
+def is_binary_media_type(content_type: str | None, media_types: tuple[str, ...] = INGEST_BINARY_MEDIA_TYPES) -> bool:
+    """Matches a Content-Type against binaryMediaTypes entries as API Gateway does (``type/*`` wildcards)."""
+    mime = (content_type or "").split(";")[0].strip().lower()
+    return any(
+        mime == entry or (entry.endswith("/*") and mime.startswith(entry[:-1])) or entry == "*/*"
+        for entry in media_types
+    )

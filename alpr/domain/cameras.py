@@ -54,7 +54,9 @@ def authenticate(camera: Camera | None, camera_id: str, api_key: str | None) -> 
     """Unknown, inactive and wrongly-keyed cameras are refused; the messages don't reveal which ids exist
     beyond what an installer needs to fix a misconfigured camera."""
     if not api_key:
-        raise Unauthenticated("missing camera key: send it in the X-Camera-Key header")
+        raise Unauthenticated(
+            "missing camera key: send it in the X-Camera-Key header or as HTTP Basic credentials (camera id:key)"
+        )
     if camera is None:
         raise Unauthenticated(f"unknown camera {camera_id!r} or wrong key")
     presented = hash_api_key(api_key, camera.key_salt)
