@@ -252,6 +252,15 @@ HISTORICAL_SEARCHES = Table(
 )
 TABLES += (HISTORICAL_SEARCHES,)
 
+# Camera health (policy 418.3.1(c), how the system is monitored): one item per camera with its last heartbeat
+# (agent version, spool depth, last error) and its last accepted frame. Operational state, no plate data.
+CAMERA_HEALTH = Table("camera-health", partition=Key("camera_id"))
+TABLES += (CAMERA_HEALTH,)
+# A camera that has sent neither a heartbeat nor a frame for longer than its expected interval is "silent".
+DEFAULT_CAMERA_EXPECTED_INTERVAL_S = 900
+# The CloudWatch metric the scheduled health check publishes (count of silent cameras) and its alarm watches.
+CAMERA_HEALTH_METRIC = "SilentCameras"
+
 
 @dataclass(frozen=True)
 class BucketLayout:

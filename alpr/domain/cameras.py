@@ -9,7 +9,7 @@ import secrets
 from pydantic import BaseModel, Field, model_validator
 
 from alpr.domain.errors import Forbidden, Unauthenticated
-from alpr.schema import SourceClass
+from alpr.schema import DEFAULT_CAMERA_EXPECTED_INTERVAL_S, SourceClass
 
 API_KEY_BYTES = 32
 
@@ -29,6 +29,9 @@ class Camera(BaseModel):
     active: bool = True
     key_salt: str
     key_hash: str
+    # Silent longer than this (no heartbeat, no frame) raises the camera-health alarm; None: not watched
+    # (e.g. a patrol car's camera, off while the car is parked).
+    expected_interval_s: int | None = Field(default=DEFAULT_CAMERA_EXPECTED_INTERVAL_S, ge=60)
 
     @model_validator(mode="after")
     def _fixed_cameras_have_a_place(self) -> Camera:

@@ -67,9 +67,11 @@ class IngestService:
                 # bytes were dropped; now it is a 409 and the camera resends under a new id.
                 frame_rules.check_same_content(existing, meta.content_sha256)
                 if self._stored(existing):
+                    self._seen(camera)
                     return Accepted(existing.frame_id, existing.image_key, duplicate=True)
             self._repos.frames.put(entry)
         self._repos.images.put_frame(key, body, image_format.content_type, meta)
+        self._seen(camera)
         return Accepted(meta.frame_id, key, duplicate=False)
 
     def request_upload(
@@ -122,6 +124,7 @@ class IngestService:
             self._repos.frames.put(self._ledger_entry(meta, key))
             self._repos.images.put_frame(key, body, image_format.content_type, meta)
         self._repos.images.delete_object(upload_key)
+        self._seen(camera)
         return Accepted(meta.frame_id, key, duplicate=existing is not None)
 
     def _describe(
@@ -153,6 +156,10 @@ class IngestService:
             correlation_id=submission.correlation_id or frame_id,
         )
         return meta, frame_rules.frame_key(camera, captured_at, frame_id, image_format)
+
+    def _seen(self, camera: Camera) -> None:
+        """An accepted frame is a sign of life (camera health, 418.3.1(c)), for cameras that send no heartbeat."""
+        self._repos.camera_health.record_frame(camera.camera_id, iso(self._clock.now()))
 
     def _ledger_entry(
         self, meta: FrameMetadata, key: str, status: FrameStatus = FrameStatus.RECEIVED, reason: str | None = None

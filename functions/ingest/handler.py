@@ -8,9 +8,10 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from alpr.domain import camera_push
+from alpr.domain.camera_health import Heartbeat
 from alpr.domain.errors import DomainError
 from alpr.domain.frames import MAX_CLIENT_FRAME_ID
 from alpr.runtime import runtime
@@ -103,6 +104,19 @@ def request_upload() -> Response:
             "expires_in_s": ticket.expires_in_s,
         },
     )
+
+
+@app.post("/v1/cameras/heartbeat")
+def heartbeat() -> Response:
+    """The agent's heartbeat (issue 17): last seen, agent version, spool depth, last error."""
+    submission = _submission()
+    camera = runtime().ingest.authenticate(submission.camera_id, submission.api_key)
+    try:
+        beat = Heartbeat.model_validate_json(app.current_event.decoded_body or "{}")
+    except ValidationError as exc:
+        raise DomainError(f"invalid heartbeat: {exc}") from exc
+    health = runtime().camera_health.heartbeat(camera, beat)
+    return Response(200, "application/json", health.model_dump(mode="json"))
 
 
 @app.exception_handler(DomainError)
