@@ -173,13 +173,14 @@ class Spool:
         }
         with self._lock:
             self.counters.frames_selected += 1
-            if not self._make_room(len(image)):
+            record = json.dumps(header).encode() + b"\n" + image
+            if not self._make_room(len(record)):
                 self.counters.frames_dropped += 1
                 self.save_counters()
                 return False
             self._sequence += 1
             path = self.directory / f"{self._sequence:012d}-{_safe(client_frame_id)}{FRAME_SUFFIX}"
-            atomic_write(path, json.dumps(header).encode() + b"\n" + image)
+            atomic_write(path, record)
             self.counters.frames_spooled += 1
             self.counters.committed_sequence = self._sequence
             self.save_counters()
