@@ -152,9 +152,14 @@ def cmd_camera_add(args: argparse.Namespace) -> int:
     from alpr.services.holds import StaffMember
 
     rt = _runtime()
-    interval = args.expected_interval or None  # 0: not watched by the health alarm
     key = register_camera(
-        rt.repos.cameras, args.camera_id, SourceClass(args.source), args.name, args.lat, args.lon, interval
+        rt.repos.cameras,
+        args.camera_id,
+        SourceClass(args.source),
+        args.name,
+        args.lat,
+        args.lon,
+        args.expected_interval,
     )
     installer = getpass.getuser()
     rt.administration.camera_added(StaffMember(installer, installer), args.camera_id, args.source, args.name)

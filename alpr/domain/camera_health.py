@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from alpr.clock import parse_timestamp
+from alpr.clock import iso, parse_timestamp
 from alpr.domain.cameras import Camera
 
 
@@ -64,7 +64,7 @@ def assess(camera: Camera, record: CameraHealthRecord | None, now: datetime) -> 
     silent_for = int((now - seen).total_seconds()) if seen else None
     if not camera.active:
         state = HealthState.DEACTIVATED
-    elif camera.expected_interval_s is None:
+    elif not camera.expected_interval_s:
         state = HealthState.NOT_WATCHED
     elif seen is None:
         state = HealthState.NEVER_SEEN
@@ -77,7 +77,7 @@ def assess(camera: Camera, record: CameraHealthRecord | None, now: datetime) -> 
         camera_id=camera.camera_id,
         name=camera.name,
         state=state,
-        last_seen=seen.isoformat() if seen else None,
+        last_seen=iso(seen) if seen else None,
         expected_interval_s=camera.expected_interval_s,
         silent_for_s=silent_for,
         agent_version=beat.agent_version if beat else "",
@@ -86,6 +86,6 @@ def assess(camera: Camera, record: CameraHealthRecord | None, now: datetime) -> 
     )
 
 
-# Alarm on these: a camera registered and watched that is not reporting (never seen counts: a new camera that
-# never came up is as much a gap in coverage as one that went quiet).
-ALARMING = frozenset({HealthState.SILENT, HealthState.NEVER_SEEN})
+# Alarm on a watched camera that went quiet. A camera registered but never seen is listed (``never_seen``) but
+# does not alarm: registration comes before installation, and an alarm from day one would teach people to ignore it.
+ALARMING = frozenset({HealthState.SILENT})

@@ -29,9 +29,9 @@ class Camera(BaseModel):
     active: bool = True
     key_salt: str
     key_hash: str
-    # Silent longer than this (no heartbeat, no frame) raises the camera-health alarm; None: not watched
-    # (e.g. a patrol car's camera, off while the car is parked).
-    expected_interval_s: int | None = Field(default=DEFAULT_CAMERA_EXPECTED_INTERVAL_S, ge=60)
+    # Silent longer than this (no heartbeat, no frame) raises the camera-health alarm; 0: not watched
+    # (e.g. a patrol car's camera, off while the car is parked). A number, not None: items drop None values.
+    expected_interval_s: int = Field(default=DEFAULT_CAMERA_EXPECTED_INTERVAL_S, ge=0)
 
     @model_validator(mode="after")
     def _fixed_cameras_have_a_place(self) -> Camera:

@@ -16,7 +16,7 @@ def new_camera(
     name: str = "",
     latitude: float | None = None,
     longitude: float | None = None,
-    expected_interval_s: int | None = DEFAULT_CAMERA_EXPECTED_INTERVAL_S,
+    expected_interval_s: int = DEFAULT_CAMERA_EXPECTED_INTERVAL_S,
 ) -> tuple[Camera, str]:
     """The camera record and its key (shown once to the installer; the record keeps only a salted hash)."""
     api_key, salt, key_hash = new_api_key()
@@ -44,7 +44,7 @@ def register_camera(
     name: str = "",
     latitude: float | None = None,
     longitude: float | None = None,
-    expected_interval_s: int | None = DEFAULT_CAMERA_EXPECTED_INTERVAL_S,
+    expected_interval_s: int = DEFAULT_CAMERA_EXPECTED_INTERVAL_S,
 ) -> str:
     camera, api_key = new_camera(camera_id, source, name, latitude, longitude, expected_interval_s)
     cameras.put(camera)
