@@ -505,6 +505,12 @@ TRANSPARENCY_FUNCTION = FunctionSpec(
     # make every request scan the tables.
     environment={Env.TRANSPARENCY_CACHE_S: "900"},
 )
+# Camera health (418.3.1(c)): every few minutes, counts the cameras silent past their expected interval and
+# publishes CAMERA_HEALTH_METRIC, which the SilentCameras alarm watches (infra/guardrails/observability.py).
+CAMERA_HEALTH_FUNCTION = FunctionSpec(
+    "camera-health", "functions.cameras.health.handler", memory_mb=256, timeout_s=60, invoked_async=True
+)
+CAMERA_HEALTH_EVERY_MINUTES = 5
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     INGEST_FUNCTION,
@@ -523,6 +529,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     AUDIT_API_FUNCTION,
     ADMIN_API_FUNCTION,
     TRANSPARENCY_FUNCTION,
+    CAMERA_HEALTH_FUNCTION,
 )
 
 # API Gateway refuses bodies over 10 MB and Lambda sync payloads over 6 MB once base64-encoded, so

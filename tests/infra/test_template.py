@@ -119,7 +119,7 @@ def test_event_wiring(template: Any) -> None:
 
 def test_ingest_api_accepts_binary_frames(template: Any) -> None:
     template.has_resource_properties(
-        "AWS::ApiGateway::RestApi", {"BinaryMediaTypes": ["image/*", "application/octet-stream"]}
+        "AWS::ApiGateway::RestApi", {"BinaryMediaTypes": list(schema.INGEST_BINARY_MEDIA_TYPES)}
     )
     template.has_resource_properties("AWS::ApiGateway::Method", {"HttpMethod": "POST"})
 

@@ -8,8 +8,10 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import requests
 
+from alpr import schema
 from alpr.clock import FixedClock, iso
 from alpr.local.stack import LocalStack
 from alpr.schema import SourceClass
@@ -92,3 +94,21 @@ def test_alpr_camera_health_lists_and_exits_1_when_silent(stack: LocalStack, clo
     code, rows = health()
     assert rows["pole-2"]["state"] == "silent" and rows["pole-2"]["silent_for_s"] >= 7200
     assert code == 1
+
+
+def test_the_scheduled_check_publishes_the_silent_count(
+    stack: LocalStack, clock: FixedClock, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What EventBridge runs every few minutes in AWS: the SilentCameras metric (EMF on stdout) the alarm watches."""
+    from alpr.local.lambda_runtime import invoke, load_handler
+
+    key = register_camera(stack.runtime.repos.cameras, "pole-3", SourceClass.FIXED, "pole", 37.7, -122.1, 600)
+    beat(stack, "pole-3", key=key)
+    clock.advance(seconds=601)
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "0")  # the local stack turns EMF off; the alarm needs it
+    capsys.readouterr()
+    result = invoke(load_handler("functions.cameras.health.handler"), {}, "camera-health")
+    assert result["silent"] == ["pole-3"]
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    [metric] = [m for m in emitted if schema.CAMERA_HEALTH_METRIC in m]
+    assert metric[schema.CAMERA_HEALTH_METRIC] in (1, 1.0, [1.0]) and metric["service"] == "camera-health"
