@@ -112,3 +112,22 @@ def test_the_scheduled_check_publishes_the_silent_count(
     emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
     [metric] = [m for m in emitted if schema.CAMERA_HEALTH_METRIC in m]
     assert metric[schema.CAMERA_HEALTH_METRIC] in (1, 1.0, [1.0]) and metric["service"] == "camera-health"
+
+
+def test_the_administration_view_lists_camera_health_silent_first(stack: LocalStack, clock: FixedClock) -> None:
+    from tests.integration.staff import call, login
+
+    key = register_camera(stack.runtime.repos.cameras, "pole-4", SourceClass.FIXED, "pole", 37.7, -122.1, 600)
+    beat(stack, "pole-4", key=key)
+    clock.advance(seconds=601)
+    beat(stack, "demo-fixed-1")
+    assert call(stack, "GET", "/v1/admin/cameras/health", login(stack, "officer")).status_code == 403
+    answer = call(stack, "GET", "/v1/admin/cameras/health", login(stack, "admin"))
+    assert answer.status_code == 200, answer.text
+    cameras = answer.json()["cameras"]
+    assert cameras[0]["camera_id"] == "pole-4" and cameras[0]["state"] == "silent"
+    assert {c["camera_id"]: c["state"] for c in cameras}["demo-fixed-1"] == "ok"
+    # the panel is its own script on the page
+    page = requests.get(f"{stack.api.url}/", timeout=30).text  # type: ignore[union-attr]
+    assert 'src="camera-health.js"' in page
+    assert "/v1/admin/cameras/health" in requests.get(f"{stack.api.url}/camera-health.js", timeout=30).text  # type: ignore[union-attr]
