@@ -101,6 +101,7 @@ REVIEWED_GRANTS: dict[str, set[str]] = {
         "dynamodb:GetItem table:alpr-cameras",
         "dynamodb:PutItem table:alpr-cameras",
         "dynamodb:Scan table:alpr-cameras",
+        "dynamodb:Scan table:alpr-camera-health",  # the Administration view's camera-health panel
         "dynamodb:GetItem table:alpr-training",
         "dynamodb:PutItem table:alpr-training",
         "dynamodb:Scan table:alpr-training",
