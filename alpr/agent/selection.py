@@ -29,7 +29,7 @@ class MotionGate:
         if previous is None or previous.shape != grey.shape:
             return True
         changed = np.count_nonzero(cv2.absdiff(previous, grey) > self.pixel_threshold)
-        return changed >= self.changed_fraction * grey.size
+        return bool(changed >= self.changed_fraction * grey.size)
 
 
 @dataclass

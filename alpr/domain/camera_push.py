@@ -68,7 +68,8 @@ def parse_form(content_type: str, body: bytes) -> PushedForm:
     images: list[bytes] = []
     fields: dict[str, str] = {}
     for part in parts:
-        name = (part.get_param("name", header="content-disposition") or "").lower()
+        raw_name = part.get_param("name", header="content-disposition")
+        name = raw_name.lower() if isinstance(raw_name, str) else ""
         payload = part.get_payload(decode=True)
         data = payload if isinstance(payload, bytes) else b""
         if part.get_filename() is not None or name in IMAGE_FIELD_NAMES:
