@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "alpr.search_commands",
     "alpr.audit_cli",
     "alpr.ops.commands",
+    "alpr.agent.commands",
 )
 STATE_DIR = Path(os.environ.get("ALPR_LOCAL_STATE", ".alpr-local"))
 
@@ -162,7 +163,15 @@ def cmd_camera_add(args: argparse.Namespace) -> int:
     _use_local_stack() if args.local else None
     rt = _runtime()
     installer = _member(args)
-    key = register_camera(rt.repos.cameras, args.camera_id, SourceClass(args.source), args.name, args.lat, args.lon)
+    key = register_camera(
+        rt.repos.cameras,
+        args.camera_id,
+        SourceClass(args.source),
+        args.name,
+        args.lat,
+        args.lon,
+        args.expected_interval,
+    )
     rt.administration.camera_added(installer, args.camera_id, args.source, args.name)
     print(f"camera {args.camera_id} registered. Its key, shown this once (only a hash is kept):\n{key}")
     return 0
@@ -177,6 +186,37 @@ def cmd_login_code(args: argparse.Namespace) -> int:
         print(f"{args.member} has no authenticator on the local stack (members with one: {', '.join(secrets)})")
         return 2
     print(authenticator_code(secrets[args.member]))
+    return 0
+
+
+def cmd_camera_health(args: argparse.Namespace) -> int:
+    """Every camera's health (policy 418.3.1(c)); exits 1 when any watched camera is silent, for cron/monitoring."""
+    from alpr.domain.camera_health import ALARMING
+
+    _use_local_stack() if args.local else None
+    report = _runtime().camera_health.report()
+    _print_rows(
+        [
+            {
+                "camera_id": h.camera_id,
+                "state": h.state.value,
+                "last_seen": h.last_seen or "never",
+                "expected_s": h.expected_interval_s or "-",
+                "silent_for_s": "" if h.silent_for_s is None else h.silent_for_s,
+                "agent": h.agent_version,
+                "spool": "" if h.spool_depth is None else h.spool_depth,
+                "last_error": h.last_error or "",
+            }
+            for h in report
+        ],
+        args.json,
+    )
+    silent = [h.camera_id for h in report if h.state in ALARMING]
+    if silent:
+        print(
+            f"ALARM: {len(silent)} camera(s) silent past their expected interval: {', '.join(silent)}", file=sys.stderr
+        )
+        return 1
     return 0
 
 
@@ -382,7 +422,16 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--name", default="")
     add.add_argument("--lat", type=float)
     add.add_argument("--lon", type=float)
+    add.add_argument(
+        "--expected-interval",
+        type=int,
+        default=900,
+        help="seconds without a heartbeat or frame before the camera counts as silent (0: not watched)",
+    )
     add.set_defaults(func=cmd_camera_add)
+    against_stack(
+        camera.add_parser("health", help="last seen, agent, spool depth, last error; exit 1 if any is silent")
+    ).set_defaults(func=cmd_camera_health)
     against_stack(camera.add_parser("list", help="list cameras")).set_defaults(func=cmd_camera_list)
 
     photo = commands.add_parser("demo-photo", help="write a synthetic photo of a car with a plate")

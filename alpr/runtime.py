@@ -20,6 +20,7 @@ from alpr.services.access_seals import AccessSealer
 from alpr.services.administration import AdministrationService
 from alpr.services.alerts import AlertService
 from alpr.services.audits import AuditService
+from alpr.services.cameras import CameraHealthService
 from alpr.services.compliance import ComplianceService
 from alpr.services.historical import HistoricalSearchService
 from alpr.services.holds import HoldService
@@ -61,6 +62,10 @@ class Runtime:
     @cached_property
     def ingest(self) -> IngestService:
         return IngestService(self.repos, self.retention, self.clock)
+
+    @cached_property
+    def camera_health(self) -> CameraHealthService:
+        return CameraHealthService(self.repos, self.clock)
 
     @cached_property
     def ocr(self) -> OcrService:

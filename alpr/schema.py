@@ -258,6 +258,15 @@ HISTORICAL_SEARCHES = Table(
 )
 TABLES += (HISTORICAL_SEARCHES,)
 
+# Camera health (policy 418.3.1(c), how the system is monitored): one item per camera with its last heartbeat
+# (agent version, spool depth, last error) and its last accepted frame. Operational state, no plate data.
+CAMERA_HEALTH = Table("camera-health", partition=Key("camera_id"))
+TABLES += (CAMERA_HEALTH,)
+# A camera that has sent neither a heartbeat nor a frame for longer than its expected interval is "silent".
+DEFAULT_CAMERA_EXPECTED_INTERVAL_S = 900
+# The CloudWatch metric the scheduled health check publishes (count of silent cameras) and its alarm watches.
+CAMERA_HEALTH_METRIC = "SilentCameras"
+
 
 @dataclass(frozen=True)
 class BucketLayout:
@@ -383,6 +392,12 @@ TRANSPARENCY_FUNCTION = FunctionSpec(
     # make every request scan the tables.
     environment={Env.TRANSPARENCY_CACHE_S: "900"},
 )
+# Camera health (418.3.1(c)): every few minutes, counts the cameras silent past their expected interval and
+# publishes CAMERA_HEALTH_METRIC, which the SilentCameras alarm watches (infra/guardrails/observability.py).
+CAMERA_HEALTH_FUNCTION = FunctionSpec(
+    "camera-health", "functions.cameras.health.handler", memory_mb=256, timeout_s=60, invoked_async=True
+)
+CAMERA_HEALTH_EVERY_MINUTES = 5
 
 # Seals each finished day of the access-record chain under Object Lock (alpr/services/access_seals.py), daily.
 ACCESS_SEALER_FUNCTION = FunctionSpec(
@@ -406,6 +421,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     ADMIN_API_FUNCTION,
     TRANSPARENCY_FUNCTION,
     ACCESS_SEALER_FUNCTION,
+    CAMERA_HEALTH_FUNCTION,
 )
 
 # AWS: "set the source queue's visibility timeout to at least six times the timeout that you configure on your
@@ -625,3 +641,19 @@ MAX_HOTLIST_UPLOAD_BYTES = 64 * 1024 * 1024
 # unless a department domain is given as context ``page_origin``); S3 allows one * in an AllowedOrigin
 # (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ManageCorsUsing.html).
 DEFAULT_PAGE_ORIGIN = "https://*.cloudfront.net"
+
+
+# Request bodies the ingest API passes to its function as base64 (API Gateway's binaryMediaTypes): without an
+# entry, a Lambda proxy integration treats the body as UTF-8 text and a JPEG inside it is mangled ("Binary media
+# types for REST APIs", https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-payload-encodings.html).
+# multipart/form-data is how IP cameras push an event's JPEG (alpr.domain.camera_push).
+INGEST_BINARY_MEDIA_TYPES = ("image/*", "application/octet-stream", "multipart/form-data")
+
+
+def is_binary_media_type(content_type: str | None, media_types: tuple[str, ...] = INGEST_BINARY_MEDIA_TYPES) -> bool:
+    """Matches a Content-Type against binaryMediaTypes entries as API Gateway does (``type/*`` wildcards)."""
+    mime = (content_type or "").split(";")[0].strip().lower()
+    return any(
+        mime == entry or (entry.endswith("/*") and mime.startswith(entry[:-1])) or entry == "*/*"
+        for entry in media_types
+    )

@@ -14,6 +14,7 @@ from infra.core.data import DataPlane
 from infra.core.functions import Functions
 from infra.features.administration import Administration
 from infra.features.audits import Audits
+from infra.features.cameras import CameraHealth
 from infra.features.hotlists import Hotlists
 from infra.features.ingest import Ingest
 from infra.features.matching import Matching
@@ -38,6 +39,7 @@ class AlprStack(cdk.Stack):
             ingest=fn(schema.INGEST_FUNCTION),
             ingest_uploads=fn(schema.INGEST_UPLOADS_FUNCTION),
         )
+        CameraHealth(self, "CameraHealth", data=data, check=fn(schema.CAMERA_HEALTH_FUNCTION))
         Matching(self, "Matching", data=data, match=fn(schema.MATCH_FUNCTION))
         Hotlists(
             self,

@@ -51,6 +51,9 @@ function render(s) {
   fill("retention", retention.map((r) => [r.cameras, r.days_in_force, r.policy]));
   document.getElementById("backups").textContent = s.backups.statement;
   fill("cameras", Object.entries(s.cameras).map(([kind, c]) => [kind, c.active, c.inactive]));
+  const r = s.cameras_reporting;
+  document.getElementById("cameras-reporting").textContent =
+    `${r.reporting} of ${r.watched} monitored cameras reported within their expected interval (${r.silent} silent).`;
   const m = s.per_month;
   fill("monthly", s.months.map((month) => [month, m.reads[month], m.hotlist_hits[month], m.historical_hits[month], m.searches[month]]));
   document.getElementById("counts-note").textContent = s.counts_note;

@@ -9,7 +9,7 @@ import secrets
 from pydantic import BaseModel, Field, model_validator
 
 from alpr.domain.errors import Forbidden, Unauthenticated
-from alpr.schema import SourceClass
+from alpr.schema import DEFAULT_CAMERA_EXPECTED_INTERVAL_S, SourceClass
 
 API_KEY_BYTES = 32
 
@@ -29,6 +29,9 @@ class Camera(BaseModel):
     active: bool = True
     key_salt: str
     key_hash: str
+    # Silent longer than this (no heartbeat, no frame) raises the camera-health alarm; 0: not watched
+    # (e.g. a patrol car's camera, off while the car is parked). A number, not None: items drop None values.
+    expected_interval_s: int = Field(default=DEFAULT_CAMERA_EXPECTED_INTERVAL_S, ge=0)
 
     @model_validator(mode="after")
     def _fixed_cameras_have_a_place(self) -> Camera:
@@ -54,7 +57,9 @@ def authenticate(camera: Camera | None, camera_id: str, api_key: str | None) -> 
     """Unknown, inactive and wrongly-keyed cameras are refused; the messages don't reveal which ids exist
     beyond what an installer needs to fix a misconfigured camera."""
     if not api_key:
-        raise Unauthenticated("missing camera key: send it in the X-Camera-Key header")
+        raise Unauthenticated(
+            "missing camera key: send it in the X-Camera-Key header or as HTTP Basic credentials (camera id:key)"
+        )
     if camera is None:
         raise Unauthenticated(f"unknown camera {camera_id!r} or wrong key")
     presented = hash_api_key(api_key, camera.key_salt)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import uuid
 import warnings
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from PIL import Image
 
 from alpr.clock import iso
 from alpr.domain.cameras import Camera
-from alpr.domain.errors import FrameTooLarge, InvalidFrame
+from alpr.domain.errors import Conflict, FrameTooLarge, InvalidFrame
 from alpr.domain.records import FrameMetadata, FrameRecord, FrameStatus, capture_time
 from alpr.domain.retention import RetentionPolicy
 from alpr.schema import BUCKET
@@ -22,6 +23,13 @@ FRAME_ID_NAMESPACE = uuid.UUID("4f1c2a8e-3b7d-5e9f-a0c1-d2e3f4a5b6c7")
 ALLOWED_CLOCK_SKEW = timedelta(minutes=5)
 MAX_PIXELS = 50_000_000  # larger than any ALPR camera; stops decompression bombs
 MIN_SIDE = 32
+# A camera's own frame id (X-Client-Frame-Id) travels in the frame object's S3 user-defined metadata, which
+# AWS limits to 2 KB per PUT for all keys and values together ("Amazon S3 limits the size of user-defined
+# metadata within the PUT request header to 2 KB", https://docs.aws.amazon.com/AmazonS3/latest/userguide/
+# UsingMetadata.html). 128 printable ASCII characters leave room for the rest of FrameMetadata
+# (alpr.repositories.images checks the total against METADATA_LIMIT_BYTES).
+MAX_CLIENT_FRAME_ID = 128
+CLIENT_FRAME_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+=-]*$")
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,31 @@ def check_capture_time(captured_at: datetime, now: datetime, camera: Camera, ret
 
 def content_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def check_client_frame_id(client_frame_id: str | None) -> str | None:
+    """The camera's frame id is bounded and plain ASCII, so it fits S3 metadata and a log line unchanged."""
+    if client_frame_id is None or client_frame_id == "":
+        return None
+    if len(client_frame_id) > MAX_CLIENT_FRAME_ID:
+        raise InvalidFrame(
+            f"X-Client-Frame-Id is {len(client_frame_id)} characters, over the {MAX_CLIENT_FRAME_ID}-character limit"
+        )
+    if not CLIENT_FRAME_ID.match(client_frame_id):
+        raise InvalidFrame(
+            "X-Client-Frame-Id may hold only letters, digits and . _ : / @ + = - (starting with a letter or digit)"
+        )
+    return client_frame_id
+
+
+def check_same_content(existing: FrameRecord, digest: str) -> None:
+    """A client frame id names one frame: the same bytes again is a retry, other bytes are a conflict."""
+    if existing.content_sha256 != digest:
+        raise Conflict(
+            f"X-Client-Frame-Id {existing.client_frame_id!r} was already used for a different frame "
+            f"(SHA-256 {existing.content_sha256[:12]}..., this one {digest[:12]}...); nothing was stored: "
+            "send this frame again under a new X-Client-Frame-Id"
+        )
 
 
 def frame_id_for(camera_id: str, client_frame_id: str | None, digest: str) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from alpr import schema
 from alpr.local.lambda_runtime import Handler, invoke
 
 log = logging.getLogger("alpr.local.api")
@@ -49,13 +50,10 @@ def geo_match(country_header: str, default_country: str) -> EdgeRule:
     return rule
 
 
-# As configured on the deployed API: these bodies reach the function base64-encoded, others as text.
-BINARY_MEDIA_TYPES = ("image/", "application/octet-stream")
-
-
 def proxy_event(method: str, raw_path: str, headers: dict[str, str], body: bytes, source_ip: str) -> dict[str, Any]:
     split = urlsplit(raw_path)
-    binary = headers.get("content-type", "").startswith(BINARY_MEDIA_TYPES)
+    # As configured on the deployed API: these bodies reach the function base64-encoded, others as text.
+    binary = schema.is_binary_media_type(headers.get("content-type"))
     query = parse_qs(split.query)
     return {
         "resource": split.path,

@@ -259,10 +259,13 @@ class LocalStack:
     def _routes(self) -> list[Route]:
         hotlist_api = load_handler("functions.hotlist.api.handler")
         retention_api = load_handler("functions.retention.handler.handler")
+        ingest = load_handler("functions.ingest.handler.handler")
         # The staff API's /v1/ routes sit behind the Cognito authorizer (infra/features/staff.py STAFF_ROUTES).
         signed_in = cognito_authorizer(self._verify_token)
         return [
-            Route("/v1/frames", load_handler("functions.ingest.handler.handler"), "ingest"),
+            Route("/v1/frames", ingest, "ingest"),
+            # Camera heartbeats (issue 17) go to the ingest function, as on the deployed ingest API.
+            Route("/v1/cameras/heartbeat", ingest, "ingest"),
             Route("/api/", load_handler("functions.search.handler.handler"), "search"),
             Route("/v1/hotlist", hotlist_api, "hotlist-api", authorizer=signed_in),
             Route("/v1/alerts", hotlist_api, "hotlist-api", authorizer=signed_in),

@@ -13,6 +13,7 @@ from alpr.config import Settings
 from alpr.repositories.access import AccessLogRepository
 from alpr.repositories.access_seals import AccessSealStore
 from alpr.repositories.audits import AdminLogRepository, AuditArchive, AuditRepository, ReadCorrections
+from alpr.repositories.camera_health import CameraHealthRepository
 from alpr.repositories.historical import HistoricalSearchRepository, SearchQueue
 from alpr.repositories.hotlist import (
     HotlistEntryRepository,
@@ -72,6 +73,10 @@ class Repositories:
     @cached_property
     def cameras(self) -> CameraRepository:
         return CameraRepository(self.table(schema.CAMERAS))
+
+    @cached_property
+    def camera_health(self) -> CameraHealthRepository:
+        return CameraHealthRepository(self.table(schema.CAMERA_HEALTH))
 
     @cached_property
     def frames(self) -> FrameRepository:

@@ -10,6 +10,18 @@ from alpr import schema
 from alpr.domain.records import FrameMetadata
 
 _METADATA_KEY = "alpr-frame"
+# "Amazon S3 limits the size of user-defined metadata within the PUT request header to 2 KB", measured as the
+# UTF-8 bytes of every key and value (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingMetadata.html).
+METADATA_LIMIT_BYTES = 2048
+
+
+def frame_metadata(meta: FrameMetadata) -> dict[str, str]:
+    """The frame's user-defined metadata; over S3's limit is a bug in what we let in, caught before the PUT."""
+    value = meta.model_dump_json(exclude_none=True)
+    size = len(_METADATA_KEY.encode()) + len(value.encode())
+    if size > METADATA_LIMIT_BYTES:
+        raise ValueError(f"frame metadata is {size} bytes, over S3's {METADATA_LIMIT_BYTES}-byte limit")
+    return {_METADATA_KEY: value}
 
 
 class ImageStore:
@@ -28,7 +40,7 @@ class ImageStore:
             Body=data,
             ContentType=content_type,
             ChecksumAlgorithm="SHA256",
-            Metadata={_METADATA_KEY: meta.model_dump_json(exclude_none=True)},
+            Metadata=frame_metadata(meta),
         )
 
     def get_frame(self, key: str) -> tuple[bytes, FrameMetadata | None]:
@@ -77,7 +89,7 @@ class ImageStore:
                 "Bucket": self._bucket,
                 "Key": key,
                 "ContentType": content_type,
-                "Metadata": {_METADATA_KEY: meta.model_dump_json(exclude_none=True)},
+                "Metadata": frame_metadata(meta),
             },
             ExpiresIn=schema.PRESIGNED_URL_TTL_S,
         )

@@ -48,7 +48,7 @@ class IngestService:
         self._clock = clock
 
     def authenticate(self, camera_id: str, api_key: str | None) -> Camera:
-        return authenticate(self._repos.cameras.get(camera_id), camera_id, api_key)
+        return authenticate(self._repos.cameras.get(camera_id) if camera_id else None, camera_id, api_key)
 
     def submit(self, submission: FrameSubmission, body: bytes) -> Accepted:
         """Every check runs before anything is written, so a refused frame leaves no trace but the log."""
@@ -62,10 +62,16 @@ class IngestService:
         entry = self._ledger_entry(meta, key)
         if not self._repos.frames.add(entry):
             existing = self._repos.frames.get(meta.frame_id)
-            if existing is not None and self._stored(existing):
-                return Accepted(existing.frame_id, existing.image_key, duplicate=True)
+            if existing is not None:
+                # Issue 16.5: the same client frame id with other bytes was answered "duplicate" and the
+                # bytes were dropped; now it is a 409 and the camera resends under a new id.
+                frame_rules.check_same_content(existing, meta.content_sha256)
+                if self._stored(existing):
+                    self._seen(camera)
+                    return Accepted(existing.frame_id, existing.image_key, duplicate=True)
             self._repos.frames.put(entry)
         self._repos.images.put_frame(key, body, image_format.content_type, meta)
+        self._seen(camera)
         return Accepted(meta.frame_id, key, duplicate=False)
 
     def request_upload(
@@ -80,6 +86,9 @@ class IngestService:
         if len(content_sha256) != 64:
             raise InvalidFrame("content_sha256 must be the frame's SHA-256 as 64 hex digits")
         meta, _ = self._describe(camera, submission, content_sha256.lower(), image_format)
+        existing = self._repos.frames.get(meta.frame_id)
+        if existing is not None:
+            frame_rules.check_same_content(existing, meta.content_sha256)
         key = schema.BUCKET.upload_key(camera.camera_id, meta.frame_id)
         url = self._repos.images.presigned_upload(key, content_type, meta)
         return UploadTicket(meta.frame_id, url, content_type, schema.PRESIGNED_URL_TTL_S)
@@ -104,10 +113,18 @@ class IngestService:
             return None
         key = frame_rules.frame_key(camera, _when(meta.captured_at), meta.frame_id, image_format)
         existing = self._repos.frames.get(meta.frame_id)
+        if existing is not None and existing.content_sha256 != meta.content_sha256:
+            # Two tickets for one client frame id, then different bytes: the first frame stays, and this one is
+            # listed as a dead letter under its content's own id rather than overwriting the first or vanishing.
+            by_content = frame_rules.frame_id_for(camera.camera_id, None, meta.content_sha256)
+            conflict = _conflict_reason(meta.client_frame_id)
+            self._dead_letter_upload(upload_key, meta.model_copy(update={"frame_id": by_content}), conflict)
+            return None
         if existing is None or not self._stored(existing):
             self._repos.frames.put(self._ledger_entry(meta, key))
             self._repos.images.put_frame(key, body, image_format.content_type, meta)
         self._repos.images.delete_object(upload_key)
+        self._seen(camera)
         return Accepted(meta.frame_id, key, duplicate=existing is not None)
 
     def _describe(
@@ -125,7 +142,8 @@ class IngestService:
             raise InvalidFrame(f"capture time is not a valid timestamp: {exc}") from exc
         frame_rules.check_capture_time(captured_at, self._clock.now(), camera, self._retention)
         latitude, longitude = _position(camera, submission)
-        frame_id = frame_rules.frame_id_for(camera.camera_id, submission.client_frame_id, digest)
+        client_frame_id = frame_rules.check_client_frame_id(submission.client_frame_id)
+        frame_id = frame_rules.frame_id_for(camera.camera_id, client_frame_id, digest)
         meta = FrameMetadata(
             frame_id=frame_id,
             camera_id=camera.camera_id,
@@ -134,10 +152,14 @@ class IngestService:
             latitude=latitude,
             longitude=longitude,
             content_sha256=digest,
-            client_frame_id=submission.client_frame_id,
+            client_frame_id=client_frame_id,
             correlation_id=submission.correlation_id or frame_id,
         )
         return meta, frame_rules.frame_key(camera, captured_at, frame_id, image_format)
+
+    def _seen(self, camera: Camera) -> None:
+        """An accepted frame is a sign of life (camera health, 418.3.1(c)), for cameras that send no heartbeat."""
+        self._repos.camera_health.record_frame(camera.camera_id, iso(self._clock.now()))
 
     def _ledger_entry(
         self, meta: FrameMetadata, key: str, status: FrameStatus = FrameStatus.RECEIVED, reason: str | None = None
@@ -150,6 +172,10 @@ class IngestService:
 
     def _dead_letter_upload(self, upload_key: str, meta: FrameMetadata, reason: str) -> None:
         self._repos.frames.put(self._ledger_entry(meta, upload_key, FrameStatus.DEAD_LETTER, reason))
+
+
+def _conflict_reason(client_frame_id: str | None) -> str:
+    return f"X-Client-Frame-Id {client_frame_id!r} was already used for a different frame; resend under a new id"
 
 
 def _when(timestamp: str) -> datetime:

@@ -5,6 +5,7 @@ image, no access-record subject ever enters it."""
 from __future__ import annotations
 
 import time
+from collections import Counter
 from datetime import datetime
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from alpr.repositories.factory import Repositories
 from alpr.schema import SourceClass
 from alpr.services.administration import AdministrationService
 from alpr.services.audit_datasets import DATASETS, NOT_RECORDED
+from alpr.services.cameras import CameraHealthService
 from alpr.services.compliance import backups_statement
 
 MONTHS_SHOWN = 12
@@ -65,6 +67,8 @@ class TransparencyService:
             "retention_in_force": {s.value: retention_days[s] for s in SourceClass},
             "backups": backups_statement(),
             "cameras": self._cameras(),
+            # Policy 418.3.1(c): how many watched cameras reported (heartbeat or frame) within their interval.
+            "cameras_reporting": self._reporting(),
             "months": months,
             "per_month": {
                 "reads": self._monthly(schema.READS, "captured_at", since, months),
@@ -84,6 +88,16 @@ class TransparencyService:
         for camera in self._repos.cameras.list():
             counts[camera.source.value]["active" if camera.active else "inactive"] += 1
         return counts
+
+    def _reporting(self) -> dict[str, int]:
+        states = Counter(h.state.value for h in CameraHealthService(self._repos, self._clock).report())
+        watched = sum(n for state, n in states.items() if state in ("ok", "silent", "never_seen"))
+        return {
+            "reporting": states["ok"],
+            "silent": states["silent"],
+            "never_seen": states["never_seen"],
+            "watched": watched,
+        }
 
     def _monthly(self, table: schema.Table, attribute: str, since: str, months: list[str]) -> dict[str, int]:
         rows = projected_since(self._repos.table(table), [attribute], attribute, since)

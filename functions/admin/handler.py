@@ -3,6 +3,7 @@
 GET   /v1/admin/designee                      the current ALPR administrator designee (any signed-in member)
 PUT   /v1/admin/designee                      {title, name}: record a new designee
 GET   /v1/admin/cameras                       the camera registry and its change history
+GET   /v1/admin/cameras/health                each camera's last heartbeat or frame, agent, spool, last error
 POST  /v1/admin/cameras                       {camera_id, source, name?, latitude?, longitude?}: the key, once
 PATCH /v1/admin/cameras/{id}                  {reason, active?, name?, latitude?, longitude?}
 GET   /v1/admin/members                       members (user pool) with their training records
@@ -114,6 +115,16 @@ def cameras() -> dict[str, Any]:
     service = runtime().administration
     registry = [_camera(c) for c in service.cameras(caller())]
     return {"cameras": registry, "changes": service.camera_history()}
+
+
+@app.get("/v1/admin/cameras/health")
+def camera_health() -> dict[str, Any]:
+    """Camera health (418.3.1(c)): last seen, agent, spool depth, last error; silent ones first."""
+    runtime().administration.cameras(caller())  # who may list the registry may see its health
+    report = runtime().camera_health.report()
+    order = {"silent": 0, "never_seen": 1, "ok": 2, "not_watched": 3, "deactivated": 4}
+    report.sort(key=lambda h: (order.get(h.state.value, 9), h.camera_id))
+    return {"cameras": [h.model_dump(mode="json") for h in report]}
 
 
 @app.post("/v1/admin/cameras")

@@ -8,9 +8,12 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
+from alpr.domain import camera_push
+from alpr.domain.camera_health import Heartbeat
 from alpr.domain.errors import DomainError
+from alpr.domain.frames import MAX_CLIENT_FRAME_ID
 from alpr.runtime import runtime
 from alpr.services.ingest import FrameSubmission
 
@@ -25,14 +28,17 @@ class UploadRequest(BaseModel):
     size: int = Field(gt=0)
     latitude: float | None = None
     longitude: float | None = None
-    client_frame_id: str | None = Field(default=None, max_length=128)
+    client_frame_id: str | None = Field(default=None, max_length=MAX_CLIENT_FRAME_ID)
 
 
 def _submission(**overrides: str | None) -> FrameSubmission:
+    """Who is pushing (X-Camera-Id/X-Camera-Key, or HTTP Basic with the camera id and key) and the headers."""
     headers = app.current_event.headers
+    basic = camera_push.basic_credentials(headers.get("authorization"))
+    camera_id, api_key = basic if basic else (headers.get("x-camera-id") or "", headers.get("x-camera-key"))
     fields: dict[str, str | None] = {
-        "camera_id": headers.get("x-camera-id") or "",
-        "api_key": headers.get("x-camera-key"),
+        "camera_id": camera_id,
+        "api_key": api_key,
         "captured_at": headers.get("x-capture-time"),
         "latitude": headers.get("x-latitude"),
         "longitude": headers.get("x-longitude"),
@@ -49,9 +55,23 @@ def _body_bytes() -> bytes:
     return base64.b64decode(event.body) if event.is_base64_encoded else event.body.encode("latin-1")
 
 
+def _pushed_frame() -> tuple[FrameSubmission, bytes]:
+    """The raw-body POST, or a camera's multipart/form-data event push (form fields win over headers)."""
+    content_type = app.current_event.headers.get("content-type")
+    if not camera_push.is_multipart(content_type):
+        return _submission(), _body_bytes()
+    assert content_type is not None
+    # Authenticate before parsing a stranger's form.
+    submission = _submission()
+    runtime().ingest.authenticate(submission.camera_id, submission.api_key)
+    form = camera_push.parse_form(content_type, _body_bytes())
+    return _submission(**form.fields), form.image
+
+
 @app.post("/v1/frames")
 def submit_frame() -> Response:
-    accepted = runtime().ingest.submit(_submission(), _body_bytes())
+    submission, body = _pushed_frame()
+    accepted = runtime().ingest.submit(submission, body)
     logger.info("frame accepted", frame_id=accepted.frame_id, duplicate=accepted.duplicate)
     return Response(
         status_code=202,
@@ -84,6 +104,19 @@ def request_upload() -> Response:
             "expires_in_s": ticket.expires_in_s,
         },
     )
+
+
+@app.post("/v1/cameras/heartbeat")
+def heartbeat() -> Response:
+    """The agent's heartbeat (issue 17): last seen, agent version, spool depth, last error."""
+    submission = _submission()
+    camera = runtime().ingest.authenticate(submission.camera_id, submission.api_key)
+    try:
+        beat = Heartbeat.model_validate_json(app.current_event.decoded_body or "{}")
+    except ValidationError as exc:
+        raise DomainError(f"invalid heartbeat: {exc}") from exc
+    health = runtime().camera_health.heartbeat(camera, beat)
+    return Response(200, "application/json", health.model_dump(mode="json"))
 
 
 @app.exception_handler(DomainError)

@@ -31,6 +31,7 @@ class Administration(Construct):
         # The camera registry: add (conditional put), rename, move, activate, deactivate. Never delete.
         allow_table(admin_api, data.table(schema.CAMERAS), ["GetItem", "PutItem", "Scan"])
         allow_table(admin_api, data.table(schema.TRAINING), ["GetItem", "PutItem", "Scan"])
+        allow_table(admin_api, data.table(schema.CAMERA_HEALTH), ["Scan"], indexes=False)  # the health panel
         # An error report reads the read and marks it corrected (the plate as read stays).
         allow_table(admin_api, data.table(schema.READS), ["GetItem", "UpdateItem"])
         # Members are whoever is in a role group of the pool; changing them stays with Cognito administrators.

@@ -62,6 +62,7 @@ class Audits(Construct):
         # transparency: counts only, read-only.
         for table in (schema.CAMERAS, schema.READS, schema.ALERTS, schema.ACCESS_LOG, schema.AUDITS):
             allow_table(transparency, data.table(table), ["Scan"])
+        allow_table(transparency, data.table(schema.CAMERA_HEALTH), ["Scan"], indexes=False)  # cameras reporting
         allow_table(transparency, data.table(schema.ADMIN_LOG), ["Query"])
 
     def _sealer(self, data: DataPlane, sealer: lambda_.Function) -> None:

@@ -48,6 +48,8 @@ class Ingest(Construct):
             allow_table(function, data.table(schema.CAMERAS), ["GetItem"])
             allow_table(function, data.table(schema.FRAMES), ["GetItem", "PutItem"])
             allow(function, ["s3:PutObject", "s3:GetObject"], [frames])
+            # An accepted frame is a sign of life (camera health); the heartbeat route answers with the state.
+            allow_table(function, data.table(schema.CAMERA_HEALTH), ["UpdateItem", "GetItem"], indexes=False)
         allow(ingest, ["s3:PutObject"], [uploads])
         allow(ingest_uploads, ["s3:GetObject", "s3:DeleteObject"], [uploads])
 
@@ -65,10 +67,14 @@ class Ingest(Construct):
         integration = apigw.LambdaIntegration(ingest)
         # Refused at the gateway when missing; the ingest function checks the values.
         camera_headers = {f"method.request.header.{h}": True for h in ("X-Camera-Id", "X-Camera-Key")}
-        frames = api.root.add_resource("v1").add_resource("frames")
+        v1 = api.root.add_resource("v1")
+        frames = v1.add_resource("frames")
         methods = [
-            frames.add_method("POST", integration, request_parameters=camera_headers),
+            # No required headers here: an IP camera's multipart push sends its id and key as HTTP Basic
+            # credentials (Authorization) instead of X-Camera-Id/X-Camera-Key; the function checks either.
+            frames.add_method("POST", integration),
             frames.add_resource("uploads").add_method("POST", integration, request_parameters=camera_headers),
+            v1.add_resource("cameras").add_resource("heartbeat").add_method("POST", integration),
         ]
         for method in methods:
             for rule in ("AwsSolutions::AwsSolutions-APIG4", "AwsSolutions::AwsSolutions-COG4"):

@@ -5,7 +5,8 @@
 - every function: alarms on errors and throttles;
 - OCR latency per frame (the ``ocr_frame_ms`` metric the OCR handler emits), p95;
 - purge: a run that fails (errors, or its invocation dead-letter queue) or does not happen at all in a day;
-- every RestApi: 5xx answers.
+- every RestApi: 5xx answers;
+- cameras silent past their expected interval (the camera-health check's ``SilentCameras`` metric).
 Alarms notify the ``<prefix>-ops-alarms`` topic; subscribe the on-call address to it after deploying.
 """
 
@@ -133,6 +134,24 @@ def _monitor(
         comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
         treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
         alarm_description="the daily purge (policy 418.5 retention) did not run",
+    )
+    # Camera health (418.3.1(c)): the scheduled check publishes the count of silent cameras every few minutes,
+    # zero included, so a missing point means the check itself stopped: that alarms too.
+    silent_cameras = cloudwatch.Metric(
+        namespace=METRICS_NAMESPACE,
+        metric_name=schema.CAMERA_HEALTH_METRIC,
+        dimensions_map={"service": schema.CAMERA_HEALTH_FUNCTION.name},
+        statistic="Maximum",
+        period=cdk.Duration.minutes(schema.CAMERA_HEALTH_EVERY_MINUTES * 2),
+    )
+    alarm(
+        scope,
+        "SilentCamerasAlarm",
+        silent_cameras,
+        1,
+        treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+        alarm_description="a camera sent neither a heartbeat nor a frame for longer than its expected interval: "
+        "see `alpr camera health` or the Administration view",
     )
     for api in constructs_of(stack, apigw.RestApi):
         alarm(api, "ServerErrorsAlarm", api.metric_server_error(period=FIVE_MINUTES, statistic="Sum"), 5)

@@ -227,7 +227,9 @@ class PolicyAudit:
             found.append(f"{principal} may create reads in {reads}: only the OCR function does")
         for principal in self.principals:
             if principal.startswith("ingest"):
-                found += self._touches_nothing_but(principal, {schema.CAMERAS.logical_name, schema.FRAMES.logical_name})
+                found += self._touches_nothing_but(
+                    principal, {t.logical_name for t in (schema.CAMERAS, schema.FRAMES, schema.CAMERA_HEALTH)}
+                )
             if principal in READ_ONLY_FUNCTIONS:
                 found += self._read_only(principal, tables)
         return found
@@ -253,7 +255,9 @@ class PolicyAudit:
             if action.startswith("dynamodb:") and resource.startswith("table:"):
                 logical = resource.removeprefix(f"table:{self.prefix}-").split("/")[0]
                 if logical not in allowed:
-                    found.append(f"{principal} may {action} on {resource}: ingest touches only cameras and frames")
+                    found.append(
+                        f"{principal} may {action} on {resource}: ingest touches only cameras, frames and health"
+                    )
         return found
 
     def _read_only(self, principal: str, tables: dict[str, schema.Table]) -> list[str]:

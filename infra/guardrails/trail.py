@@ -22,7 +22,9 @@ from infra.guardrails.log_groups import encrypted_log_group
 # Tables with no plate data, only operational state, left out of CloudTrail data events (each data event
 # costs money): the camera registry (key hashes), the frame ledger (status per upload) and Powertools
 # idempotency records. Every other table, including ones added later, is audited by default.
-OPERATIONAL_TABLES = frozenset(t.logical_name for t in (schema.CAMERAS, schema.FRAMES, schema.IDEMPOTENCY))
+OPERATIONAL_TABLES = frozenset(
+    t.logical_name for t in (schema.CAMERAS, schema.FRAMES, schema.IDEMPOTENCY, schema.CAMERA_HEALTH)
+)
 
 
 def data_buckets(stack: Construct, data: DataPlane) -> list[s3.Bucket]:

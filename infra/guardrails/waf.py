@@ -11,6 +11,7 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from alpr import schema
 from infra.guardrails.discovery import cfn_resources, constructs_of
 from infra.guardrails.nag import acknowledge
 
@@ -20,7 +21,7 @@ CLOUDFRONT_WEB_ACL_CONTEXT = "cloudfront_web_acl_arn"
 # Requests whose body is a camera frame (binary): the managed rule groups inspect bodies as text and would
 # block JPEG bytes that happen to look like an exploit, so these requests skip them (the ingest function
 # authenticates the camera and checks the bytes itself).
-BINARY_CONTENT_TYPES = ("image/", "application/octet-stream")
+BINARY_CONTENT_TYPES = tuple(t.removesuffix("*") for t in schema.INGEST_BINARY_MEDIA_TYPES)
 # API Gateway refuses bodies over 10 MB; anything over this is not a frame we accept (MAX_DIRECT_FRAME_BYTES).
 MAX_REQUEST_BYTES = 5_000_000
 MAX_QUERY_STRING_BYTES = 2048

@@ -17,6 +17,9 @@ REVIEWED_GRANTS: dict[str, set[str]] = {
         "dynamodb:GetItem table:alpr-cameras",
         "dynamodb:GetItem table:alpr-frames",
         "dynamodb:PutItem table:alpr-frames",
+        # camera health (issue 17): an accepted frame or a heartbeat updates the camera's one item
+        "dynamodb:GetItem table:alpr-camera-health",
+        "dynamodb:UpdateItem table:alpr-camera-health",
         "s3:GetObject images/frames/*",
         "s3:PutObject images/frames/*",
         "s3:PutObject images/uploads/*",
@@ -25,6 +28,8 @@ REVIEWED_GRANTS: dict[str, set[str]] = {
         "dynamodb:GetItem table:alpr-cameras",
         "dynamodb:GetItem table:alpr-frames",
         "dynamodb:PutItem table:alpr-frames",
+        "dynamodb:GetItem table:alpr-camera-health",
+        "dynamodb:UpdateItem table:alpr-camera-health",
         "s3:GetObject images/frames/*",
         "s3:PutObject images/frames/*",
         "s3:GetObject images/uploads/*",
@@ -100,6 +105,7 @@ REVIEWED_GRANTS: dict[str, set[str]] = {
         "dynamodb:GetItem table:alpr-cameras",
         "dynamodb:PutItem table:alpr-cameras",
         "dynamodb:Scan table:alpr-cameras",
+        "dynamodb:Scan table:alpr-camera-health",  # the Administration view's camera-health panel
         "dynamodb:GetItem table:alpr-training",
         "dynamodb:PutItem table:alpr-training",
         "dynamodb:Scan table:alpr-training",

@@ -33,6 +33,41 @@ def push(
     return requests.post(f"{stack.api.url}/v1/frames", data=data, headers=sent, timeout=30)
 
 
+# The multipart form field each upload header becomes when a camera pushes an event (alpr.domain.camera_push).
+FORM_FIELDS = {"x-capture-time": "capture_time", "x-latitude": "latitude", "x-longitude": "longitude"}
+
+
+def push_multipart(
+    stack: LocalStack,
+    body: bytes | Path,
+    camera: str = "demo-fixed-1",
+    key: str | None = None,
+    captured_at: datetime | None = None,
+    **headers: str,
+) -> requests.Response:
+    """The same upload as ``push``, sent as an IP camera sends an event: multipart/form-data with the JPEG as a
+    file part, the capture time and position as fields, and HTTP Basic credentials (camera id and key)."""
+    data = body.read_bytes() if isinstance(body, Path) else body
+    fields = {"capture_time": (captured_at or stack.clock.now()).isoformat()}
+    extra: dict[str, str] = {}
+    for name, value in headers.items():
+        header = name.replace("_", "-").lower()
+        if header in FORM_FIELDS:
+            fields[FORM_FIELDS[header]] = value
+        else:
+            extra[name.replace("_", "-")] = value
+    key = key if key is not None else stack.demo_keys.get(camera, "")
+    assert stack.api is not None
+    return requests.post(
+        f"{stack.api.url}/v1/frames",
+        files={"image": ("event.jpg", data, "image/jpeg")},
+        data=fields,
+        auth=(camera, key) if key else None,
+        headers=extra,
+        timeout=30,
+    )
+
+
 def bucket_keys(stack: LocalStack) -> list[str]:
     """Object keys of frames and uploads (hotlist snapshots, which the demo seed writes, are left out)."""
     s3 = stack.session.client("s3")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,17 @@ from PIL import Image
 from alpr import schema
 from alpr.local.stack import LocalStack
 from alpr.services.cameras import set_active
-from tests.integration.helpers import bucket_keys, push, table_items
+from tests.integration.helpers import bucket_keys, push_multipart, table_items
+from tests.integration.helpers import push as raw_push
+
+Pusher = Callable[..., requests.Response]
+
+
+@pytest.fixture(params=["raw-body", "multipart-basic"])
+def push(request: pytest.FixtureRequest) -> Pusher:
+    """Every bad-input case twice: today's raw-body POST, and the multipart/form-data event push with HTTP Basic
+    credentials that IP cameras send (issue 17): the same status and the same message."""
+    return raw_push if request.param == "raw-body" else push_multipart
 
 
 def assert_nothing_written(stack: LocalStack) -> None:
@@ -38,14 +49,14 @@ def jpeg_bytes(width: int = 640, height: int = 480) -> bytes:
     ],
     ids=["non-image", "zero-bytes", "truncated-jpeg"],
 )
-def test_bad_bodies_are_refused(stack: LocalStack, body: bytes, status: int, message: str) -> None:
+def test_bad_bodies_are_refused(stack: LocalStack, push: Pusher, body: bytes, status: int, message: str) -> None:
     response = push(stack, body)
     assert response.status_code == status, response.text
     assert message in response.json()["message"]
     assert_nothing_written(stack)
 
 
-def test_oversized_body_is_pointed_to_the_presigned_flow(stack: LocalStack) -> None:
+def test_oversized_body_is_pointed_to_the_presigned_flow(stack: LocalStack, push: Pusher) -> None:
     big = b"\xff\xd8\xff" + b"\x00" * (schema.MAX_DIRECT_FRAME_BYTES + 1)
     response = push(stack, big)
     assert response.status_code == 413
@@ -53,33 +64,33 @@ def test_oversized_body_is_pointed_to_the_presigned_flow(stack: LocalStack) -> N
     assert_nothing_written(stack)
 
 
-def test_over_api_gateway_limit_is_refused_before_any_function(stack: LocalStack) -> None:
+def test_over_api_gateway_limit_is_refused_before_any_function(stack: LocalStack, push: Pusher) -> None:
     response = push(stack, b"\xff\xd8\xff" + b"\x00" * (10 * 1024 * 1024 + 10))
     assert response.status_code == 413
     assert_nothing_written(stack)
 
 
-def test_unknown_camera(stack: LocalStack, demo_photo: Path) -> None:
+def test_unknown_camera(stack: LocalStack, push: Pusher, demo_photo: Path) -> None:
     response = push(stack, demo_photo, camera="not-a-camera", key="whatever")
     assert response.status_code == 401
     assert "unknown camera" in response.json()["message"]
     assert_nothing_written(stack)
 
 
-def test_wrong_key(stack: LocalStack, demo_photo: Path) -> None:
+def test_wrong_key(stack: LocalStack, push: Pusher, demo_photo: Path) -> None:
     response = push(stack, demo_photo, key="wrong-key")
     assert response.status_code == 401
     assert_nothing_written(stack)
 
 
-def test_missing_key(stack: LocalStack, demo_photo: Path) -> None:
+def test_missing_key(stack: LocalStack, push: Pusher, demo_photo: Path) -> None:
     response = push(stack, demo_photo, key="")
     assert response.status_code == 401
     assert "missing camera key" in response.json()["message"]
     assert_nothing_written(stack)
 
 
-def test_deactivated_camera(stack: LocalStack, demo_photo: Path) -> None:
+def test_deactivated_camera(stack: LocalStack, push: Pusher, demo_photo: Path) -> None:
     set_active(stack.runtime.repos.cameras, "demo-fixed-1", False)
     response = push(stack, demo_photo)
     assert response.status_code == 403
@@ -95,7 +106,9 @@ def test_deactivated_camera(stack: LocalStack, demo_photo: Path) -> None:
         ("2025-01-01T00:00:00Z", "retention"),
     ],
 )
-def test_implausible_capture_times(stack: LocalStack, demo_photo: Path, captured_at: str, message: str) -> None:
+def test_implausible_capture_times(
+    stack: LocalStack, push: Pusher, demo_photo: Path, captured_at: str, message: str
+) -> None:
     response = push(stack, demo_photo, X_Capture_Time=captured_at)
     assert response.status_code == 422
     assert message in response.json()["message"]

@@ -50,6 +50,13 @@ def seed_activity(stack: LocalStack, clock: FixedClock) -> list[Any]:
 def test_the_public_page_shows_policy_and_counts_and_no_plate(stack: LocalStack, clock: FixedClock) -> None:
     seed_activity(stack, clock)
     assert stack.api is not None
+    beat = requests.post(
+        f"{stack.api.url}/v1/cameras/heartbeat",
+        json={"agent_version": "0.1.0"},
+        auth=("demo-fixed-1", stack.demo_keys["demo-fixed-1"]),
+        timeout=30,
+    )
+    assert beat.status_code == 200, beat.text
     response = requests.get(f"{stack.api.url}/public/transparency", timeout=30)
     assert response.status_code == 200
     summary = response.json()
@@ -58,6 +65,9 @@ def test_the_public_page_shows_policy_and_counts_and_no_plate(stack: LocalStack,
     assert summary["retention_in_force"] == {"vehicle": 365, "fixed": 30, "axon": 30}
     assert summary["backups"]["point_in_time_recovery_days"] == 7 and "7 days" in summary["backups"]["statement"]
     assert summary["cameras"]["fixed"] == {"active": 1, "inactive": 0}
+    # issue 17: cameras reporting (the heartbeat above); the demo cameras that sent nothing are never seen
+    reporting = summary["cameras_reporting"]
+    assert reporting["reporting"] == 1 and reporting["watched"] == 3 and reporting["silent"] == 0
     month = clock.now().strftime("%Y-%m")
     assert summary["per_month"]["reads"][month] == 2 and summary["per_month"]["hotlist_hits"][month] == 2
     assert summary["per_month"]["searches"][month] == 1
