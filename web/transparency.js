@@ -51,7 +51,7 @@ function render(s) {
   fill("retention", retention.map((r) => [r.cameras, r.days_in_force, r.policy]));
   fill("cameras", Object.entries(s.cameras).map(([kind, c]) => [kind, c.active, c.inactive]));
   const m = s.per_month;
-  fill("monthly", s.months.map((month) => [month, m.reads[month], m.hotlist_hits[month], m.searches[month]]));
+  fill("monthly", s.months.map((month) => [month, m.reads[month], m.hotlist_hits[month], (m.historical_hits || {})[month], m.searches[month]]));
   document.getElementById("counts-note").textContent = s.counts_note;
   fill("sharing", s.shared_with.map((a) => [a.agency, a.data, a.basis]));
   fill("audits", s.audits.map((a) => [a.quarter, (a.finalized_at || "").slice(0, 10), a.population, a.sampled,

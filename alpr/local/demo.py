@@ -49,10 +49,10 @@ def seed(runtime: Runtime) -> dict[str, str]:
 # Staff accounts for trying the search page: (username, name, role, trained).
 DEMO_STAFF = (
     ("officer", "Officer Dana Reyes", Role.OFFICER, True),
-    ("admin", "Sgt. Lee Park (ALPR administrator)", Role.ADMINISTRATOR, True),
-    ("captain", "Capt. Morgan Hale (Bureau of Services)", Role.CAPTAIN, True),
-    ("auditor", "Sam Ortiz (auditor)", Role.AUDITOR, True),
-    ("untrained", "Officer Chris Vale (no ALPR training yet)", Role.OFFICER, False),
+    ("admin", "Sgt. Lee Park", Role.ADMINISTRATOR, True),
+    ("captain", "Capt. Morgan Hale", Role.CAPTAIN, True),
+    ("auditor", "Sam Ortiz", Role.AUDITOR, True),
+    ("untrained", "Officer Chris Vale", Role.OFFICER, False),
 )
 DEMO_COURSE = "Department ALPR user training (NCRIC-aligned), policy 418.98"
 

@@ -66,11 +66,14 @@ class TransparencyService:
             "months": months,
             "per_month": {
                 "reads": self._monthly(schema.READS, "captured_at", since, months),
-                "hotlist_hits": self._monthly(schema.ALERTS, "created_at", since, months, exclude_historical=True),
+                "hotlist_hits": self._monthly(schema.ALERTS, "created_at", since, months, historical=False),
+                # Hits found later by searching earlier reads for a new entry, counted apart from live ones.
+                "historical_hits": self._monthly(schema.ALERTS, "created_at", since, months, historical=True),
                 "searches": self._searches(since, months),
             },
             "counts_note": "Reads and hotlist hits are counted from data still kept: months older than the "
-            "retention period show what remains under evidence holds.",
+            "retention period show what remains under evidence holds. Live hits are alerts raised as a plate "
+            "was read; historical hits were found afterwards, by searching earlier reads for a new hotlist entry.",
             "shared_with": shared_with,
             "audits": self._audits(),
         }
@@ -82,11 +85,12 @@ class TransparencyService:
         return counts
 
     def _monthly(
-        self, table: schema.Table, attribute: str, since: str, months: list[str], exclude_historical: bool = False
+        self, table: schema.Table, attribute: str, since: str, months: list[str], historical: bool | None = None
     ) -> dict[str, int]:
-        names = [attribute, "historical"] if exclude_historical else [attribute]
+        """Per-month counts; ``historical`` True or False counts only alerts that are (or are not) historical."""
+        names = [attribute] if historical is None else [attribute, "historical"]
         rows = projected_since(self._repos.table(table), names, attribute, since)
-        stamps = (str(r[attribute]) for r in rows if not (exclude_historical and r.get("historical")))
+        stamps = (str(r[attribute]) for r in rows if historical is None or bool(r.get("historical")) is historical)
         return transparency.monthly_counts(stamps, months, self._zone)
 
     def _searches(self, since: str, months: list[str]) -> dict[str, int]:
