@@ -109,7 +109,8 @@
     fact(list, "Case", a.case_number);
     fact(list, "Match", `${a.match_kind}${a.why ? ": " + a.why : ""}`);
     fact(list, "Description", a.description);
-    fact(list, "Camera", `${a.camera_id} · ${a.place}`);
+    fact(list, "Camera", a.camera_id);
+    fact(list, "Place", a.latitude !== null && a.latitude !== undefined ? `${a.latitude}, ${a.longitude}` : "");
     fact(list, "Captured", when(a.captured_at));
     fact(list, "Status", a.status.replace("_", " "));
     fact(list, "Review", a.review ? `${a.review.outcome.replaceAll("_", " ")} by ${a.review.by}${a.review.note ? ": " + a.review.note : ""}` : "not reviewed yet");

@@ -77,7 +77,7 @@
     if (consistent === "") { notice("Choose consistent or not consistent first."); return; }
     try {
       const { audit } = await (await api("POST", `/v1/audits/${encodeURIComponent(auditId)}/items/${item}/review`, { body: { consistent: consistent === "true", comment } })).json();
-      notice(""); drawAudit(audit);
+      notice(""); drawAudit(audit); load();
     } catch (error) { notice(error.message); }
   }
 

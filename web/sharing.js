@@ -30,7 +30,8 @@
           deny.onclick = () => decideRequest(r, "deny", { note: reason.value.trim() });
           decide.append(approve, " ", reason, " ", deny);
         });
-        $("sharing-summary").textContent = requests.length ? `${requests.length} request(s).` : "No requests.";
+        const which = $("sharing-status").selectedOptions[0].textContent.toLowerCase();
+        $("sharing-summary").textContent = requests.length ? `${requests.length} request(s): ${which}.` : `No requests: ${which}.`;
       });
     } catch (error) { notice(error.message); }
     loadAgencies();

@@ -147,7 +147,7 @@ def me() -> Body:
     return body
 
 
-@staff_route("GET", "/api/cameras", Rule.for_roles("cameras.list", *SEARCHERS, Role.AUDITOR, justified=False))
+@staff_route("GET", "/api/cameras", Rule.for_roles("cameras.list", *SEARCHERS, Role.AUDITOR, Role.CAPTAIN, justified=False))
 def cameras() -> Body:
     def body(_: Member, __: Justified | None) -> Served[dict[str, Any]]:
         rows = [

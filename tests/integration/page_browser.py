@@ -75,8 +75,10 @@ def serious_violations(page: Any) -> list[str]:
 
 
 def check_view(page: Any, name: str, folder: Path) -> None:
-    """A screenshot of the view, then axe-core over it: no serious or critical violation."""
+    """A screenshot of the view, then axe-core over it: no serious or critical violation, and no refusal on
+    screen (a tab that asks for what its role may not have shows it in the notice)."""
     target = Path(os.environ.get(SCREENSHOTS_ENV) or folder)
     target.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(target / f"{name}.png"), full_page=True)
     assert serious_violations(page) == [], name
+    assert page.is_hidden("#notice"), (name, page.inner_text("#notice"))
