@@ -2,8 +2,10 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const VIEWS = ["search-view", "audit-view", "training-view", "admin-view"];
-const state = { token: sessionStorage.getItem("alpr-token"), me: null, lastSearch: null, openRead: null };
+const VIEWS = ["search-view", "alerts-view", "hotlist-view", "holds-view", "sharing-view", "audits-view", "admin-view", "audit-view"];
+const state = { token: sessionStorage.getItem("alpr-token"), me: null, lastSearch: null, openRead: null, cursors: [], auditOffset: 0 };
+// Each tab's script (alerts.js, hotlist.js ...) registers { load, leave } here under its view's id.
+const PAGES = {};
 
 function notice(text) {
   $("notice").textContent = text || "";
@@ -46,19 +48,33 @@ function fillTable(tableId, items, fillRow) {
 }
 
 function show(viewId) {
-  VIEWS.forEach((id) => { $(id).hidden = id !== viewId; });
+  VIEWS.forEach((id) => {
+    const leaving = !$(id).hidden && id !== viewId;
+    $(id).hidden = id !== viewId;
+    if (leaving && PAGES[id] && PAGES[id].leave) PAGES[id].leave();
+  });
+  if (PAGES[viewId] && PAGES[viewId].load) PAGES[viewId].load();
   document.querySelectorAll("#tabs button").forEach((b) => {
     if (b.dataset.view === viewId) b.setAttribute("aria-current", "page"); else b.removeAttribute("aria-current");
   });
 }
 
+// Logging out loads the page afresh: nothing the last member saw (results, alerts, tokens) stays in it.
 function logout(message) {
+  const signedIn = Boolean(state.token);
   state.token = null; state.me = null;
   sessionStorage.removeItem("alpr-token");
+  Object.values(PAGES).forEach((page) => { if (page.leave) page.leave(); });
+  if (signedIn) {
+    if (message) sessionStorage.setItem("alpr-notice", message);
+    window.location.reload();
+    return;
+  }
   VIEWS.forEach((id) => { $(id).hidden = true; });
   $("tabs").hidden = true; $("who").hidden = true; $("login-view").hidden = false;
   StaffLoginFlow.reset();
-  notice(message || "");
+  notice(message || sessionStorage.getItem("alpr-notice") || "");
+  sessionStorage.removeItem("alpr-notice");
 }
 
 // The login steps live in login.js; it hands over the ID token once the last one is answered.
@@ -69,36 +85,63 @@ async function signedIn(token) {
   await start();
 }
 
+// What the tab scripts share.
+window.ALPR = { $, state, api, drawLatest, fillTable, cell, badge, when, notice, show, saveBlob, PAGES };
+
 async function start() {
   try { state.me = await (await api("GET", "/api/me")).json(); } catch (error) { logout(); return; }
   const me = state.me;
   $("login-view").hidden = true; $("who").hidden = false;
-  $("who-name").textContent = `${me.name} (${me.roles.join(", ") || "no role"})`;
+  // The name as the directory has it, the roles beside it (a name never carries its role).
+  $("who-name").textContent = `${me.name} · ${me.roles.join(", ") || "no role"}`;
   if (!me.trained) {
     notice("You have no recorded completion of department-approved ALPR training (policy 418.4(d)), so no ALPR data is available to you. Ask an ALPR administrator.");
     $("tabs").hidden = true;
     return;
   }
-  const can = { search: me.roles.some((r) => r === "officer" || r === "administrator"), audit: me.roles.includes("auditor"), training: me.roles.includes("administrator"),
-    admin: me.roles.some((r) => r === "administrator" || r === "captain") };
-  $("tab-search").hidden = !can.search; $("tab-audit").hidden = !can.audit; $("tab-training").hidden = !can.training; $("tab-admin").hidden = !can.admin;
+  const has = (...roles) => me.roles.some((r) => roles.includes(r));
+  // The tabs of each role's work: what the API would refuse is not offered.
+  const tabs = {
+    "search-view": has("officer", "administrator"),
+    "alerts-view": has("officer", "captain", "administrator", "auditor"),
+    "hotlist-view": has("officer", "captain", "administrator", "auditor"),
+    "holds-view": has("officer", "captain", "administrator"),
+    "sharing-view": has("captain", "administrator", "auditor"),
+    "audits-view": has("auditor"),
+    "admin-view": has("administrator", "captain"),
+    "audit-view": has("auditor"),
+  };
+  document.querySelectorAll("#tabs button").forEach((b) => { b.hidden = !tabs[b.dataset.view]; });
+  // Read-only views: controls that change things are shown to the roles that may use them.
+  document.body.classList.toggle("can-work", has("officer", "captain", "administrator"));
+  document.body.classList.toggle("can-administer", has("captain", "administrator"));
+  document.body.classList.toggle("is-admin", has("administrator"));
+  $("training-panel").hidden = !has("administrator");
   $("tabs").hidden = false;
-  fillPurposes(me.purposes);
-  if (can.search) { loadCameras(); show("search-view"); }
-  else if (can.audit) { show("audit-view"); listAudit(); }
-  else if (can.training) { show("training-view"); }
-  else if (can.admin) { show("admin-view"); loadAdmin(); }
-  else { notice("Your role gives no access to ALPR search or access records."); }
-  if (can.training) loadTraining();
+  fillPurposes("purpose", "offense", me.purposes);
+  fillPurposes("alerts-purpose", "alerts-offense", me.purposes);
+  fillAuditPurposes(me.purposes);
+  // Officers start at Search, auditors at their audits, everyone else at their first tab.
+  const first = ["search-view", "audits-view"].find((id) => tabs[id]) || VIEWS.find((id) => tabs[id]);
+  if (!first) { notice("Your role gives no access to ALPR data."); return; }
+  if (tabs["search-view"] || tabs["holds-view"]) loadCameras();
+  show(first);
+  if (has("administrator")) loadTraining();
 }
 
-function fillPurposes(purposes) {
-  const select = $("purpose");
+function fillAuditPurposes(purposes) {
+  const select = $("audit-purpose");
+  select.replaceChildren(new Option("Any purpose", ""));
+  purposes.forEach((p) => select.add(new Option(`(${p.code}) ${p.text}`, p.code)));
+}
+
+function fillPurposes(selectId, offenseId, purposes) {
+  const select = $(selectId);
   select.replaceChildren(new Option("Choose a purpose (418.4.1)", ""));
   purposes.forEach((p) => select.add(new Option(`(${p.code}) ${p.text}`, p.code)));
   select.onchange = () => {
     const chosen = purposes.find((p) => p.code === select.value);
-    const offense = $("offense");
+    const offense = $(offenseId);
     offense.replaceChildren();
     if (!chosen || chosen.offenses.length === 0) { offense.add(new Option(chosen ? "Not applicable" : "Choose a purpose first", "")); offense.disabled = true; offense.required = false; return; }
     offense.disabled = false; offense.required = true;
@@ -111,9 +154,11 @@ function fillPurposes(purposes) {
 async function loadCameras() {
   try {
     await drawLatest("GET", "/api/cameras", {}, ({ cameras }) => {
-      const select = $("camera_id");
-      select.replaceChildren(new Option("Any camera", ""));
-      cameras.forEach((c) => select.add(new Option(`${c.name || c.camera_id} (${c.source})`, c.camera_id)));
+      [["camera_id", "Any camera"], ["hold-camera", "No camera window"]].forEach(([id, none]) => {
+        const select = $(id);
+        select.replaceChildren(new Option(none, ""));
+        cameras.forEach((c) => select.add(new Option(`${c.name || c.camera_id} (${c.source})`, c.camera_id)));
+      });
     });
   } catch (error) { notice(error.message); }
 }
@@ -132,46 +177,103 @@ function searchBody() {
   const when = (id) => (value(id) ? new Date(value(id)).toISOString() : undefined);
   const number = (id) => (value(id) ? Number(value(id)) : undefined);
   const body = { ...why, plate: value("plate") || undefined, start: when("start"), end: when("end"),
-    camera_id: value("camera_id") || undefined, source: value("source") || undefined,
-    latitude: number("latitude"), longitude: number("longitude"), radius_m: number("radius_m"), limit: 200 };
+    camera_id: value("camera_id") || undefined, source: value("source") || undefined, sort: value("sort") || "time",
+    latitude: number("latitude"), longitude: number("longitude"), radius_m: number("radius_m"), limit: 50 };
   if (!body.plate && !body.camera_id && !(body.start && body.end)) problems.push("give a plate, a camera, or a time range");
   return { body, problems };
 }
 
+function clearResults(message) {
+  fillTable("results", [], () => {});
+  $("results").hidden = true;
+  ["next-page", "first-page", "hold-selected"].forEach((id) => { $(id).hidden = true; });
+  $("summary").textContent = message || "";
+}
+
 async function search(event) {
-  event.preventDefault();
+  if (event) event.preventDefault();
   const { body, problems } = searchBody();
   $("search-error").textContent = problems.length ? "To search: " + problems.join(", ") + "." : "";
-  if (problems.length) return;
+  if (problems.length) { clearResults(); return; }
+  state.cursors = [];
+  await runSearch(body);
+}
+
+// One page of results; ``cursor`` (from the previous answer) asks for the page after it.
+async function runSearch(body, cursor) {
   $("search-button").disabled = true; $("summary").textContent = "Searching…";
   try {
-    await drawLatest("POST", "/api/search", { body }, (answer) => { state.lastSearch = body; renderResults(answer); });
-  } catch (error) { $("search-error").textContent = error.message; $("summary").textContent = ""; }
-  finally { $("search-button").disabled = false; }
+    await drawLatest("POST", "/api/search", { body: { ...body, cursor } }, (answer) => {
+      state.lastSearch = body; state.nextCursor = answer.next_cursor; renderResults(answer, Boolean(cursor));
+    });
+    $("search-error").textContent = "";
+  } catch (error) {
+    // A refused search leaves nothing of the previous one on screen.
+    $("search-error").textContent = error.message; clearResults();
+  } finally { $("search-button").disabled = false; }
 }
 
 function cell(row, text, className) {
   const td = row.insertCell(); td.textContent = text; if (className) td.className = className; return td;
 }
 
-function renderResults(answer) {
+function badge(parent, text, className, title) {
+  const span = document.createElement("span");
+  span.className = "badge " + className; span.textContent = text; if (title) span.title = title;
+  parent.append(" ", span);
+  return span;
+}
+
+function when(iso) { return iso ? new Date(iso).toLocaleString() : ""; }
+
+function renderResults(answer, later) {
   fillTable("results", answer.results, (row, r) => {
-    row.className = "openable"; row.tabIndex = 0;
-    row.setAttribute("aria-label", `Open frame of ${r.plate} at ${new Date(r.captured_at).toLocaleString()}`);
+    row.className = "openable";
     const image = row.insertCell();
-    if (r.thumbnail) { const img = document.createElement("img"); img.src = r.thumbnail; img.alt = `Plate ${r.plate}`; image.append(img); }
+    if (r.thumbnail) { const img = document.createElement("img"); img.src = r.thumbnail; img.alt = `Plate crop of ${r.plate}`; img.className = "crop"; image.append(img); }
+    const plate = row.insertCell(); plate.className = "plate";
+    const open = document.createElement("button");
+    open.type = "button"; open.className = "plate-link"; open.textContent = r.plate;
+    open.setAttribute("aria-label", `Open frame of ${r.plate} at ${when(r.captured_at)}`);
+    open.onclick = (e) => { e.stopPropagation(); openFrame(r); };
+    plate.append(open);
+    if (r.look_alikes && r.look_alikes.length) badge(plate, `look-alike ${r.look_alikes.join(", ")}`, "lookalike", "Found with look-alike characters: check the frame");
     // A frame that misread the plate shows what the other frames of the same passing car agreed on.
-    cell(row, r.sighting_plate ? `${r.plate} (car: ${r.sighting_plate})` : r.plate, "plate");
+    if (r.sighting_plate) badge(plate, `car: ${r.sighting_plate}`, "consensus", "What the frames of this sighting agreed on");
+    if (r.hotlist) badge(plate, `hotlist: ${r.hotlist.reason.replaceAll("_", " ")}${r.hotlist.kind === "possible" ? " (possible)" : ""}`, "hot", `Active hotlist entry, case ${r.hotlist.case_number}`);
+    if (r.state || r.format) badge(plate, [r.state, r.format].filter(Boolean).join(" "), "state", "State and plate layout the reader recognised");
     cell(row, `${Math.round(r.confidence * 100)}%`);
-    cell(row, new Date(r.captured_at).toLocaleString());
-    cell(row, r.camera_id);
+    cell(row, when(r.captured_at));
+    cell(row, r.camera_name || r.camera_id);
     cell(row, r.place);
+    const pick = row.insertCell();
+    const box = document.createElement("input");
+    box.type = "checkbox"; box.value = r.read_id; box.className = "hold-pick";
+    box.setAttribute("aria-label", `Choose the read of ${r.plate} at ${when(r.captured_at)} for an evidence hold`);
+    box.onclick = (e) => e.stopPropagation();
+    box.onchange = () => { $("hold-selected").hidden = !document.querySelector(".hold-pick:checked"); };
+    pick.append(box);
     row.onclick = () => openFrame(r);
-    row.onkeydown = (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); openFrame(r); } };
   });
-  $("results").hidden = answer.results.length === 0;
-  $("summary").textContent = answer.results.length === 0 ? "No reads found."
-    : `${answer.results.length} of ${answer.matched} read(s)` + (answer.truncated ? " — narrow the search to see the rest." : ".");
+  const count = answer.results.length;
+  $("results").hidden = count === 0;
+  $("next-page").hidden = !answer.next_cursor;
+  $("first-page").hidden = !later;
+  $("hold-selected").hidden = true;
+  const similar = answer.results.filter((r) => r.look_alikes && r.look_alikes.length).length;
+  $("summary").textContent = count === 0 ? "No reads found."
+    : `${count} of ${answer.matched} read(s)` + (answer.next_cursor ? " on this page" : "") + "."
+      + (similar ? ` ${similar} found through look-alike characters (marked), after the exact matches.` : "")
+      + (answer.truncated ? " Too many matches: narrow the search." : "");
+}
+
+function holdSelected() {
+  const ids = Array.from(document.querySelectorAll(".hold-pick:checked"), (b) => b.value);
+  if (!ids.length) return;
+  $("hold-reads").value = ids.join(", ");
+  $("hold-case").value = (state.lastSearch && state.lastSearch.case_number) || "";
+  show("holds-view");
+  $("hold-reason").focus();
 }
 
 function frameParams() {
@@ -187,7 +289,7 @@ async function openFrame(read) {
     image.src = URL.createObjectURL(await response.blob());
     image.alt = `Frame with plate ${read.plate}`;
     $("frame-title").textContent = `Plate ${read.plate}`;
-    $("frame-meta").textContent = `${new Date(read.captured_at).toLocaleString()} · ${read.camera_id} · ${read.place} · confidence ${Math.round(read.confidence * 100)}%`;
+    $("frame-meta").textContent = `${new Date(read.captured_at).toLocaleString()} · ${read.camera_name || read.camera_id} · ${read.place} · confidence ${Math.round(read.confidence * 100)}%`;
     state.openRead = read;
     $("frame-dialog").showModal();
   } catch (error) { notice(error.message); }
@@ -221,37 +323,29 @@ function auditParams() {
   return Object.fromEntries([...form.entries()].filter(([, v]) => v !== ""));
 }
 
-async function listAudit(event) {
-  if (event) event.preventDefault();
+const AUDIT_PAGE = 50;
+
+async function listAudit(event, offset) {
+  if (event) { event.preventDefault(); }
+  state.auditOffset = offset || 0;
   try {
-    const drawn = await drawLatest("GET", "/api/access-records", { params: auditParams() }, (answer) => {
+    await drawLatest("GET", "/api/access-records", { params: { ...auditParams(), offset: state.auditOffset, page_size: AUDIT_PAGE } }, (answer) => {
       fillTable("audit-table", answer.records, (row, r) => {
-        cell(row, new Date(r.at).toLocaleString()); cell(row, `${r.member_name} (${r.member_id})`); cell(row, r.organization);
-        cell(row, r.action); cell(row, r.subject); cell(row, [r.purpose, r.offense].filter(Boolean).join(" / "));
-        cell(row, r.case_number); cell(row, String(r.results)); cell(row, r.outcome); cell(row, r.client);
+        cell(row, when(r.at));
+        const who = row.insertCell();
+        who.append(r.member_name);
+        if (r.member_id !== r.member_name) { const id = document.createElement("small"); id.textContent = r.member_id; who.append(document.createElement("br"), id); }
+        if (r.organization) who.title = r.organization;
+        cell(row, r.action); cell(row, r.subject, "subject"); cell(row, [r.purpose, r.offense].filter(Boolean).join(" / "));
+        cell(row, r.case_number); cell(row, String(r.results)); cell(row, r.outcome).title = r.client;
       });
       $("audit-table").hidden = answer.records.length === 0;
-      $("audit-summary").textContent = `${answer.records.length} record(s)` + (answer.truncated ? " (more: narrow the filter or export)" : "");
+      const first = answer.offset + 1, last = answer.offset + answer.records.length;
+      $("audit-summary").textContent = answer.records.length === 0 ? "No access records match." : `Records ${first}–${last} of ${answer.matched}` + (answer.truncated ? " (more: narrow the filter)" : ".");
+      $("audit-prev").hidden = answer.offset === 0;
+      $("audit-next").hidden = last >= answer.matched;
     });
-    if (!drawn) return;
   } catch (error) { notice(error.message); }
-  listFinalized();
-}
-
-async function listFinalized() {
-  try {
-    await drawLatest("GET", "/v1/audits/finalized", {}, ({ audits }) => {
-      fillTable("finalized-table", audits, (row, a) => {
-        cell(row, a.quarter); cell(row, new Date(a.finalized_at).toLocaleString()); cell(row, a.finalized_by);
-        cell(row, `${a.sample_size} of ${a.population}`);
-        // More than one draw for a quarter: the other samples are named in the locked audit.
-        cell(row, a.draws === 1 ? "1" : `${a.draws} (see the audit)`); cell(row, `${a.consistent} of ${a.sampled}`);
-        cell(row, `${a.key} (${a.version_id})`); cell(row, a.sha256, "digest");
-      });
-      $("finalized-table").hidden = audits.length === 0;
-      $("finalized-summary").textContent = audits.length === 0 ? "No finalized audit yet." : `${audits.length} finalized audit(s), stored under Object Lock.`;
-    });
-  } catch (error) { $("finalized-summary").textContent = error.message; }
 }
 
 // --- administration (administrators and the captain) ---------------------------------------------------
@@ -364,15 +458,18 @@ document.addEventListener("DOMContentLoaded", () => {
   $("download-button").addEventListener("click", download);
   $("audit-form").addEventListener("submit", listAudit);
   $("audit-export").addEventListener("click", exportAudit);
+  $("audit-prev").addEventListener("click", () => listAudit(null, Math.max(0, state.auditOffset - AUDIT_PAGE)));
+  $("audit-next").addEventListener("click", () => listAudit(null, state.auditOffset + AUDIT_PAGE));
+  $("next-page").addEventListener("click", () => { if (state.lastSearch && state.nextCursor) runSearch(state.lastSearch, state.nextCursor); });
+  $("first-page").addEventListener("click", () => { if (state.lastSearch) runSearch(state.lastSearch); });
+  $("hold-selected").addEventListener("click", holdSelected);
   $("training-form").addEventListener("submit", recordTraining);
   $("designee-form").addEventListener("submit", designate);
   $("camera-form").addEventListener("submit", addCamera);
   $("error-form").addEventListener("submit", reportError);
-  document.querySelectorAll("#tabs button").forEach((b) => b.addEventListener("click", () => {
-    show(b.dataset.view);
-    if (b.dataset.view === "audit-view") listAudit();
-    if (b.dataset.view === "admin-view") loadAdmin();
-  }));
+  document.querySelectorAll("#tabs button").forEach((b) => b.addEventListener("click", () => show(b.dataset.view)));
+  PAGES["audit-view"] = { load: () => listAudit() };
+  PAGES["admin-view"] = { load: loadAdmin };
   const today = new Date().toISOString().slice(0, 10);
   $("training-date").value = today;
   if (state.token) start(); else logout();

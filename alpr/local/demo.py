@@ -51,10 +51,10 @@ def seed(runtime: Runtime) -> dict[str, str]:
 # login (new password, authenticator app) except FIRST_LOGIN_MEMBER, who holds a temporary password.
 DEMO_STAFF = (
     ("officer", "Officer Dana Reyes", Role.OFFICER, True),
-    ("admin", "Sgt. Lee Park (ALPR administrator)", Role.ADMINISTRATOR, True),
-    ("captain", "Capt. Morgan Hale (Bureau of Services)", Role.CAPTAIN, True),
-    ("auditor", "Sam Ortiz (auditor)", Role.AUDITOR, True),
-    ("untrained", "Officer Chris Vale (no ALPR training yet)", Role.OFFICER, False),
+    ("admin", "Sgt. Lee Park", Role.ADMINISTRATOR, True),
+    ("captain", "Capt. Morgan Hale", Role.CAPTAIN, True),
+    ("auditor", "Sam Ortiz", Role.AUDITOR, True),
+    ("untrained", "Officer Chris Vale", Role.OFFICER, False),
     ("recruit", "Officer Jamie Cruz (new member)", Role.OFFICER, True),
 )
 FIRST_LOGIN_MEMBER = "recruit"

@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
+import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import chain
+from typing import Literal
 
 from alpr.clock import Clock
+from alpr.domain import lookalikes
 from alpr.domain.errors import NotFound
 from alpr.domain.records import PlateRead
-from alpr.domain.search import SearchCriteria, plan
+from alpr.domain.search import InvalidSearch, PlatePattern, SearchCriteria, plan
 from alpr.repositories.factory import Repositories
 from alpr.repositories.search import Examined
 
 # Past this many matches the search stops and says so: narrow it rather than page through thousands.
 MAX_MATCHES = 5_000
 THUMBNAIL_WIDTH = 240
+PLATE_CROP_WIDTH = 200
+
+SortOrder = Literal["time", "confidence"]
+# The position after the last row of a page: (exact 0 / look-alike 1, minus the sorted value, read id).
+SortKey = tuple[int, float, str]
 
 
 @dataclass(frozen=True)
@@ -29,6 +39,22 @@ class SearchOutcome:
     truncated: bool
     # The consensus plate of the sighting each listed read belongs to, where it differs from the frame's own.
     consensus: dict[str, str] = field(default_factory=dict)
+    # For a read found through look-alike characters: which ones ("O→0"). Exact matches are not listed.
+    look_alikes: dict[str, list[str]] = field(default_factory=dict)
+    # Where the next page starts; None on the last page.
+    next_cursor: str | None = None
+
+
+def encode_cursor(key: SortKey) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> SortKey:
+    try:
+        rank, value, read_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return int(rank), float(value), str(read_id)
+    except (ValueError, TypeError, binascii.Error):
+        raise InvalidSearch("the page cursor is not one this search gave out: search again") from None
 
 
 class SearchService:
@@ -36,33 +62,67 @@ class SearchService:
         self._repos = repos
         self._clock = clock
 
-    def search(self, criteria: SearchCriteria, limit: int = 100) -> SearchOutcome:
-        """Newest first. ``examined`` is what DynamoDB read for it (ScannedCount), not what it returned."""
-        search_plan = plan(criteria)
+    def search(
+        self, criteria: SearchCriteria, limit: int = 100, sort: SortOrder = "time", cursor: str | None = None
+    ) -> SearchOutcome:
+        """Exact matches first, then look-alikes; each group newest first (or most confident first).
+
+        ``examined`` is what DynamoDB read for it (ScannedCount), not what it returned. A page after the
+        first starts past ``cursor`` (the last row's sort key), so reads arriving between pages shift nothing.
+        """
         examined = Examined()
         matches: list[PlateRead] = []
         seen: set[str] = set()
         truncated = False
         now = self._clock.now()
-        found = ((read, read.plate) for read in self._repos.read_search.run(search_plan, now, examined))
-        for read, plate in chain(found, self._read_by_sightings(criteria, now)):
-            if read.read_id in seen or not search_plan.keep(criteria, plate, read.latitude, read.longitude):
-                continue
-            seen.add(read.read_id)
-            matches.append(read)
-            if len(matches) >= MAX_MATCHES:
-                truncated = True
+        typed = criteria.plate.text if criteria.plate is not None and criteria.plate.exact else None
+        for variant in self._variants(criteria):
+            search_plan = plan(variant)
+            found = ((read, read.plate) for read in self._repos.read_search.run(search_plan, now, examined))
+            for read, plate in chain(found, self._read_by_sightings(variant, now)):
+                if read.read_id in seen or not search_plan.keep(variant, plate, read.latitude, read.longitude):
+                    continue
+                seen.add(read.read_id)
+                matches.append(read)
+                if len(matches) >= MAX_MATCHES:
+                    truncated = True
+                    break
+            if truncated:
                 break
-        matches.sort(key=lambda r: (r.captured_at, r.read_id), reverse=True)
-        shown = matches[:limit]
+
+        def key(read: PlateRead) -> SortKey:
+            # Found through look-alikes ranks after the plate as typed (and the frames of its sightings).
+            rank = 1 if typed is not None and lookalikes.substitutions(typed, read.plate) else 0
+            value = read.confidence if sort == "confidence" else _epoch(read.captured_at)
+            return rank, -value, read.read_id
+
+        keyed = sorted(((key(r), r) for r in matches), key=lambda pair: pair[0])
+        if cursor:
+            after = decode_cursor(cursor)
+            keyed = [(k, r) for k, r in keyed if k > after]
+        page = keyed[:limit]
+        shown = [r for _, r in page]
+        more = len(keyed) > limit
+        look: dict[str, list[str]] = {}
+        if typed is not None:
+            look = {r.read_id: lookalikes.substitutions(typed, r.plate) for r in shown}
+            look = {k: v for k, v in look.items() if v}
         return SearchOutcome(
             reads=shown,
             matched=len(matches),
             examined=examined.items,
             queries=examined.queries,
-            truncated=truncated or len(matches) > limit,
+            truncated=truncated,
             consensus=self._consensus_of(shown),
+            look_alikes=look,
+            next_cursor=encode_cursor(page[-1][0]) if more and page else None,
         )
+
+    @staticmethod
+    def _variants(criteria: SearchCriteria) -> list[SearchCriteria]:
+        if criteria.plate is None or not criteria.plate.exact:
+            return [criteria]
+        return [replace(criteria, plate=PlatePattern(v)) for v in lookalikes.variants(criteria.plate.text)]
 
     def _read_by_sightings(self, criteria: SearchCriteria, now: datetime) -> Iterator[tuple[PlateRead, str]]:
         """Frames of sightings whose consensus is the plate searched for, each with that consensus.
@@ -120,3 +180,30 @@ class SearchService:
             out = io.BytesIO()
             crop.save(out, "JPEG", quality=70)
             return out.getvalue()
+
+    def plate_crop(self, read: PlateRead) -> bytes:
+        """The plate alone, from the box the reader stored, with a little margin so no character is cut."""
+        from PIL import Image
+
+        with Image.open(io.BytesIO(self.image(read))) as opened:
+            image = opened.convert("RGB")
+            x, y, width, height = read.box
+            pad_x, pad_y = width * 0.12, height * 0.25
+            crop = image.crop(
+                (
+                    max(0, int(x - pad_x)),
+                    max(0, int(y - pad_y)),
+                    min(image.width, int(x + width + pad_x)),
+                    min(image.height, int(y + height + pad_y)),
+                )
+            )
+            if crop.width < PLATE_CROP_WIDTH:
+                scale = PLATE_CROP_WIDTH / max(1, crop.width)
+                crop = crop.resize((PLATE_CROP_WIDTH, max(1, int(crop.height * scale))))
+            out = io.BytesIO()
+            crop.save(out, "JPEG", quality=80)
+            return out.getvalue()
+
+
+def _epoch(captured_at: str) -> float:
+    return datetime.fromisoformat(captured_at.replace("Z", "+00:00")).timestamp()

@@ -7,7 +7,7 @@ import csv
 import io
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -40,6 +40,8 @@ class SearchRequest(BaseModel):
     longitude: float | None = None
     radius_m: float | None = None
     limit: int = Field(default=100, ge=1, le=500)
+    sort: Literal["time", "confidence"] = "time"
+    cursor: str | None = Field(default=None, max_length=512)
     # The justification travels in the same body; the gate reads it before the search runs.
     purpose: str | None = None
     offense: str | None = None
@@ -94,6 +96,11 @@ def place(read: PlateRead | Alert, cameras: dict[str, Camera]) -> str:
     return camera.name if camera is not None else ""
 
 
+def camera_name(camera_id: str, cameras: dict[str, Camera]) -> str:
+    camera = cameras.get(camera_id)
+    return camera.name if camera is not None and camera.name else camera_id
+
+
 def read_row(read: PlateRead, cameras: dict[str, Camera]) -> dict[str, Any]:
     return {
         "read_id": read.read_id,
@@ -101,11 +108,24 @@ def read_row(read: PlateRead, cameras: dict[str, Camera]) -> dict[str, Any]:
         "confidence": read.confidence,
         "captured_at": read.captured_at,
         "camera_id": read.camera_id,
+        "camera_name": camera_name(read.camera_id, cameras),
         "source": read.source.value,
         "place": place(read, cameras),
         "latitude": read.latitude,
         "longitude": read.longitude,
+        # The plate's state and layout where the reader recognised them.
+        "state": read.state,
+        "format": getattr(read, "format", None),
     }
+
+
+def export_header(lines: dict[str, str]) -> str:
+    """The block above an exported table: who exported it, when, why and what was asked (one "# " line each)."""
+    return "".join(f"# {name}: {_one_line(value)}\r\n" for name, value in lines.items()) + "\r\n"
+
+
+def _one_line(value: str) -> str:
+    return " ".join(str(value).split())
 
 
 def data_uri(jpeg: bytes) -> str:
@@ -122,7 +142,17 @@ def alert_row(alert: Alert, cameras: dict[str, Camera]) -> dict[str, Any]:
         "case_number": alert.case_number,
         "status": alert.status.value,
         "camera_id": alert.camera_id,
+        "camera_name": camera_name(alert.camera_id, cameras),
         "place": place(alert, cameras),
+        "priority": alert.priority,
+        "entry_id": alert.entry_id,
+        "hotlist_value": alert.hotlist_value,
+        "hotlist_source": alert.hotlist_source,
+        "why": alert.why,
+        "description": alert.description,
+        "historical": alert.historical,
+        "review": alert.review.model_dump(mode="json") if alert.review else None,
+        "history": [change.model_dump(mode="json") for change in alert.history],
         "captured_at": alert.captured_at,
         "created_at": alert.created_at,
     }
@@ -134,10 +164,13 @@ READ_COLUMNS = (
     "confidence",
     "captured_at",
     "camera_id",
+    "camera_name",
     "source",
     "place",
     "latitude",
     "longitude",
+    "state",
+    "format",
 )
 AUDIT_COLUMNS = (
     "at",
@@ -177,9 +210,13 @@ class AuditFilter(BaseModel):
     start: date | None = Field(default=None, alias="from")
     end: date | None = Field(default=None, alias="to")
     member: str | None = None
+    purpose: str | None = None
     action: str | None = None
     case_number: str | None = None
     text: str | None = None
+    # The page of the list: rows ``offset`` to ``offset + page_size`` (not part of what was queried).
+    offset: int = Field(default=0, ge=0, exclude=True)
+    page_size: int = Field(default=MAX_AUDIT_ROWS, ge=1, le=MAX_AUDIT_ROWS, exclude=True)
 
     def days(self, today: date) -> tuple[date, date]:
         last = self.end or today
@@ -193,6 +230,7 @@ class AuditFilter(BaseModel):
     def keeps(self, record: AccessRecord) -> bool:
         return (
             (not self.member or self.member.lower() in f"{record.member_id} {record.member_name}".lower())
+            and (not self.purpose or record.purpose == self.purpose)
             and (not self.action or record.action == self.action)
             and (not self.case_number or record.case_number == self.case_number)
             and (not self.text or self.text.upper() in record.subject.upper())

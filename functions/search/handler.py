@@ -76,6 +76,15 @@ def _bearer(header: str | None) -> str | None:
     return value.strip() if scheme.lower() == "bearer" else header.strip()
 
 
+def query(name: str) -> str | None:
+    return app.current_event.get_query_string_value(name)
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object body; anything else reads as no body (the route's model then says what is missing)."""
+    return _json_body()
+
+
 def _json_body() -> dict[str, Any]:
     raw = app.current_event.decoded_body
     if not raw:
@@ -130,7 +139,9 @@ def me() -> Body:
     return body
 
 
-@staff_route("GET", "/api/cameras", Rule.for_roles("cameras.list", *SEARCHERS, Role.AUDITOR, justified=False))
+@staff_route(
+    "GET", "/api/cameras", Rule.for_roles("cameras.list", *SEARCHERS, Role.AUDITOR, Role.CAPTAIN, justified=False)
+)
 def cameras() -> Body:
     def body(_: Member, __: Justified | None) -> Served[dict[str, Any]]:
         rows = [
@@ -148,8 +159,22 @@ def cameras() -> Body:
 def _search(limit_override: int | None = None) -> tuple[Any, Any, str]:
     request = views.parse(views.SearchRequest, _json_body())
     criteria = views.criteria(request)
-    outcome = runtime().search.search(criteria, limit=limit_override or request.limit)
+    outcome = runtime().search.search(
+        criteria,
+        limit=limit_override or request.limit,
+        sort=request.sort,
+        cursor=None if limit_override else request.cursor,
+    )
     return outcome, criteria, criteria.describe()
+
+
+def _hotlist_badge(read: Any, matcher: Any) -> dict[str, Any] | None:
+    """The first active hotlist entry the plate matches now: its reason and case, not the list itself."""
+    hits = matcher.match(read.plate, read.state, _now())
+    if not hits:
+        return None
+    hit = hits[0]
+    return {"reason": hit.target.reason.value, "kind": hit.kind.value, "case_number": hit.target.case_number}
 
 
 @staff_route("POST", "/api/search", Rule.for_roles("search", *SEARCHERS))
@@ -158,13 +183,16 @@ def search() -> Body:
         outcome, _criteria, subject = _search()
         known = _cameras()
         service = runtime().search
+        matcher = runtime().match.cache.matcher()
         rows = []
         for position, read in enumerate(outcome.reads):
             row = views.read_row(read, known)
             row["sighting_plate"] = outcome.consensus.get(read.read_id)
+            row["look_alikes"] = outcome.look_alikes.get(read.read_id, [])
+            row["hotlist"] = _hotlist_badge(read, matcher)
             if position < views.THUMBNAILS:
                 try:
-                    row["thumbnail"] = views.data_uri(service.thumbnail(read))
+                    row["thumbnail"] = views.data_uri(service.plate_crop(read))
                 except Exception:  # a missing or unreadable frame still lists its read
                     logger.warning("no thumbnail", read_id=read.read_id)
                     row["thumbnail"] = None
@@ -174,6 +202,7 @@ def search() -> Body:
             "matched": outcome.matched,
             "truncated": outcome.truncated,
             "examined": outcome.examined,
+            "next_cursor": outcome.next_cursor,
         }
         return Served(payload, results=len(rows), subject=subject)
 
@@ -182,10 +211,23 @@ def search() -> Body:
 
 @staff_route("POST", "/api/search/export", Rule.for_roles("search.export", *SEARCHERS))
 def search_export() -> Body:
-    def body(_: Member, __: Justified | None) -> Served[Response]:
+    def body(member: Member, why: Justified | None) -> Served[Response]:
         outcome, _criteria, subject = _search(limit_override=5_000)
         known = _cameras()
-        text = views.to_csv((views.read_row(r, known) for r in outcome.reads), views.READ_COLUMNS)
+        assert why is not None  # the rule is justified: the gate refused a search without its reasons
+        header = views.export_header(
+            {
+                "ALPR search export, San Leandro PD policy 418": "every export is an access record",
+                "Exported by": f"{member.name} ({member.member_id}), {member.organization}",
+                "Exported at": _now().isoformat(),
+                "Purpose": why.purpose.value,
+                "Offense": why.offense.value if why.offense else "",
+                "Case number": why.case_number,
+                "Query": subject,
+                "Reads": f"{len(outcome.reads)} of {outcome.matched}",
+            }
+        )
+        text = header + views.to_csv((views.read_row(r, known) for r in outcome.reads), views.READ_COLUMNS)
         headers = {"Content-Disposition": 'attachment; filename="alpr-search.csv"'}
         return Served(Response(200, "text/csv", text, headers), results=len(outcome.reads), subject=subject)
 
@@ -253,7 +295,7 @@ def alert_view(alert_id: str) -> Body:
 # --- access records (auditors) ---------------------------------------------------------------------------
 
 
-def _audit_rows() -> tuple[list[dict[str, Any]], bool, str]:
+def _audit_rows() -> tuple[list[dict[str, Any]], bool, str, views.AuditFilter]:
     wanted = views.parse(views.AuditFilter, dict(app.current_event.query_string_parameters or {}))
     first, last = wanted.days(views.today_utc(_now()))
     rows: list[dict[str, Any]] = []
@@ -264,7 +306,7 @@ def _audit_rows() -> tuple[list[dict[str, Any]], bool, str]:
                 truncated = True
                 break
             rows.append(record.model_dump())
-    return rows, truncated, wanted.describe()
+    return rows, truncated, wanted.describe(), wanted
 
 
 AUDIT = Rule.for_roles("audit.list", Role.AUDITOR, justified=False)
@@ -273,9 +315,14 @@ AUDIT = Rule.for_roles("audit.list", Role.AUDITOR, justified=False)
 @staff_route("GET", "/api/access-records", AUDIT)
 def access_records() -> Body:
     def body(_: Member, __: Justified | None) -> Served[dict[str, Any]]:
-        rows, truncated, subject = _audit_rows()
-        shown = rows[: views.MAX_AUDIT_ROWS]
-        payload = {"records": shown, "matched": len(rows), "truncated": truncated or len(rows) > len(shown)}
+        rows, truncated, subject, wanted = _audit_rows()
+        shown = rows[wanted.offset : wanted.offset + wanted.page_size]
+        payload = {
+            "records": shown,
+            "matched": len(rows),
+            "offset": wanted.offset,
+            "truncated": truncated,
+        }
         return Served(payload, results=len(shown), subject=subject)
 
     return body
@@ -284,7 +331,7 @@ def access_records() -> Body:
 @staff_route("GET", "/api/access-records/export", Rule.for_roles("audit.export", Role.AUDITOR, justified=False))
 def access_records_export() -> Body:
     def body(_: Member, __: Justified | None) -> Served[Response]:
-        rows, _truncated, subject = _audit_rows()
+        rows, _truncated, subject, _wanted = _audit_rows()
         headers = {"Content-Disposition": 'attachment; filename="alpr-access-records.csv"'}
         response = Response(200, "text/csv", views.to_csv(rows, views.AUDIT_COLUMNS), headers)
         return Served(response, results=len(rows), subject=subject)
@@ -319,6 +366,12 @@ def training_record(member_id: str) -> Body:
 def refuse(error: DomainError) -> Response:
     logger.info("request refused", code=error.code)
     return Response(error.status, "application/json", {"error": error.code, "message": error.message})
+
+
+# The page's other work, each area in its own module; imported last, once staff_route exists.
+from functions.search import alert_routes, hold_routes, sharing_routes  # noqa: E402
+
+PAGE_ROUTE_MODULES = (alert_routes, hold_routes, sharing_routes)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

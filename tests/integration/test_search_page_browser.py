@@ -3,53 +3,17 @@ searches a partial plate and opens the frame; the auditor then sees those access
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from alpr.local.stack import LocalStack
-from alpr.local.staff_accounts import authenticator_code
 from tests.integration.helpers import push
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.integration.page_browser import browser, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists() and shutil.which("chromium") is None:
-        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium): apt-get install chromium (.ci/run does)")
-    playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright (Python package) not installed")
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
-        yield launched
-        launched.close()
-
-
-def _log_in(page: Any, stack: LocalStack, username: str) -> None:
-    """A returning member: password, then the authenticator app's code (tests/integration/test_login_page_browser.py
-    walks a first login)."""
-    page.fill("#username", username)
-    page.fill("#password", stack.demo_staff[username])
-    page.click("#login-form button[type=submit]")
-    page.wait_for_selector("#mfa-form:not([hidden])")
-    page.fill("#mfa-code", authenticator_code(stack.demo_authenticators[username]))
-    page.click("#mfa-form button[type=submit]")
-    page.wait_for_selector("#who:not([hidden])")
+__all__ = ["browser"]  # the module-scoped fixture, shared
 
 
 def test_officer_search_and_frame_then_auditor_sees_the_accesses(
@@ -62,7 +26,7 @@ def test_officer_search_and_frame_then_auditor_sees_the_accesses(
     page.set_default_timeout(20_000)
     page.goto(f"{stack.api.url}/")
 
-    _log_in(page, stack, "officer")
+    log_in(page, stack, "officer")
     page.wait_for_selector("#search-view:not([hidden])")
     page.fill("#plate", "7AB*")
     page.click("#search-button")  # no purpose yet: the form refuses to send
@@ -93,7 +57,8 @@ def test_officer_search_and_frame_then_auditor_sees_the_accesses(
             held.append(route)
 
     page.route("**/api/access-records*", hold_the_sign_in_list)
-    _log_in(page, stack, "auditor")
+    log_in(page, stack, "auditor")
+    page.click("#tab-audit")
     page.wait_for_selector("#audit-view:not([hidden])")
     page.fill("#audit-member", "officer")
     page.click("#audit-form button[type=submit]")
@@ -146,14 +111,14 @@ def test_auditor_sees_finalized_audits_and_administrator_the_administration(stac
     page = browser.new_page()
     page.set_default_timeout(20_000)
     page.goto(f"{stack.api.url}/")
-    _log_in(page, stack, "auditor")
+    log_in(page, stack, "auditor")
     page.wait_for_selector("#finalized-table tbody tr")
     [row] = [r.inner_text() for r in page.query_selector_all("#finalized-table tbody tr")]
     assert "2026-Q3" in row and "auditor" in row and final.locked.sha256 in row and final.locked.version_id in row
     assert page.is_hidden("#tab-admin")
     page.click("#logout")
 
-    _log_in(page, stack, "admin")
+    log_in(page, stack, "admin")
     page.click("#tab-admin")
     page.wait_for_function("() => document.querySelector('#designee').innerText.includes('Morgan Hale')")
     page.wait_for_selector("#member-table tbody tr")

@@ -1,0 +1,120 @@
+"""Sharing on the staff page (policy 418.7): captains decide the requests outside agencies filed (the grant
+token is in the answer once), administrators keep the agency registry, auditors read the requests file.
+Who may do what is the sharing service's rule; the gate records every call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from alpr.domain.sharing import DEFAULT_GRANT_DAYS, RequestStatus, ShareRequest
+from alpr.runtime import runtime
+from alpr.schema import Role
+from alpr.services import staff_views as views
+from alpr.services.access import Member
+from alpr.services.staff import Justified, Rule, Served
+from functions.search.handler import Body, json_body, query, staff_route
+
+DECIDES = (Role.CAPTAIN, Role.ADMINISTRATOR)
+REGISTRY = (Role.ADMINISTRATOR, Role.CAPTAIN, Role.AUDITOR)
+
+
+class Approval(BaseModel):
+    days: int = Field(default=DEFAULT_GRANT_DAYS, ge=1, le=366)
+    note: str = Field(default="", max_length=2000)
+
+
+class Denial(BaseModel):
+    note: str = Field(max_length=2000)
+
+
+class NewAgency(BaseModel):
+    ori: str = Field(max_length=16)
+    name: str = Field(max_length=200)
+    state: str = Field(max_length=2)
+    agency_type: str = Field(max_length=64)
+    ncric_partner: bool = False
+    fixed_camera_access: bool = False
+
+
+class AgencyEdit(BaseModel):
+    name: str | None = Field(default=None, max_length=200)
+    state: str | None = Field(default=None, max_length=2)
+    agency_type: str | None = Field(default=None, max_length=64)
+    ncric_partner: bool | None = None
+    fixed_camera_access: bool | None = None
+
+
+def _request(filed: ShareRequest) -> dict[str, Any]:
+    return filed.model_dump(mode="json", exclude={"grant_token_hash"})
+
+
+@staff_route("GET", "/api/sharing/requests", Rule.for_roles("sharing.requests", *REGISTRY, justified=False))
+def requests() -> Body:
+    def body(member: Member, _: Justified | None) -> Served[dict[str, Any]]:
+        status = query("status")
+        wanted = RequestStatus(status) if status in {s.value for s in RequestStatus} else None
+        found = sorted(runtime().sharing.requests(member, wanted, None), key=lambda r: r.filed_at, reverse=True)
+        rows = [_request(r) for r in found]
+        return Served({"requests": rows}, results=len(rows), subject=f"sharing requests status={status or 'any'}")
+
+    return body
+
+
+@staff_route(
+    "POST", "/api/sharing/requests/<request_id>/approve", Rule.for_roles("sharing.approve", *DECIDES, justified=False)
+)
+def approve(request_id: str) -> Body:
+    def body(member: Member, _: Justified | None) -> Served[dict[str, Any]]:
+        wanted = views.parse(Approval, json_body())
+        approval = runtime().sharing.approve(member, request_id, wanted.days, wanted.note)
+        payload = {
+            "request": _request(approval.request),
+            # Shown once: only its hash is kept, so the captain hands it to the agency now.
+            "grant_token": approval.grant_token,
+        }
+        return Served(payload, results=1, subject=f"sharing request={request_id} approved")
+
+    return body
+
+
+@staff_route(
+    "POST", "/api/sharing/requests/<request_id>/deny", Rule.for_roles("sharing.deny", *DECIDES, justified=False)
+)
+def deny(request_id: str) -> Body:
+    def body(member: Member, _: Justified | None) -> Served[dict[str, Any]]:
+        denied = runtime().sharing.deny(member, request_id, views.parse(Denial, json_body()).note)
+        return Served({"request": _request(denied)}, results=1, subject=f"sharing request={request_id} denied")
+
+    return body
+
+
+@staff_route("GET", "/api/sharing/agencies", Rule.for_roles("sharing.agencies", *REGISTRY, justified=False))
+def agencies() -> Body:
+    def body(member: Member, _: Justified | None) -> Served[dict[str, Any]]:
+        rows = [a.model_dump(mode="json") for a in runtime().sharing.agencies(member)]
+        return Served({"agencies": rows}, results=len(rows), subject="agency registry")
+
+    return body
+
+
+@staff_route("POST", "/api/sharing/agencies", Rule.for_roles("sharing.agency.add", Role.ADMINISTRATOR, justified=False))
+def add_agency() -> Body:
+    def body(member: Member, _: Justified | None) -> Served[dict[str, Any]]:
+        agency = runtime().sharing.add_agency(member, **views.parse(NewAgency, json_body()).model_dump())
+        return Served(agency.model_dump(mode="json"), results=1, subject=f"agency {agency.ori} added")
+
+    return body
+
+
+@staff_route(
+    "PATCH", "/api/sharing/agencies/<ori>", Rule.for_roles("sharing.agency.edit", Role.ADMINISTRATOR, justified=False)
+)
+def edit_agency(ori: str) -> Body:
+    def body(member: Member, _: Justified | None) -> Served[dict[str, Any]]:
+        changes = views.parse(AgencyEdit, json_body()).model_dump(exclude_none=True)
+        agency = runtime().sharing.edit_agency(member, ori, **changes)
+        return Served(agency.model_dump(mode="json"), results=1, subject=f"agency {ori} changed")
+
+    return body
