@@ -52,7 +52,7 @@ def to_onnx(model: torch.nn.Module) -> bytes:
     torch.onnx.export(
         model,
         (example,),
-        buffer,
+        buffer,  # type: ignore[arg-type]  # torch.onnx.export also writes to a file-like object
         input_names=["x"],
         output_names=["probabilities"],
         dynamic_axes={"x": {0: "batch"}, "probabilities": {0: "batch"}},

@@ -193,9 +193,9 @@ def _draw_text_fitted(
     height = y1 - y0
     font = _font(font_path, max(8, height))
     left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
-    layer = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
+    layer = Image.new("L", (max(1, int(right - left)), max(1, int(bottom - top))), 0)
     ImageDraw.Draw(layer).text((-left, -top), text, font=font, fill=255)
-    layer = layer.resize((max(1, x1 - x0), max(1, height)), Image.BILINEAR)
+    layer = layer.resize((max(1, x1 - x0), max(1, height)), Image.Resampling.BILINEAR)
     base = draw._image  # type: ignore[attr-defined]
     if emboss:
         shadow = Image.new("RGB", layer.size, tuple(max(0, c - 90) for c in fill))
@@ -397,10 +397,10 @@ def degrade(rng: np.random.Generator, image: np.ndarray, min_height: int = 10, m
         length = int(rng.integers(2, 5))
         kernel = np.zeros((length, length), np.float32)
         kernel[length // 2, :] = 1.0 / length
-        kernel = cv2.warpAffine(
+        rotated = cv2.warpAffine(
             kernel, cv2.getRotationMatrix2D((length / 2, length / 2), rng.uniform(0, 180), 1.0), (length, length)
         )
-        small = cv2.filter2D(small, -1, kernel / max(kernel.sum(), 1e-6))
+        small = cv2.filter2D(small, -1, (rotated / max(float(rotated.sum()), 1e-6)).astype(np.float32))
     contrast, brightness = rng.uniform(0.7, 1.2), rng.uniform(-30, 30)
     small = np.clip(small.astype(np.float32) * contrast + brightness, 0, 255)
     if rng.random() < 0.5:
@@ -408,7 +408,8 @@ def degrade(rng: np.random.Generator, image: np.ndarray, min_height: int = 10, m
     small = np.clip(small, 0, 255).astype(np.uint8)
     quality = int(rng.integers(15, 91)) if target_h >= 24 else int(rng.integers(40, 91))
     ok, encoded = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    return cv2.imdecode(encoded, cv2.IMREAD_COLOR) if ok else small
+    decoded = cv2.imdecode(encoded, cv2.IMREAD_COLOR) if ok else None
+    return decoded if decoded is not None else small
 
 
 def synthetic_sample(seed: int, index: int) -> RenderedPlate:
