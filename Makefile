@@ -10,7 +10,17 @@ NODE_STAMP := node_modules/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run test test-fast lint synth check-infra bench clean system-packages
+TRAIN_STAMP := $(VENV)/.installed-train
+# Debian fonts close to US plate fonts, for the synthetic plates (training/plate_renderer.py).
+TRAIN_FONTS := fonts-liberation fonts-dejavu-core fonts-dejavu-extra fonts-urw-base35 fonts-bebas-neue fonts-opendin
+FONT_FILES := /usr/share/fonts/truetype/liberation/LiberationSansNarrow-Bold.ttf \
+	/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed-Bold.ttf \
+	/usr/share/fonts/opentype/urw-base35/NimbusSansNarrow-Bold.otf \
+	/usr/share/fonts/opentype/bebas-neue/BebasNeue-Bold.otf \
+	/usr/share/fonts/truetype/opendin/OSP-DIN.ttf
+TRAIN_ARGS ?= --steps 200 --minutes 65
+
+.PHONY: install run test test-fast lint synth check-infra bench clean train train-deps fonts system-packages rehearse
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,13 +44,34 @@ system-packages:
 	  $$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y $$missing; \
 	fi
 
+# torch (CPU build), onnx and onnx2torch: only for training, never in the runtime.
+$(TRAIN_STAMP): $(STAMP) training/requirements-nodeps.txt
+	$(BIN)/python -m pip install --quiet -e '.[dev,train]'
+	$(BIN)/python -m pip install --quiet --no-deps -r training/requirements-nodeps.txt
+	touch $(TRAIN_STAMP)
+
+train-deps: $(TRAIN_STAMP) fonts
+
+fonts:
+	@for f in $(FONT_FILES); do test -f $$f || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+	  SUDO=""; if [ "$$(id -u)" -ne 0 ]; then SUDO="sudo"; fi; \
+	  $$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y $(TRAIN_FONTS); \
+	fi
+
+# Fine-tunes the plate recognizer (resumable: TRAIN_ARGS="--resume ..."), exports it to
+# alpr/ocr/models/plate_recognizer.onnx.xz with the parity check and writes its model card.
+train: train-deps
+	nice -n 10 $(BIN)/python -m training.pipeline --out training/runs/main $(TRAIN_ARGS)
+
 run: $(STAMP)
 	$(BIN)/alpr local
 
-test: $(STAMP) $(NODE_STAMP)
+# The training smoke run (tests/ocr/test_training.py) needs the train extra and the fonts.
+test: $(STAMP) $(NODE_STAMP) train-deps
 	$(BIN)/python -m pytest
 
-test-fast: $(STAMP) $(NODE_STAMP)
+test-fast: $(STAMP) $(NODE_STAMP) train-deps
 	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP)

@@ -49,6 +49,9 @@ def build_reads(
                 source=meta.source,
                 plate=text,
                 raw_text=plate.raw_text,
+                # Optional on SeenPlate: the trained reader gives them, other sources of plates may not.
+                plate_format=getattr(plate, "format", None),
+                read_state=getattr(plate, "state", None),
                 confidence=round(float(plate.confidence), 4),
                 box=[int(v) for v in plate.box],
                 captured_at=meta.captured_at,

@@ -77,6 +77,11 @@ class PlateRead(Record):
     correlation_id: str = ""
     # Only when the camera or a later step knows it; hotlist matching compares it when both sides do.
     state: str | None = None
+    # What the reader made of the plate: its format (US, MX, CA, EU, BR, vanity, other) and, only where the
+    # layout tells it reliably, the issuing US state. Shown to staff; never used for matching (a wrong guess
+    # must not hide a hotlist hit): ``state`` above is.
+    plate_format: str | None = None
+    read_state: str | None = None
     # The sighting (several frames of one passing car) this read belongs to, once grouped.
     sighting_id: str | None = None
     # Under an evidence hold: no TTL (expires_at removed), the case number of a hold, and every hold's id.

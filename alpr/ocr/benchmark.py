@@ -29,7 +29,14 @@ SUMMARY_KEYS = (
     "p95_ms",
     "cold_start_s",
     "peak_rss_mb",
+    "confident_share",
+    "confident_exact",
+    "stage_ms",
 )
+# Calibration check: share of images whose best read has at least this confidence, and how many of those are
+# exactly right (the target: >= 0.99).
+CONFIDENT = 0.9
+STAGE_NAMES = ("decode", "detector", "recognizer", "text_boxes", "voting")
 PIPELINES = ("reader", "baseline")
 
 _COLD_START_CODE = {
@@ -77,16 +84,22 @@ def run_pipeline(
     from alpr.ocr.image_decoding import ImageDecodeError, decode_image
 
     reader = _make_reader(pipeline)
-    exact = within1 = detected = 0
+    exact = within1 = detected = confident = confident_right = 0
     timings: list[float] = []
+    stages: dict[str, list[float]] = {name: [] for name in STAGE_NAMES}
     for item in images:
         started = time.perf_counter()
+        plates = []
         try:
             frame = decode_image(item.path.read_bytes())
+            decoded = time.perf_counter()
             plates = reader.read(frame)
         except ImageDecodeError:
-            plates = []
+            decoded = time.perf_counter()
         timings.append((time.perf_counter() - started) * 1000)
+        stages["decode"].append((decoded - started) * 1000)
+        for name, ms in getattr(reader, "stage_ms", {}).items():
+            stages.setdefault(name, []).append(ms)
         best = plates[0] if plates else None
         text = latin_alphanumerics(best.text) if best else ""
         distance = levenshtein(text, item.plate) if best else len(item.plate)
@@ -94,6 +107,9 @@ def run_pipeline(
         exact += int(best is not None and distance == 0)
         within1 += int(best is not None and distance <= 1)
         detected += int(found)
+        if best is not None and best.confidence >= CONFIDENT:
+            confident += 1
+            confident_right += int(distance == 0)
         if on_image is not None:
             on_image(
                 {
@@ -105,6 +121,8 @@ def run_pipeline(
                     "detected": found,
                     "ms": round(timings[-1], 1),
                     "others": [p.text for p in plates[1:]],
+                    "format": getattr(best, "format", None),
+                    "state": getattr(best, "state", None),
                 }
             )
     count = len(images)
@@ -118,6 +136,10 @@ def run_pipeline(
         "p95_ms": round(float(np.percentile(timings, 95)), 1),
         "cold_start_s": round(measure_cold_start(pipeline), 3),
         "peak_rss_mb": round(peak_rss_mb, 1),
+        "confident_share": round(confident / count, 4),
+        "confident_exact": round(confident_right / confident, 4) if confident else None,
+        # Median milliseconds per stage (a stage a frame skips counts 0 for it).
+        "stage_ms": {name: round(float(np.median(values)), 1) for name, values in stages.items() if values},
     }
 
 
@@ -150,7 +172,20 @@ def benchmark(folder: Path, compare_baseline: bool = False, details: Path | None
     return summary
 
 
+def benchmark_sets(folders: list[Path], compare_baseline: bool = False) -> dict[str, Any]:
+    """``benchmark`` on several folders in one run, keyed by folder name."""
+    return {"sets": {folder.name: benchmark(folder, compare_baseline=compare_baseline) for folder in folders}}
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, dict):
+        return " ".join(f"{k}={v}" for k, v in value.items())
+    return "" if value is None else str(value)
+
+
 def format_summary(summary: dict[str, Any]) -> str:
+    if "sets" in summary:
+        return "\n\n".join(f"== {name}\n{format_summary(one)}" for name, one in summary["sets"].items())
     rows = [("", "plate reader", "baseline (PP-OCRv4 full frame)" if "baseline" in summary else "")]
     labels = {
         "images": "images",
@@ -161,10 +196,13 @@ def format_summary(summary: dict[str, Any]) -> str:
         "p95_ms": "p95 ms / frame (1 thread)",
         "cold_start_s": "cold start s",
         "peak_rss_mb": "peak memory MB",
+        "confident_share": f"share of reads with confidence >= {CONFIDENT}",
+        "confident_exact": f"exact among reads >= {CONFIDENT}",
+        "stage_ms": "median ms per stage",
     }
     baseline = summary.get("baseline", {})
     for key in SUMMARY_KEYS:
-        rows.append((labels[key], str(summary[key]), str(baseline.get(key, ""))))
+        rows.append((labels[key], _cell(summary[key]), _cell(baseline.get(key, ""))))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     lines = ("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows)
     return "\n".join(line.rstrip() for line in lines)

@@ -32,6 +32,13 @@ def register(subparsers: argparse._SubParsersAction, bench_subparsers: argparse.
         action="store_true",
         help="also measure plain PP-OCRv4 full-frame reading in the same run",
     )
+    bench.add_argument(
+        "--sets",
+        nargs="+",
+        type=Path,
+        metavar="DIR",
+        help="more folders to measure in the same run (e.g. US dev, EU-like, BR-like); results keyed by folder name",
+    )
     bench.add_argument("--details", type=Path, help="write per-image results (JSON lines) to this file")
     bench.set_defaults(func=run_bench)
 
@@ -52,7 +59,10 @@ def run_read(args: argparse.Namespace) -> int:
             table_rows.append((image_path, "error: " + record["error"], "", "", ""))
         else:
             elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
-            record["plates"] = [{"text": p.text, "confidence": p.confidence, "box": list(p.box)} for p in plates]
+            record["plates"] = [
+                {"text": p.text, "confidence": p.confidence, "box": list(p.box), "format": p.format, "state": p.state}
+                for p in plates
+            ]
             record["ms"] = elapsed_ms
             if not plates:
                 table_rows.append((image_path, "(no plate)", "", "", f"{elapsed_ms:.1f}"))
@@ -90,21 +100,30 @@ def _table(rows: list[tuple[str, ...]]) -> str:
 
 
 def run_bench(args: argparse.Namespace) -> int:
-    from alpr.ocr.benchmark import SUMMARY_KEYS, benchmark, format_summary
+    from alpr.ocr.benchmark import benchmark, benchmark_sets, format_summary
 
     try:
-        summary = benchmark(args.folder, compare_baseline=args.compare_baseline, details=args.details)
+        if args.sets:
+            summary = benchmark_sets([args.folder, *args.sets], compare_baseline=args.compare_baseline)
+        else:
+            summary = benchmark(args.folder, compare_baseline=args.compare_baseline, details=args.details)
     except BenchmarkFormatError as error:
         print(f"alpr bench ocr: {error}", file=sys.stderr)
         return 2
     if args.json:
-        ordered = {key: summary[key] for key in SUMMARY_KEYS}
-        if "baseline" in summary:
-            ordered["baseline"] = {key: summary["baseline"][key] for key in SUMMARY_KEYS}
-        print(json.dumps(ordered))
+        print(json.dumps(summary if args.sets else _ordered(summary)))
     else:
         print(format_summary(summary))
     return 0
+
+
+def _ordered(summary: dict[str, Any]) -> dict[str, Any]:
+    from alpr.ocr.benchmark import SUMMARY_KEYS
+
+    ordered = {key: summary[key] for key in SUMMARY_KEYS}
+    if "baseline" in summary:
+        ordered["baseline"] = {key: summary["baseline"][key] for key in SUMMARY_KEYS}
+    return ordered
 
 
 def _standalone_parser() -> argparse.ArgumentParser:

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from alpr.domain.alignment import aligned_positions
-from alpr.ocr.plate_format import PlateReading, best_reading
+from alpr.ocr.plate_format import PlateReading, read_plate
 from alpr.ocr.recognizer import ALPHABET, RecognizedLine
 from alpr.ocr.text_detector import TextBox, crop_text_line
 
@@ -112,4 +112,4 @@ def vote(lines: Sequence[RecognizedLine]) -> PlateReading | None:
             confidence_sums[i] += char.confidence
             counts[i] += 1
     probabilities = sums / np.maximum(sums.sum(axis=1, keepdims=True), 1e-9)
-    return best_reading(list(probabilities), list(confidence_sums / np.maximum(counts, 1)))
+    return read_plate(list(probabilities), list(confidence_sums / np.maximum(counts, 1)))

@@ -42,6 +42,8 @@ def second_opinion_recognizer_path() -> Path:
 
 
 BUNDLED_PLATE_DETECTOR = Path(__file__).resolve().parent / "models" / "plate_detector_int8.onnx.xz"
+# Made by training/ (``make train``): PP-OCRv4's recognizer fine-tuned on plates; model card beside it.
+BUNDLED_PLATE_RECOGNIZER = Path(__file__).resolve().parent / "models" / "plate_recognizer.onnx.xz"
 
 
 def plate_detector_path() -> Path:
@@ -54,6 +56,12 @@ def plate_detector_model() -> Path | bytes:
     if BUNDLED_PLATE_DETECTOR.exists():
         return lzma.decompress(BUNDLED_PLATE_DETECTOR.read_bytes())
     return plate_detector_path()
+
+
+def plate_recognizer_model() -> bytes:
+    if not BUNDLED_PLATE_RECOGNIZER.exists():
+        raise ModelNotFoundError(f"{BUNDLED_PLATE_RECOGNIZER} is missing: `make train` builds it")
+    return lzma.decompress(BUNDLED_PLATE_RECOGNIZER.read_bytes())
 
 
 def resolve_threads(threads: int | None) -> int:

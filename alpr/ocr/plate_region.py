@@ -16,9 +16,10 @@ import numpy as np
 from alpr.ocr.confidence import calibrated_confidence
 from alpr.ocr.line_vote import CropVariant, variant_crops, vote
 from alpr.ocr.plate_detector import PlateBox
-from alpr.ocr.plate_format import PlateReading, best_reading, clean_plate_text, looks_like_plate_words
+from alpr.ocr.plate_format import PlateReading, looks_like_plate_words, read_plate
+from alpr.ocr.plate_recognizer import PlateRecognizer
 from alpr.ocr.recognizer import RecognizedLine, TextRecognizer
-from alpr.ocr.text_detector import TextBox, TextDetector, crop_text_line
+from alpr.ocr.text_detector import TextBox, TextDetector, crop_text_line, merge_line_boxes
 
 # Context kept around the detector's box: its boxes are sometimes tight and cut
 # off the first/last character.
@@ -35,15 +36,55 @@ _MIN_PLATE_LENGTH = 4
 _MAX_PLATE_LENGTH = 8  # of the line height, added around each line before recognition
 
 
+# Margin around the detector's box for the trained recognizer, per side, in fractions of the box: the middle
+# of the margins it was trained with (training/real_crops.augment: -4 % to +12 %).
+_PLATE_CROP_PAD = 0.04
+
+
 @dataclass(frozen=True)
 class PlateCandidate:
     text: str
     raw_text: str
     confidence: float
     box: tuple[int, int, int, int]
+    format: str = "other"
+    state: str | None = None
 
-    def to_result_fields(self) -> tuple[str, str, float, tuple[int, int, int, int]]:
-        return self.text, self.raw_text, self.confidence, self.box
+
+def reported_text(reading: PlateReading) -> str:
+    """The registration as stored: a US plate's letter O is the digit 0 (never used on US plates); other
+    countries' plates keep what is written."""
+    return reading.text if reading.format in ("MX", "CA", "EU", "BR") else reading.text.replace("O", "0")
+
+
+def candidate_from(
+    reading: PlateReading, raw_text: str, detector_score: float, box: tuple[int, int, int, int]
+) -> PlateCandidate:
+    confidence = calibrated_confidence(_quality(reading), detector_score)
+    return PlateCandidate(reported_text(reading), raw_text, confidence, box, reading.format, reading.state)
+
+
+def plate_crop(frame: np.ndarray, plate: PlateBox, pad: float = _PLATE_CROP_PAD) -> np.ndarray:
+    frame_h, frame_w = frame.shape[:2]
+    x0 = int(max(0, math.floor(plate.x - pad * plate.w)))
+    y0 = int(max(0, math.floor(plate.y - pad * plate.h)))
+    x1 = int(min(frame_w, math.ceil(plate.x + plate.w * (1 + pad))))
+    y1 = int(min(frame_h, math.ceil(plate.y + plate.h * (1 + pad))))
+    return frame[y0 : max(y1, y0 + 1), x0 : max(x1, x0 + 1)]
+
+
+def read_plate_crop(
+    frame: np.ndarray, plate: PlateBox, recognizer: PlateRecognizer
+) -> tuple[PlateCandidate, PlateReading] | None:
+    """Reads the registration with the trained whole-plate recognizer (no text detector needed)."""
+    line = recognizer.recognize([plate_crop(frame, plate)])[0]
+    reading = read_plate([c.probabilities for c in line.chars], [c.confidence for c in line.chars])
+    # Timestamps and dealer URLs are longer than any registration; state names and slogans are not one.
+    if reading is None or not _MIN_PLATE_LENGTH <= len(reading.text) <= _MAX_PLATE_LENGTH:
+        return None
+    if looks_like_plate_words(reading.text):
+        return None
+    return candidate_from(reading, line.raw_text, plate.score, plate.as_int_tuple()), reading
 
 
 @dataclass(frozen=True)
@@ -74,7 +115,7 @@ def read_plate_region(
     text_boxes = detector.detect(padded, max_side=_MAX_REGION_SIDE + 2 * border)
     shift = np.array([border, border], dtype=np.float32)
     frame_boxes = [TextBox((b.corners - shift) / scale + offset, b.score) for b in text_boxes]
-    frame_boxes = [b for b in frame_boxes if _inside_plate(b, plate)]
+    frame_boxes = merge_line_boxes([b for b in frame_boxes if _inside_plate(b, plate)])
     if frame_boxes:
         # Small print (state name, slogan, stickers) is never the registration: not worth recognizing.
         tallest_box = max(b.height for b in frame_boxes)
@@ -96,8 +137,7 @@ def read_plate_region(
         if second_opinion is not None:
             extra += second_opinion.recognize([crop_text_line(frame, line_box), *crops])
         reading = vote([chosen.line, *extra]) or reading
-    confidence = calibrated_confidence(_quality(reading), plate.score)
-    return PlateCandidate(clean_plate_text(reading.text), chosen.line.raw_text, confidence, plate.as_int_tuple())
+    return candidate_from(reading, chosen.line.raw_text, plate.score, plate.as_int_tuple())
 
 
 def read_frame_without_plate_box(
@@ -112,11 +152,7 @@ def read_frame_without_plate_box(
             continue
         if not 5 <= len(item.reading.text) <= 8 or item.reading.prior <= 0:
             continue
-        quality = _quality(item.reading)
-        x, y, w, h = item.box.bounding_rect()
-        candidates.append(
-            PlateCandidate(item.reading.text, item.line.raw_text, calibrated_confidence(quality, 0.0), (x, y, w, h))
-        )
+        candidates.append(candidate_from(item.reading, item.line.raw_text, 0.0, item.box.bounding_rect()))
     return candidates
 
 
@@ -144,7 +180,7 @@ def _recognize(frame: np.ndarray, boxes: list[TextBox], recognizer: TextRecogniz
     lines = recognizer.recognize(crops)
     readings = []
     for box, line in zip(boxes, lines, strict=True):
-        reading = best_reading([c.probabilities for c in line.chars], [c.confidence for c in line.chars])
+        reading = read_plate([c.probabilities for c in line.chars], [c.confidence for c in line.chars])
         readings.append(_LineReading(box, line, reading))
     return readings
 

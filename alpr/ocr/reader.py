@@ -1,7 +1,9 @@
-"""Licence-plate reader: plate detector -> text lines in the plate -> recognizer -> US format.
+"""Licence-plate reader: plate detector -> trained plate recognizer -> plate formats.
 
-The lines are found by PP-OCRv4's text detector and read by PP-OCRv6's recognizer; an uncertain
-plate is read again from a few crop variants, by v6 and by v4's recognizer, and the readings vote.
+The plate recognizer trained in this repository (``training/``) reads the whole plate box. Where it is
+unsure, the general-text path gives a second opinion: PP-OCRv4's text detector finds the lines in the
+plate, PP-OCRv6's recognizer reads them (crop variants voting, with v4's recognizer); the more confident
+reading wins. Frames where the plate detector finds nothing are searched line by line with the same path.
 
 Public interface used by the rest of the platform:
 ``PlateResult``, ``ImageDecodeError``, ``decode_image``, ``PlateReader``, ``get_reader``.
@@ -11,6 +13,9 @@ from __future__ import annotations
 
 import os
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import cv2
@@ -21,23 +26,31 @@ from alpr.ocr.line_vote import DEFAULT_VARIANTS, CropVariant
 from alpr.ocr.models import (
     create_session,
     plate_detector_model,
+    plate_recognizer_model,
     resolve_threads,
     second_opinion_recognizer_path,
     text_detector_path,
     text_recognizer_path,
 )
-from alpr.ocr.plate_detector import PlateDetector
-from alpr.ocr.plate_region import PlateCandidate, read_frame_without_plate_box, read_plate_region
+from alpr.ocr.plate_detector import PlateBox, PlateDetector
+from alpr.ocr.plate_recognizer import PlateRecognizer
+from alpr.ocr.plate_region import PlateCandidate, read_frame_without_plate_box, read_plate_crop, read_plate_region
 from alpr.ocr.recognizer import TextRecognizer
 from alpr.ocr.text_detector import TextDetector
 
 __all__ = ["ImageDecodeError", "PlateReader", "PlateResult", "decode_image", "get_reader"]
 
+# Per-stage milliseconds of the last ``read`` (``PlateReader.stage_ms``; decoding is timed by the caller):
+# plate detector, trained recognizer, the general-text second opinion (text boxes, recognizers, voting), and
+# the text-box search of frames without a plate box.
+STAGES = ("detector", "recognizer", "voting", "text_boxes")
+
 _MAX_PLATE_BOXES = 3
-# Readings at least this confident skip the extra crops and the second opinion, which keeps the median
-# time low. Chosen on the odd-numbered dev photos with PP-OCRv6 (0.7: 0.836, 0.8: 0.873, 0.85: 0.891,
-# 0.9: 0.855 exact); the even-numbered ones read 0.911 at both 0.8 and 0.85.
+# Readings of the general-text path at least this confident skip its extra crops and v4's vote. Chosen on
+# the odd-numbered dev photos with PP-OCRv6 (0.7: 0.836, 0.8: 0.873, 0.85: 0.891, 0.9: 0.855 exact).
 _SURE_ENOUGH = 0.85
+# The trained recognizer's readings below this confidence get the general-text path's second opinion.
+SECOND_OPINION_BELOW = float(os.environ.get("ALPR_OCR_SECOND_OPINION_BELOW", "0.5"))
 
 
 @dataclass(frozen=True)
@@ -46,29 +59,58 @@ class PlateResult:
     raw_text: str  # what the OCR read before cleanup
     confidence: float  # 0..1, calibrated
     box: tuple[int, int, int, int]  # x, y, w, h in the frame's pixels
+    format: str = "other"  # US, MX, CA, EU, BR, vanity or other (alpr.ocr.plate_format.guess_format)
+    state: str | None = None  # issuing US state, only where the plate's layout tells it reliably
 
 
 class PlateReader:
     """Loads the models once; ``read`` is safe to call repeatedly (not concurrently)."""
 
-    def __init__(self, threads: int | None = None, variants: tuple[CropVariant, ...] = DEFAULT_VARIANTS) -> None:
-        """``variants``: extra crops that vote on uncertain readings; ``()`` reads each plate once."""
+    def __init__(
+        self,
+        threads: int | None = None,
+        variants: tuple[CropVariant, ...] = DEFAULT_VARIANTS,
+        second_opinion_below: float = SECOND_OPINION_BELOW,
+    ) -> None:
+        """``variants``: extra crops that vote in the general-text path; ``second_opinion_below``: the
+        trained recognizer's confidence under which that path reads the plate too (0: never)."""
         self.threads = resolve_threads(threads)
         self._variants = variants
+        self._second_opinion_below = second_opinion_below
         # OpenCV's pool is process-wide; match it to the budget we were given.
         cv2.setNumThreads(self.threads)
         self._plate_detector = PlateDetector(create_session(plate_detector_model(), self.threads))
+        self._plate_recognizer = PlateRecognizer(create_session(plate_recognizer_model(), self.threads))
         self._text_detector = TextDetector(create_session(text_detector_path(), self.threads))
         self._recognizer = TextRecognizer(create_session(text_recognizer_path(), self.threads))
         self._second_opinion = TextRecognizer(create_session(second_opinion_recognizer_path(), self.threads))
+        self.stage_ms: dict[str, float] = {}
 
     def read(self, image: np.ndarray) -> list[PlateResult]:
         frame = _as_frame(image)
+        self.stage_ms = dict.fromkeys(STAGES, 0.0)
         if min(frame.shape[:2]) < 8:
             return []
         candidates: list[PlateCandidate] = []
-        for plate_box in self._plate_detector.detect(frame, max_plates=_MAX_PLATE_BOXES):
-            candidate = read_plate_region(
+        with self._timed("detector"):
+            plate_boxes = self._plate_detector.detect(frame, max_plates=_MAX_PLATE_BOXES)
+        for plate_box in plate_boxes:
+            candidate = self._read_plate(frame, plate_box)
+            if candidate is not None:
+                candidates.append(candidate)
+        if not candidates:
+            with self._timed("text_boxes"):
+                candidates = read_frame_without_plate_box(frame, self._text_detector, self._recognizer)
+        candidates.sort(key=lambda c: c.confidence, reverse=True)
+        return _without_duplicates(candidates)
+
+    def _read_plate(self, frame: np.ndarray, plate_box: PlateBox) -> PlateCandidate | None:
+        with self._timed("recognizer"):
+            trained = read_plate_crop(frame, plate_box, self._plate_recognizer)
+        if trained is not None and trained[0].confidence >= self._second_opinion_below:
+            return trained[0]
+        with self._timed("voting"):
+            general = read_plate_region(
                 frame,
                 plate_box,
                 self._text_detector,
@@ -77,12 +119,19 @@ class PlateReader:
                 _SURE_ENOUGH,
                 self._second_opinion,
             )
-            if candidate is not None:
-                candidates.append(candidate)
-        if not candidates:
-            candidates = read_frame_without_plate_box(frame, self._text_detector, self._recognizer)
-        candidates.sort(key=lambda c: c.confidence, reverse=True)
-        return _without_duplicates([c.to_result_fields() for c in candidates])
+        if trained is None:
+            return general
+        if general is None:
+            return trained[0]
+        return max((trained[0], general), key=lambda c: c.confidence)
+
+    @contextmanager
+    def _timed(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stage_ms[stage] = self.stage_ms.get(stage, 0.0) + (time.perf_counter() - started) * 1000
 
 
 def _as_frame(image: np.ndarray) -> np.ndarray:
@@ -93,14 +142,14 @@ def _as_frame(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(to_bgr(image))
 
 
-def _without_duplicates(fields: list[tuple[str, str, float, tuple[int, int, int, int]]]) -> list[PlateResult]:
+def _without_duplicates(candidates: list[PlateCandidate]) -> list[PlateResult]:
     seen: set[str] = set()
     results: list[PlateResult] = []
-    for text, raw_text, confidence, box in fields:
-        if not text or text in seen:
+    for c in candidates:
+        if not c.text or c.text in seen:
             continue
-        seen.add(text)
-        results.append(PlateResult(text=text, raw_text=raw_text, confidence=confidence, box=box))
+        seen.add(c.text)
+        results.append(PlateResult(c.text, c.raw_text, c.confidence, c.box, c.format, c.state))
     return results
 
 

@@ -122,3 +122,46 @@ def crop_text_line(image: np.ndarray, box: TextBox) -> np.ndarray:
     target = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
     matrix = cv2.getPerspectiveTransform(box.corners.astype(np.float32), target)
     return cv2.warpPerspective(image, matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+
+
+# Two boxes are parts of one line (an emblem or a separator split the registration, as Missouri's FK4◆W3L)
+# when their heights are within this ratio, they overlap vertically by this share of the lower one, and the
+# gap between them is at most this many heights.
+_MERGE_HEIGHT_RATIO = 0.7
+_MERGE_VERTICAL_OVERLAP = 0.6
+_MERGE_MAX_GAP = 1.2
+
+
+def _same_line(a: TextBox, b: TextBox) -> bool:
+    ax0, ay0, aw, ah = a.bounding_rect()
+    bx0, by0, bw, bh = b.bounding_rect()
+    if min(a.height, b.height) < _MERGE_HEIGHT_RATIO * max(a.height, b.height):
+        return False
+    overlap = min(ay0 + ah, by0 + bh) - max(ay0, by0)
+    if overlap < _MERGE_VERTICAL_OVERLAP * min(ah, bh):
+        return False
+    gap = max(ax0, bx0) - min(ax0 + aw, bx0 + bw)
+    return gap <= _MERGE_MAX_GAP * max(a.height, b.height)
+
+
+def _joined(a: TextBox, b: TextBox) -> TextBox:
+    points = np.concatenate([a.corners, b.corners]).astype(np.float32)
+    return TextBox(order_corners(cv2.boxPoints(cv2.minAreaRect(points))), max(a.score, b.score))
+
+
+def merge_line_boxes(boxes: list[TextBox]) -> list[TextBox]:
+    """Joins text boxes that are pieces of one line (similar height, vertical overlap, small gap)."""
+    merged = sorted(boxes, key=lambda box: box.bounding_rect()[0])
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(merged)):
+            for j in range(i + 1, len(merged)):
+                if _same_line(merged[i], merged[j]):
+                    merged[i] = _joined(merged[i], merged[j])
+                    del merged[j]
+                    changed = True
+                    break
+            if changed:
+                break
+    return merged

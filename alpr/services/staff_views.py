@@ -113,9 +113,10 @@ def read_row(read: PlateRead, cameras: dict[str, Camera]) -> dict[str, Any]:
         "place": place(read, cameras),
         "latitude": read.latitude,
         "longitude": read.longitude,
-        # The plate's state and layout where the reader recognised them.
-        "state": read.state,
-        "format": getattr(read, "format", None),
+        # The plate's format and issuing state as the reader saw them (state known otherwise wins); absent
+        # on reads made before the reader gave them.
+        "format": read.plate_format,
+        "state": read.state or read.read_state,
     }
 
 

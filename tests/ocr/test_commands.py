@@ -36,7 +36,8 @@ def test_read_json_carries_on_after_bad_files(tmp_path: Path, capsys) -> None:
     assert "not an image" in lines[0]["error"]
     assert "error" in lines[2]
     assert lines[1]["plates"][0]["text"] == "7ABC123"
-    assert set(lines[1]["plates"][0]) == {"text", "confidence", "box"}
+    assert set(lines[1]["plates"][0]) == {"text", "confidence", "box", "format", "state"}
+    assert lines[1]["plates"][0]["format"] == "US"
     assert len(lines[1]["plates"][0]["box"]) == 4
     assert lines[1]["ms"] > 0
 
@@ -65,6 +66,25 @@ def test_bench_ocr_json(tmp_path: Path, capsys) -> None:
     assert 0 < summary["median_ms"] <= summary["p95_ms"]
     assert 0 < summary["cold_start_s"] < 60
     assert summary["peak_rss_mb"] > 10
+    assert summary["confident_exact"] is None or 0.0 <= summary["confident_exact"] <= 1.0
+    assert set(summary["stage_ms"]) >= {"decode", "detector", "recognizer", "text_boxes", "voting"}
+    assert summary["stage_ms"]["decode"] > 0
+
+
+def test_bench_ocr_sets_runs_every_folder(tmp_path: Path, capsys) -> None:
+    folders = []
+    for name, text in [("us", "7ABC123"), ("other", "ABC1234")]:
+        folder = tmp_path / name
+        folder.mkdir()
+        scene, (x, y, w, h) = plate_scene(text)
+        write_jpeg(folder / "one.jpg", scene)
+        (folder / "one.txt").write_text(f"one.jpg\t{x}\t{y}\t{w}\t{h}\t{text}\n")
+        folders.append(str(folder))
+    args = parse(["bench", "ocr", folders[0], "--sets", folders[1], "--json"])
+    assert args.func(args) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert set(summary["sets"]) == {"us", "other"}
+    assert summary["sets"]["other"]["images"] == 1
 
 
 def test_bench_rejects_folder_without_labels(tmp_path: Path, capsys) -> None:

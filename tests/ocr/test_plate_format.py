@@ -4,12 +4,15 @@ import numpy as np
 import pytest
 
 from alpr.ocr.plate_format import (
+    US_CONFIDENT,
     best_reading,
     clean_plate_text,
+    guess_format,
     latin_alphanumerics,
     layout_of,
     layout_prior,
     looks_like_plate_words,
+    read_plate,
 )
 from alpr.ocr.recognizer import ALPHABET
 
@@ -105,3 +108,65 @@ def test_plate_words_are_recognised(text: str) -> None:
 @pytest.mark.parametrize("text", ["7ABC123", "FZRULZ", "CCLVN3", "AB"])
 def test_registrations_are_not_plate_words(text: str) -> None:
     assert not looks_like_plate_words(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_format", "expected_state"),
+    [
+        ("7ABC123", "US", "CA"),  # California's 9LLL999
+        ("AB1C234", "US", "TX"),  # Texas's LL9L999
+        ("ABC1234", "US", None),  # shared by many states (and older Brazilian, Mexican plates): no state
+        ("NJA123", "US", None),
+        ("ABC123D", "MX", None),  # Mexico ABC-123-D
+        ("OAX1234", "MX", None),  # a letter O: never a US registration
+        ("ABCD123", "CA", None),  # Ontario ABCD 123
+        ("AB123CD", "EU", None),  # France AB-123-CD
+        ("AB12CDE", "EU", None),  # United Kingdom AB12 CDE
+        ("ABC1D23", "BR", None),  # Mercosul
+        ("FZRULZ", "vanity", None),
+        ("GOLFPRO", "other", None),  # fits nothing and has an O: not claimed as a US vanity plate
+        ("", "other", None),
+    ],
+)
+def test_guess_format(text: str, expected_format: str, expected_state: str | None) -> None:
+    guess = guess_format(text)
+    assert (guess.format, guess.state) == (expected_format, expected_state)
+    assert 0.0 <= guess.confidence <= 1.0
+
+
+def test_us_guess_is_confident_only_for_us_layouts() -> None:
+    assert guess_format("7ABC123").confidence >= US_CONFIDENT
+    assert guess_format("ABC123D").confidence >= 0.5  # Mexico, despite the US prior
+
+
+def test_read_plate_applies_us_prior_only_when_confidently_us() -> None:
+    # California layout with an uncertain 8/B: the US prior settles it.
+    chars = [*certain("7A"), distribution(_8=0.55, B=0.4), *certain("C123")]
+    reading = read_plate(chars, [0.98, 0.98, 0.55, 0.98, 0.98, 0.98, 0.98])
+    assert reading is not None
+    assert (reading.text, reading.format, reading.state) == ("7ABC123", "US", "CA")
+
+
+def test_read_plate_reads_foreign_plates_as_written() -> None:
+    # A Brazilian Mercosul plate: the US prior would turn its D into a 0 (LLL9999); it must not.
+    chars = [*certain("ABC1"), distribution(D=0.8, _0=0.15), *certain("23")]
+    reading = read_plate(chars, [0.98, 0.98, 0.98, 0.98, 0.8, 0.98, 0.98])
+    assert reading is not None
+    assert (reading.text, reading.format) == ("ABC1D23", "BR")
+    # A Mexican plate keeps its letter O.
+    mexican = read_plate(certain("OAX123D"), [0.98] * 7)
+    assert mexican is not None
+    assert (mexican.text, mexican.format) == ("OAX123D", "MX")
+
+
+def test_read_plate_vanity_is_read_as_written() -> None:
+    reading = read_plate(certain("FZRULZ"), [0.98] * 6)
+    assert reading is not None
+    assert (reading.text, reading.format) == ("FZRULZ", "vanity")
+
+
+def test_read_plate_us_letter_o_is_zero() -> None:
+    chars = [*certain("HK"), distribution(O=0.9), *certain("E7C")]
+    reading = read_plate(chars, [0.98, 0.98, 0.9, 0.98, 0.98, 0.98])
+    assert reading is not None
+    assert reading.text == "HK0E7C"

@@ -11,9 +11,16 @@ import pytest
 from synthetic import jpeg_bytes, plate_scene, png_bytes, with_exif_orientation
 
 from alpr.ocr.line_vote import DEFAULT_VARIANTS
-from alpr.ocr.models import create_session, second_opinion_recognizer_path, text_detector_path, text_recognizer_path
+from alpr.ocr.models import (
+    create_session,
+    plate_recognizer_model,
+    second_opinion_recognizer_path,
+    text_detector_path,
+    text_recognizer_path,
+)
 from alpr.ocr.plate_detector import PlateBox
-from alpr.ocr.plate_region import read_plate_region
+from alpr.ocr.plate_recognizer import PlateRecognizer
+from alpr.ocr.plate_region import read_plate_crop, read_plate_region
 from alpr.ocr.reader import PlateResult, decode_image, get_reader
 from alpr.ocr.recognizer import TextRecognizer
 from alpr.ocr.text_detector import TextDetector
@@ -127,3 +134,38 @@ def test_the_model_wheels_are_never_imported() -> None:
     probe = "import sys; from alpr.ocr.reader import PlateReader; PlateReader(threads=1); print(sorted(sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert "'rapidocr'" not in loaded and "'rapidocr_onnxruntime'" not in loaded and "'alpr.ocr.reader'" in loaded
+
+
+def test_the_trained_recognizer_reads_the_plate_box_with_its_format() -> None:
+    scene, (x, y, w, h) = plate_scene("7ABC123")
+    recognizer = PlateRecognizer(create_session(plate_recognizer_model(), 1))
+    read = read_plate_crop(scene, PlateBox(x, y, w, h, score=0.9), recognizer)
+    assert read is not None
+    candidate, reading = read
+    assert (candidate.text, candidate.format, candidate.state) == ("7ABC123", "US", "CA")
+    assert 0.0 < candidate.confidence <= 1.0
+    assert reading.text == "7ABC123"
+
+
+class FixedDetector:
+    """Puts the plate box where the scene drew it (platedet's YOLO skips the tests' synthetic plates)."""
+
+    def __init__(self, box: PlateBox) -> None:
+        self.box = box
+
+    def detect(self, image, min_score: float = 0.1, max_plates: int = 5):
+        return [self.box]
+
+
+@pytest.mark.parametrize(("below", "asks_second_opinion"), [(0.0, False), (1.01, True)])
+def test_second_opinion_only_below_the_confidence_threshold(below: float, asks_second_opinion: bool) -> None:
+    from alpr.ocr.reader import PlateReader
+
+    scene, (x, y, w, h) = plate_scene("7ABC123")
+    reader = PlateReader(threads=1, second_opinion_below=below)
+    reader._plate_detector = FixedDetector(PlateBox(x, y, w, h, score=0.9))  # type: ignore[assignment]
+    results = reader.read(scene)
+    assert results and results[0].text == "7ABC123"
+    assert results[0].format == "US"
+    assert reader.stage_ms["recognizer"] > 0
+    assert (reader.stage_ms["voting"] > 0) is asks_second_opinion

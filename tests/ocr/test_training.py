@@ -1,0 +1,92 @@
+"""The training pipeline end to end at a tiny size: fine-tune a few steps, resume, export, parity check.
+
+Needs the ``train`` extra (torch, onnx; onnx2torch from training/requirements-nodeps.txt), which
+``make test`` installs.
+"""
+
+from __future__ import annotations
+
+import json
+import lzma
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("onnx")
+
+from alpr.ocr.models import create_session  # noqa: E402
+from alpr.ocr.plate_recognizer import CLASSES, INPUT_HEIGHT, INPUT_WIDTH, PlateRecognizer  # noqa: E402
+from training.export import ParityError, check_parity, export, load_checkpoint, to_onnx  # noqa: E402
+from training.finetune import TrainingConfig, train  # noqa: E402
+from training.model_card import write_model_card  # noqa: E402
+from training.real_crops import DEFAULT_CROPS_DIR, is_validation, load_crops  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> Path:
+    if not (DEFAULT_CROPS_DIR / "labels.csv").exists():
+        pytest.skip("the real plate crops are not on this machine")
+    out = tmp_path_factory.mktemp("run")
+    config = TrainingConfig(out=out, steps=2, batch=4, val_every=2, warmup=1, max_val=6)
+    history = train(config)
+    assert [v["step"] for v in history["validation"]] == [0, 2]
+    return out
+
+
+def test_training_writes_checkpoints_and_history(run: Path) -> None:
+    history = json.loads((run / "history.json").read_text())
+    assert history["best"]["count"] == 6
+    assert 0.0 <= history["best"]["exact"] <= 1.0
+    assert (run / "best.pt").exists() and (run / "last.pt").exists()
+
+
+def test_training_resumes_where_it_stopped(run: Path, capsys) -> None:
+    config = TrainingConfig(out=run, steps=3, batch=4, val_every=3, warmup=1, max_val=6)
+    history = train(config, resume=True)
+    assert "resumed at step 2" in capsys.readouterr().out
+    assert [v["step"] for v in history["validation"]] == [0, 2, 3]
+
+
+def test_export_agrees_with_pytorch_and_loads_in_the_reader(run: Path, tmp_path: Path) -> None:
+    output = tmp_path / "plate_recognizer.onnx.xz"
+    difference = export(run / "best.pt", output)
+    assert difference <= 1e-4
+    session = create_session(lzma.decompress(output.read_bytes()), threads=1)
+    recognizer = PlateRecognizer(session)
+    crops = [np.full((40, 90, 3), 200, np.uint8), np.zeros((20, 60, 3), np.uint8)]
+    probabilities = recognizer.probabilities(crops)
+    assert probabilities.shape == (2, INPUT_WIDTH // 8, CLASSES)
+    assert np.allclose(probabilities.sum(axis=-1), 1.0, atol=1e-4)
+
+
+def test_parity_check_fails_when_onnx_differs(run: Path) -> None:
+    model = load_checkpoint(run / "best.pt")
+    other = load_checkpoint(run / "best.pt")
+    with torch.no_grad():
+        for parameter in other.parameters():
+            parameter.add_(0.05)
+    with pytest.raises(ParityError):
+        check_parity(model, to_onnx(other))
+    samples = np.zeros((1, 3, INPUT_HEIGHT, INPUT_WIDTH), np.float32)
+    assert check_parity(model, to_onnx(model), samples) <= 1e-4
+
+
+def test_model_card_records_data_and_figures(run: Path, tmp_path: Path) -> None:
+    card = tmp_path / "card.md"
+    write_model_card(run, card, parity=1e-6, size_bytes=7_000_000)
+    text = card.read_text()
+    assert "AGPL-3.0" in text and "openalpr" in text
+    assert "exact" in text and "steps" in text
+
+
+def test_validation_split_is_stable_and_disjoint() -> None:
+    if not (DEFAULT_CROPS_DIR / "labels.csv").exists():
+        pytest.skip("the real plate crops are not on this machine")
+    train_crops, validation = load_crops()
+    assert {c.path for c in train_crops}.isdisjoint({c.path for c in validation})
+    assert all(is_validation(c.path.name) for c in validation)
+    assert 0.1 < len(validation) / (len(train_crops) + len(validation)) < 0.2
