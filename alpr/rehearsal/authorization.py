@@ -195,6 +195,16 @@ def _condition_values(request: IAMRequestBase) -> dict[str, str]:
     return values
 
 
+# Every refusal since the server started: (caller ARN, action, resource). A refusal in the rehearsal is a grant
+# the template lacks, whether or not the handler that met it carried on.
+DENIALS: list[tuple[str, str, str]] = []
+
+
+def _deny(request: IAMRequestBase, resource: str) -> None:
+    DENIALS.append((str(request._access_key.arn), request._action, resource))
+    request._raise_access_denied()
+
+
 def _check_action_permitted(self: IAMRequestBase, resource: str) -> None:
     """moto's ``check_action_permitted``, except that an Allow whose condition does not hold does not apply."""
     if self._action == "sts:GetCallerIdentity":
@@ -211,10 +221,10 @@ def _check_action_permitted(self: IAMRequestBase, resource: str) -> None:
             if result == PermissionResult.DENIED and statement.get("Effect") == "Allow":
                 continue  # the Allow's condition did not hold
             if result == PermissionResult.DENIED:
-                self._raise_access_denied()
+                _deny(self, resource)
             permitted = permitted or result == PermissionResult.PERMITTED
     if not permitted:
-        self._raise_access_denied()
+        _deny(self, resource)
 
 
 def _s3_delete_objects_checks(response: Any, bucket: str) -> list[tuple[str, str]]:

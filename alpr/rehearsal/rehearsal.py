@@ -53,6 +53,11 @@ class RehearsalFailed(AssertionError):
     pass
 
 
+def _denial(denial: tuple[str, str, str]) -> str:
+    caller, action, resource = denial
+    return f"{caller.rsplit('/', 2)[-2] if '/' in caller else caller} may not {action} on {resource}"
+
+
 @dataclass
 class Step:
     name: str
@@ -125,11 +130,23 @@ class Rehearsal:
     def step(self, name: str, check: Callable[[], str | None]) -> None:
         """Runs one check; a failure is recorded (with its cause) and ends the rehearsal."""
         started = time.monotonic()
+        denied_before = len(authorization.DENIALS)
+        invoked_before = len(self.host.invocations) if self.host else 0
         try:
             detail = check() or ""
+            refused = authorization.DENIALS[denied_before:]
+            if refused:
+                raise RehearsalFailed("refused: " + "; ".join(_denial(d) for d in refused))
         except Exception as exc:
             log.debug("step %s failed", name, exc_info=True)
-            self.report.steps.append(Step(name, False, f"{type(exc).__name__}: {exc}"))
+            cause = [_denial(d) for d in authorization.DENIALS[denied_before:]]
+            cause += [
+                f"{i.function} ({i.trigger}): {i.error or f'{i.failed_items} failed record(s)'}"
+                for i in (self.host.invocations[invoked_before:] if self.host else [])
+                if i.error or i.failed_items
+            ]
+            because = f" [because: {'; '.join(dict.fromkeys(cause))}]" if cause else ""
+            self.report.steps.append(Step(name, False, f"{type(exc).__name__}: {exc}{because}"))
             self.report.seconds[name] = time.monotonic() - started
             raise RehearsalFailed(f"{name}: {exc}\n{traceback.format_exc(limit=6)}") from exc
         self.report.steps.append(Step(name, True, detail))
