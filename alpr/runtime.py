@@ -97,7 +97,7 @@ class Runtime:
 
     def _purge_now(self) -> Callable[[list[str]], None]:
         """In AWS the purge function deletes (its role alone may); locally the same service runs in-process."""
-        function = os.environ.get("ALPR_PURGE_FUNCTION")
+        function = self.settings.purge_function
 
         def purge_now(read_ids: list[str]) -> None:
             if not read_ids:
@@ -136,13 +136,12 @@ class Runtime:
 
     @cached_property
     def audits(self) -> AuditService:
-        retention = os.environ.get("ALPR_AUDIT_RETENTION_DAYS")
         return AuditService(
             self.repos,
             self.clock,
             self.settings.time_zone,
-            retention_days=int(retention) if retention else None,
-            sample_size=int(os.environ.get("ALPR_AUDIT_SAMPLE_SIZE", "5")),
+            retention_days=self.settings.audit_retention_days,
+            sample_size=self.settings.audit_sample_size,
         )
 
     @cached_property
@@ -151,8 +150,9 @@ class Runtime:
 
     @cached_property
     def transparency(self) -> TransparencyService:
-        cache_s = float(os.environ.get("ALPR_TRANSPARENCY_CACHE_S", "0"))
-        return TransparencyService(self.repos, self.retention, self.clock, self.settings.time_zone, cache_s)
+        return TransparencyService(
+            self.repos, self.retention, self.clock, self.settings.time_zone, self.settings.transparency_cache_s
+        )
 
 
 _current: Runtime | None = None

@@ -413,6 +413,37 @@ class UserPoolSpec:
 USER_POOL = UserPoolSpec()
 
 
+class Env(StrEnum):
+    """The environment variables a function reads (``alpr.config.Settings``), set by the CDK stack and the local
+    stack. Declared once, here, next to the functions that read them."""
+
+    PREFIX = "ALPR_PREFIX"
+    IMAGES_BUCKET = "ALPR_IMAGES_BUCKET"
+    ALERTS_TOPIC_ARN = "ALPR_ALERTS_TOPIC_ARN"
+    TIME_ZONE = "ALPR_TIME_ZONE"
+    FRAME_EVENTS_QUEUE_URL = "ALPR_FRAME_EVENTS_QUEUE_URL"
+    USER_POOL_ID = "ALPR_USER_POOL_ID"
+    USER_POOL_CLIENT_ID = "ALPR_USER_POOL_CLIENT_ID"
+    JWKS_URL = "ALPR_JWKS_URL"
+    # The purge function's name: a hold released past its date hands its reads to it.
+    PURGE_FUNCTION = "ALPR_PURGE_FUNCTION"
+    TRANSPARENCY_CACHE_S = "ALPR_TRANSPARENCY_CACHE_S"
+    AUDIT_RETENTION_DAYS = "ALPR_AUDIT_RETENTION_DAYS"
+    AUDIT_SAMPLE_SIZE = "ALPR_AUDIT_SAMPLE_SIZE"
+    HOTLIST_REFRESH_S = "ALPR_HOTLIST_REFRESH_S"
+    HOTLIST_SNAPSHOTS_KEPT = "ALPR_HOTLIST_SNAPSHOTS_KEPT"
+    HISTORICAL_SEARCH_PAGE_SIZE = "ALPR_HISTORICAL_SEARCH_PAGE_SIZE"
+    NCRIC_RETRY_BASE_S = "ALPR_NCRIC_RETRY_BASE_S"
+    NCRIC_DESTINATION_MAX_AGE_S = "ALPR_NCRIC_DESTINATION_MAX_AGE_S"
+    PURGE_READS_PER_SEGMENT = "ALPR_PURGE_READS_PER_SEGMENT"
+    PURGE_PAGE_SIZE = "ALPR_PURGE_PAGE_SIZE"
+    PURGE_PAGES_PER_INVOCATION = "ALPR_PURGE_PAGES_PER_INVOCATION"
+    # Powertools reads these itself.
+    POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
+    POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
+    POWERTOOLS_LOG_LEVEL = "POWERTOOLS_LOG_LEVEL"
+
+
 @dataclass(frozen=True)
 class FunctionSpec:
     """A Lambda function: where its handler lives and what it may touch."""
@@ -426,36 +457,63 @@ class FunctionSpec:
     invoked_async: bool = False
 
 
+INGEST_FUNCTION = FunctionSpec("ingest", "functions.ingest.handler.handler", memory_mb=512, timeout_s=15)
+INGEST_UPLOADS_FUNCTION = FunctionSpec(
+    "ingest-uploads", "functions.ingest.uploads.handler", memory_mb=512, timeout_s=60
+)
+OCR_FUNCTION = FunctionSpec("ocr", "functions.ocr.handler.handler", memory_mb=2048, timeout_s=120)
+MATCH_FUNCTION = FunctionSpec("match", "functions.match.handler.handler", memory_mb=512, timeout_s=30)
+PURGE_FUNCTION = FunctionSpec(
+    "purge", "functions.purge.handler.handler", memory_mb=1024, timeout_s=900, invoked_async=True
+)
+SHARE_FUNCTION = FunctionSpec("share", "functions.share.handler.handler", memory_mb=512, timeout_s=29)
+NCRIC_ENQUEUE_FUNCTION = FunctionSpec("ncric-enqueue", "functions.share.forwarder.enqueue", memory_mb=256, timeout_s=30)
+NCRIC_DELIVER_FUNCTION = FunctionSpec("ncric-deliver", "functions.share.forwarder.deliver", memory_mb=512, timeout_s=60)
+HOTLIST_IMPORT_FUNCTION = FunctionSpec(
+    "hotlist-import", "functions.hotlist.importer.handler", memory_mb=1536, timeout_s=300
+)
+HOTLIST_API_FUNCTION = FunctionSpec("hotlist-api", "functions.hotlist.api.handler", memory_mb=1024, timeout_s=29)
+# Pages through the reads still in retention for one entry; hands over to a new message before it times out.
+HOTLIST_SEARCH_FUNCTION = FunctionSpec(
+    "hotlist-search", "functions.hotlist.search.handler", memory_mb=1024, timeout_s=300
+)
+# Evidence holds and the compliance report, for administrators and the records custodian.
+RETENTION_API_FUNCTION = FunctionSpec(
+    "retention-api", "functions.retention.handler.handler", memory_mb=512, timeout_s=60
+)
+SEARCH_FUNCTION = FunctionSpec("search", "functions.search.handler.handler", memory_mb=1024, timeout_s=29)
+# Quarterly audits, annual bundles and access-chain verification, for auditors (418.6.1).
+AUDIT_API_FUNCTION = FunctionSpec("audit-api", "functions.audit.handler.handler", memory_mb=1024, timeout_s=29)
+# ALPR administration (418.3.1(e), 418.4(d), 418.6): designee, cameras, members' training, error reports.
+ADMIN_API_FUNCTION = FunctionSpec("admin-api", "functions.admin.handler.handler", memory_mb=512, timeout_s=29)
+# The public transparency summary (418.3.1(g)): no login, no plate data, read-only.
+TRANSPARENCY_FUNCTION = FunctionSpec(
+    "transparency",
+    "functions.audit.public.handler",
+    memory_mb=512,
+    timeout_s=29,
+    # A warm container answers from its copy for 15 minutes: the page needs no login, so no caller can
+    # make every request scan the tables.
+    environment={Env.TRANSPARENCY_CACHE_S: "900"},
+)
+
 FUNCTIONS: tuple[FunctionSpec, ...] = (
-    FunctionSpec("ingest", "functions.ingest.handler.handler", memory_mb=512, timeout_s=15),
-    FunctionSpec("ingest-uploads", "functions.ingest.uploads.handler", memory_mb=512, timeout_s=60),
-    FunctionSpec("ocr", "functions.ocr.handler.handler", memory_mb=2048, timeout_s=120),
-    FunctionSpec("match", "functions.match.handler.handler", memory_mb=512, timeout_s=30),
-    FunctionSpec("purge", "functions.purge.handler.handler", memory_mb=1024, timeout_s=900, invoked_async=True),
-    FunctionSpec("share", "functions.share.handler.handler", memory_mb=512, timeout_s=29),
-    FunctionSpec("ncric-enqueue", "functions.share.forwarder.enqueue", memory_mb=256, timeout_s=30),
-    FunctionSpec("ncric-deliver", "functions.share.forwarder.deliver", memory_mb=512, timeout_s=60),
-    FunctionSpec("hotlist-import", "functions.hotlist.importer.handler", memory_mb=1536, timeout_s=300),
-    FunctionSpec("hotlist-api", "functions.hotlist.api.handler", memory_mb=1024, timeout_s=29),
-    # Pages through the reads still in retention for one entry; hands over to a new message before it times out.
-    FunctionSpec("hotlist-search", "functions.hotlist.search.handler", memory_mb=1024, timeout_s=300),
-    # Evidence holds and the compliance report, for administrators and the records custodian.
-    FunctionSpec("retention-api", "functions.retention.handler.handler", memory_mb=512, timeout_s=60),
-    FunctionSpec("search", "functions.search.handler.handler", memory_mb=1024, timeout_s=29),
-    # Quarterly audits, annual bundles and access-chain verification, for auditors (418.6.1).
-    FunctionSpec("audit-api", "functions.audit.handler.handler", memory_mb=1024, timeout_s=29),
-    # ALPR administration (418.3.1(e), 418.4(d), 418.6): designee, cameras, members' training, error reports.
-    FunctionSpec("admin-api", "functions.admin.handler.handler", memory_mb=512, timeout_s=29),
-    # The public transparency summary (418.3.1(g)): no login, no plate data, read-only.
-    FunctionSpec(
-        "transparency",
-        "functions.audit.public.handler",
-        memory_mb=512,
-        timeout_s=29,
-        # A warm container answers from its copy for 15 minutes: the page needs no login, so no caller can
-        # make every request scan the tables.
-        environment={"ALPR_TRANSPARENCY_CACHE_S": "900"},
-    ),
+    INGEST_FUNCTION,
+    INGEST_UPLOADS_FUNCTION,
+    OCR_FUNCTION,
+    MATCH_FUNCTION,
+    PURGE_FUNCTION,
+    SHARE_FUNCTION,
+    NCRIC_ENQUEUE_FUNCTION,
+    NCRIC_DELIVER_FUNCTION,
+    HOTLIST_IMPORT_FUNCTION,
+    HOTLIST_API_FUNCTION,
+    HOTLIST_SEARCH_FUNCTION,
+    RETENTION_API_FUNCTION,
+    SEARCH_FUNCTION,
+    AUDIT_API_FUNCTION,
+    ADMIN_API_FUNCTION,
+    TRANSPARENCY_FUNCTION,
 )
 
 # API Gateway refuses bodies over 10 MB and Lambda sync payloads over 6 MB once base64-encoded, so

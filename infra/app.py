@@ -6,7 +6,7 @@ import os
 
 import aws_cdk as cdk
 
-from infra.security import enable_nag, nag_enabled
+from infra.guardrails.nag import enable_nag, nag_enabled
 from infra.stack import AlprStack
 
 

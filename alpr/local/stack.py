@@ -25,6 +25,7 @@ from alpr.local.provision import Provisioned, provision
 from alpr.local.pumps import Pump, PumpThread, SqsPump, StreamPump
 from alpr.local.ttl import TtlSweeper
 from alpr.runtime import Runtime, install
+from alpr.schema import Env
 
 log = logging.getLogger("alpr.local")
 
@@ -95,13 +96,13 @@ def aws_environment(endpoint: str, config: LocalConfig, settings: Settings) -> d
         "AWS_DEFAULT_REGION": config.region,
         "AWS_REGION": config.region,
         "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-        "ALPR_PREFIX": settings.prefix,
-        "ALPR_IMAGES_BUCKET": settings.images_bucket,
-        "ALPR_ALERTS_TOPIC_ARN": settings.alerts_topic_arn,
-        "POWERTOOLS_METRICS_NAMESPACE": "ALPR",
-        "POWERTOOLS_SERVICE_NAME": "alpr-local",
+        Env.PREFIX.value: settings.prefix,
+        Env.IMAGES_BUCKET.value: settings.images_bucket,
+        Env.ALERTS_TOPIC_ARN.value: settings.alerts_topic_arn,
+        Env.POWERTOOLS_METRICS_NAMESPACE.value: "ALPR",
+        Env.POWERTOOLS_SERVICE_NAME.value: "alpr-local",
         "POWERTOOLS_TRACE_DISABLED": "1",
-        "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+        Env.POWERTOOLS_LOG_LEVEL.value: os.environ.get(Env.POWERTOOLS_LOG_LEVEL.value, "WARNING"),
         "POWERTOOLS_METRICS_DISABLED": "1",
     }
 
@@ -188,9 +189,9 @@ class LocalStack:
         """Tokens carry the AWS issuer URL; their keys are fetched from moto's copy of the pool."""
         pool = self.provisioned.user_pool_id
         return {
-            "ALPR_USER_POOL_ID": pool,
-            "ALPR_USER_POOL_CLIENT_ID": self.provisioned.user_pool_client_id,
-            "ALPR_JWKS_URL": f"{self.endpoint}/{pool}/.well-known/jwks.json",
+            Env.USER_POOL_ID.value: pool,
+            Env.USER_POOL_CLIENT_ID.value: self.provisioned.user_pool_client_id,
+            Env.JWKS_URL.value: f"{self.endpoint}/{pool}/.well-known/jwks.json",
         }
 
     def _use_user_pool(self) -> None:
@@ -204,7 +205,7 @@ class LocalStack:
 
     def _routes(self) -> list[Route]:
         hotlist_api = load_handler("functions.hotlist.api.handler")
-        # The staff API's /v1/ routes sit behind the Cognito authorizer (infra/search.py STAFF_ROUTES).
+        # The staff API's /v1/ routes sit behind the Cognito authorizer (infra/features/staff.py STAFF_ROUTES).
         signed_in = cognito_authorizer(self._verify_token)
         return [
             Route("/v1/frames", load_handler("functions.ingest.handler.handler"), "ingest"),

@@ -17,7 +17,7 @@ import jwt
 from botocore.exceptions import ClientError
 
 from alpr.domain.errors import Unauthenticated
-from alpr.schema import Role
+from alpr.schema import Env, Role
 
 
 @dataclass(frozen=True)
@@ -34,13 +34,13 @@ class IdentityConfig:
     @classmethod
     def from_env(cls) -> IdentityConfig:
         region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-west-2"
-        pool = os.environ.get("ALPR_USER_POOL_ID", "")
+        pool = os.environ.get(Env.USER_POOL_ID.value, "")
         default_jwks = f"https://cognito-idp.{region}.amazonaws.com/{pool}/.well-known/jwks.json"
         return cls(
             region=region,
             user_pool_id=pool,
-            client_id=os.environ.get("ALPR_USER_POOL_CLIENT_ID", ""),
-            jwks_url=os.environ.get("ALPR_JWKS_URL") or default_jwks,
+            client_id=os.environ.get(Env.USER_POOL_CLIENT_ID.value, ""),
+            jwks_url=os.environ.get(Env.JWKS_URL.value) or default_jwks,
         )
 
 

@@ -20,7 +20,7 @@ import pytest
 from packaging.requirements import Requirement
 
 from alpr import schema
-from infra.bundling import FUNCTION_REQUIREMENTS_FILE, OCR_MODEL_WHEELS_FILE, OCR_REQUIREMENTS_FILE, requirements
+from infra.core.bundling import FUNCTION_REQUIREMENTS_FILE, OCR_MODEL_WHEELS_FILE, OCR_REQUIREMENTS_FILE, requirements
 
 # What the Lambda Python runtime itself provides.
 LAMBDA_RUNTIME = ("boto3",)

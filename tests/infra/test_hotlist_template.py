@@ -28,12 +28,13 @@ def test_imports_run_one_file_at_a_time(template: Any) -> None:
     assert 1 in batch_sizes
 
 
-def _statements(template: Any, logical_prefix: str) -> list[dict[str, Any]]:
+def _statements(template: Any, function_id: str) -> list[dict[str, Any]]:
+    """The statements of the policy of the function whose construct id (under ``Functions``) is ``function_id``."""
     policies = template.find_resources("AWS::IAM::Policy")
     return [
         statement
         for name, policy in policies.items()
-        if name.startswith(logical_prefix)
+        if name.startswith(f"Functions{function_id}")
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]
     ]
 

@@ -1,5 +1,5 @@
 """Least privilege, proven on the synthesized template: every IAM policy is parsed and mapped to its function
-(infra/policy_audit.py), so functions added later are checked by the same rules (policy 418.6)."""
+(infra/guardrails/policy_audit.py), so functions added later are checked by the same rules (policy 418.6)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from alpr import schema
-from infra.policy_audit import DELETE_ACTIONS, PolicyAudit
+from infra.guardrails.policy_audit import DELETE_ACTIONS, PolicyAudit
 
 # The reviewed data-plane grants of each pipeline function (KMS and X-Ray left out; "/index/*" folded into
 # its table). A change here is a permission change: it needs a reviewer, which is why this list is explicit.
@@ -104,7 +104,7 @@ REVIEWED_GRANTS: dict[str, set[str]] = {
         "dynamodb:PutItem table:alpr-access-log",
         "dynamodb:GetItem table:alpr-access-chain-heads",
         "dynamodb:UpdateItem table:alpr-access-chain-heads",
-        "cognito-idp:ListUsersInGroup AWS::Cognito::UserPool:StaffUserPool2EF92F57",
+        "cognito-idp:ListUsersInGroup userpool:alpr-staff",
         "sqs:SendMessage queue:alpr-ncric-forward",
         "sqs:GetQueueAttributes queue:alpr-ncric-forward",
         "sqs:GetQueueUrl queue:alpr-ncric-forward",
@@ -179,9 +179,10 @@ def test_a_widened_grant_is_caught() -> None:
 
     app = cdk.App(context={"aws:cdk:bundling-stacks": []})
     stack = AlprStack(app, "WidenedStack", prefix="alpr")
-    stack.tables[schema.READS.logical_name].grant_read_data(stack.functions["ingest"])
-    stack.images.grant_delete(stack.functions["share"])
-    stack.tables[schema.ACCESS_LOG.logical_name].grant_read_write_data(stack.functions["match"])
+    functions = stack.functions
+    stack.data.table(schema.READS).grant_read_data(functions.of(schema.INGEST_FUNCTION))
+    stack.data.images.grant_delete(functions.of(schema.SHARE_FUNCTION))
+    stack.data.table(schema.ACCESS_LOG).grant_read_write_data(functions.of(schema.MATCH_FUNCTION))
     violations = "\n".join(PolicyAudit(Template.from_stack(stack).to_json()).violations())
     assert "ingest may dynamodb:GetItem on table:alpr-reads" in violations
     assert "share may delete" in violations

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from infra.bundling import REPO_ROOT
+from infra.core.bundling import REPO_ROOT
 
 
 def nagged_synth(outdir: Path, change: Callable[[Any], None] | None = None) -> Path:
@@ -25,7 +25,7 @@ def nagged_synth(outdir: Path, change: Callable[[Any], None] | None = None) -> P
     from infra.app import build_app
 
     context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
-    # As a deployer outside us-east-1 does: name the CLOUDFRONT-scope web ACL made there (infra.security).
+    # As a deployer outside us-east-1 does: name the CLOUDFRONT-scope web ACL made there (infra.guardrails.waf).
     web_acl = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/alpr-page/00000000-0000-0000-0000-000000000000"
     context = {**context, "nag": "true", "aws:cdk:bundling-stacks": [], "cloudfront_web_acl_arn": web_acl}
     app = cdk.App(outdir=str(outdir), context=context)

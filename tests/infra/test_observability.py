@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from alpr import schema
-from infra.observability import OCR_FRAME_METRIC
+from infra.guardrails.observability import OCR_FRAME_METRIC
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from typing import Any
 from aws_cdk.assertions import Match
 
 from alpr import schema
-from infra.search import ACCESS_LOG_FORBIDDEN_ACTIONS
+from infra.core.data import APPEND_ONLY_FORBIDDEN_ACTIONS
 
 CHANGING = {
     "dynamodb:UpdateItem",
@@ -72,7 +72,7 @@ def test_the_access_log_table_denies_changes_to_every_principal(template: Any) -
                 "PolicyDocument": {
                     "Statement": [
                         Match.object_like(
-                            {"Effect": "Deny", "Principal": "*", "Action": list(ACCESS_LOG_FORBIDDEN_ACTIONS)}
+                            {"Effect": "Deny", "Principal": "*", "Action": list(APPEND_ONLY_FORBIDDEN_ACTIONS)}
                         )
                     ]
                 }
@@ -97,7 +97,7 @@ def test_staff_login_requires_mfa_a_strong_password_and_has_a_group_per_role(tem
 def test_search_api_uses_the_cognito_authorizer_except_for_login(template: Any) -> None:
     template.has_resource_properties("AWS::ApiGateway::Authorizer", {"Type": "COGNITO_USER_POOLS"})
     methods = template.find_resources("AWS::ApiGateway::Method")
-    [search_api] = [k for k in template.find_resources("AWS::ApiGateway::RestApi") if k.startswith("SearchApi")]
+    [search_api] = [k for k in template.find_resources("AWS::ApiGateway::RestApi") if k.startswith("StaffSearchApi")]
     any_methods = [
         m["Properties"]
         for m in methods.values()
@@ -131,20 +131,20 @@ def test_search_function_reads_but_never_writes_reads(template: Any) -> None:
 
 
 def test_every_staff_route_sits_behind_the_cognito_authorizer(template: Any) -> None:
-    from infra.search import STAFF_ROUTES
+    from infra.features.staff import STAFF_ROUTES
 
-    [search_api] = [k for k in template.find_resources("AWS::ApiGateway::RestApi") if k.startswith("SearchApi")]
+    [search_api] = [k for k in template.find_resources("AWS::ApiGateway::RestApi") if k.startswith("StaffSearchApi")]
     resources = template.find_resources("AWS::ApiGateway::Resource")
     paths = {
         r["Properties"]["PathPart"] for r in resources.values() if r["Properties"]["RestApiId"] == {"Ref": search_api}
     }
-    assert {p for ps in STAFF_ROUTES.values() for p in ps} <= paths
+    assert {p for _, ps in STAFF_ROUTES for p in ps} <= paths
     methods = [
         m["Properties"]
         for m in template.find_resources("AWS::ApiGateway::Method").values()
         if m["Properties"]["RestApiId"] == {"Ref": search_api} and m["Properties"]["HttpMethod"] == "ANY"
     ]
-    assert len(methods) == 1 + 2 * sum(len(p) for p in STAFF_ROUTES.values()) + 1  # + the signed-in /share/
+    assert len(methods) == 1 + 2 * sum(len(p) for _, p in STAFF_ROUTES) + 1  # + the signed-in /share/
     assert all(m["AuthorizationType"] == "COGNITO_USER_POOLS" for m in methods)
 
 

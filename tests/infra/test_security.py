@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from alpr import schema
-from infra.security import MAX_REQUEST_BYTES, OPERATIONAL_TABLES, _at_least
+from infra.guardrails.trail import OPERATIONAL_TABLES
+from infra.guardrails.waf import MAX_REQUEST_BYTES, _at_least
 
 
 @pytest.fixture(scope="module")
@@ -175,7 +176,7 @@ def test_every_api_stage_has_exactly_one_web_acl_with_a_rate_rule_and_size_rules
 def test_every_log_group_is_encrypted_with_the_logs_key_and_kept_for_the_set_retention(
     resources: dict[str, Any],
 ) -> None:
-    from infra.log_groups import DEFAULT_LOG_RETENTION_DAYS
+    from infra.guardrails.log_groups import DEFAULT_LOG_RETENTION_DAYS
 
     groups = {lid: r for lid, r in resources.items() if r["Type"] == "AWS::Logs::LogGroup"}
     [key_id] = [lid for lid, r in resources.items() if r["Type"] == "AWS::KMS::Key" and lid.startswith("LogsKey")]
@@ -208,7 +209,7 @@ def test_only_cloudwatch_logs_for_this_accounts_log_groups_may_use_the_logs_key(
 def test_the_log_retention_comes_from_one_setting_and_must_be_one_cloudwatch_offers() -> None:
     import aws_cdk as cdk
 
-    from infra.log_groups import LOG_RETENTION_CONTEXT, log_retention_days
+    from infra.guardrails.log_groups import LOG_RETENTION_CONTEXT, log_retention_days
 
     assert log_retention_days(cdk.App(context={LOG_RETENTION_CONTEXT: "731"})) == 731
     with pytest.raises(ValueError, match="not a retention CloudWatch Logs offers"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_cdk import aws_apigateway as apigw
 from constructs import Construct
 
-from infra.log_groups import encrypted_log_group
+from infra.guardrails.log_groups import encrypted_log_group
 
 
 def logged_stage(scope: Construct, api_id: str, rate: int, burst: int, log_user: bool = False) -> apigw.StageOptions:

@@ -21,9 +21,11 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
+from constructs import Construct
 
 from alpr import schema
-from infra.security import constructs_of
+from infra.core.data import DataPlane
+from infra.guardrails.discovery import constructs_of
 
 METRICS_NAMESPACE = "ALPR"
 OCR_FRAME_METRIC = "ocr_frame_ms"
@@ -32,16 +34,33 @@ BACKLOG_LIMIT = cdk.Duration.minutes(15)
 FIVE_MINUTES = cdk.Duration.minutes(5)
 
 
-def monitor(stack: Any) -> cloudwatch.Dashboard:
+class Observability(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stack: cdk.Stack,
+        data: DataPlane,
+        ocr: lambda_.Function,
+        purge: lambda_.Function,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.dashboard = _monitor(self, stack, data, ocr, purge)
+
+
+def _monitor(
+    scope: Construct, stack: cdk.Stack, data: DataPlane, ocr: lambda_.Function, purge: lambda_.Function
+) -> cloudwatch.Dashboard:
     topic = sns.Topic(
-        stack,
+        scope,
         "OpsAlarms",
-        topic_name=f"{stack.prefix}-ops-alarms",
-        master_key=stack.queue_key,
+        topic_name=f"{data.prefix}-ops-alarms",
+        master_key=data.queue_key,
         enforce_ssl=True,
     )
     # CloudWatch publishes to the encrypted topic with the queue key.
-    stack.queue_key.add_to_resource_policy(
+    data.queue_key.add_to_resource_policy(
         iam.PolicyStatement(
             principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
             actions=["kms:Decrypt", "kms:GenerateDataKey"],
@@ -67,7 +86,7 @@ def monitor(stack: Any) -> cloudwatch.Dashboard:
         created.add_alarm_action(notify)
         alarms.append(created)
 
-    dead_letters = dead_letter_queues(stack)
+    dead_letters = dead_letter_queues(stack, data.prefix)
     for queue in constructs_of(stack, sqs.Queue):
         if queue in dead_letters:
             alarm(
@@ -99,14 +118,13 @@ def monitor(stack: Any) -> cloudwatch.Dashboard:
         period=FIVE_MINUTES,
     )
     alarm(
-        stack.functions["ocr"],
+        ocr,
         "LatencyAlarm",
         ocr_latency,
         OCR_P95_LIMIT_MS,
         evaluation_periods=3,
         alarm_description="p95 time to read one frame, 15 minutes running",
     )
-    purge = stack.functions["purge"]
     alarm(
         purge,
         "NotRunAlarm",
@@ -119,15 +137,15 @@ def monitor(stack: Any) -> cloudwatch.Dashboard:
     for api in constructs_of(stack, apigw.RestApi):
         alarm(api, "ServerErrorsAlarm", api.metric_server_error(period=FIVE_MINUTES, statistic="Sum"), 5)
 
-    return _dashboard(stack, functions, dead_letters, ocr_latency, alarms)
+    return _dashboard(scope, data.prefix, functions, dead_letters, ocr_latency, alarms)
 
 
-def dead_letter_queues(stack: Any) -> list[sqs.Queue]:
+def dead_letter_queues(stack: Construct, prefix: str) -> list[sqs.Queue]:
     """Redrive targets, plus queues that other services park failures in (named ``...-dlq`` or
     ``...-failures`` in alpr/schema.py)."""
     queues = constructs_of(stack, sqs.Queue)
     targets = {id(q.dead_letter_queue.queue) for q in queues if q.dead_letter_queue is not None}
-    failure_names = {schema.STREAM_FAILURES_QUEUE.physical_name(stack.prefix)}
+    failure_names = {schema.STREAM_FAILURES_QUEUE.physical_name(prefix)}
 
     def is_dead_letter(queue: sqs.Queue) -> bool:
         name = str(queue.node.default_child.queue_name or "")  # type: ignore[union-attr]
@@ -137,7 +155,8 @@ def dead_letter_queues(stack: Any) -> list[sqs.Queue]:
 
 
 def _dashboard(
-    stack: Any,
+    scope: Construct,
+    prefix: str,
     functions: list[lambda_.Function],
     dead_letters: list[sqs.Queue],
     ocr_latency: cloudwatch.Metric,
@@ -161,7 +180,7 @@ def _dashboard(
             left=[f.metric(metric, statistic=statistic, period=FIVE_MINUTES) for f in functions],
         )
 
-    dashboard = cloudwatch.Dashboard(stack, "Dashboard", dashboard_name=f"{stack.prefix}-pipeline")
+    dashboard = cloudwatch.Dashboard(scope, "Dashboard", dashboard_name=f"{prefix}-pipeline")
     dashboard.add_widgets(
         cloudwatch.GraphWidget(title="Frames by outcome", width=12, left=frames),
         cloudwatch.GraphWidget(title="OCR ms per frame (p95)", width=12, left=[ocr_latency]),

@@ -11,7 +11,7 @@ from typing import Any
 import aws_cdk as cdk
 import jsii
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def requirements(path: Path) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from alpr import schema
+from infra.guardrails.trail import OPERATIONAL_TABLES
 
 # Actions that AWS defines on "*" only (no resource-level permissions), and nothing that touches data.
 STAR_RESOURCE_ACTIONS = frozenset(
@@ -61,10 +62,6 @@ READER_RECORD_TABLES = frozenset({schema.ACCESS_CHAIN_HEADS.logical_name, schema
 FRAMEWORK_PRINCIPAL_PREFIXES = ("CustomCDKBucketDeployment",)
 # The one function that creates plate reads.
 READ_WRITERS = frozenset({"ocr"})
-# Tables holding only operational state, not plate data (see infra.security.OPERATIONAL_TABLES).
-OPERATIONAL_TABLES = frozenset(
-    {schema.CAMERAS.logical_name, schema.FRAMES.logical_name, schema.IDEMPOTENCY.logical_name}
-)
 # Areas of the images bucket whose objects are images of vehicles.
 IMAGE_AREAS = (schema.BUCKET.frames, schema.BUCKET.evidence)
 
@@ -139,6 +136,8 @@ class PolicyAudit:
             return f"queue:{props.get('QueueName', logical_id)}"
         if kind == "AWS::SNS::Topic":
             return f"topic:{props.get('TopicName', logical_id)}"
+        if kind == "AWS::Cognito::UserPool":
+            return f"userpool:{props.get('UserPoolName', logical_id)}"
         if kind == "AWS::KMS::Key":
             return f"key:{logical_id}"
         return f"{kind}:{logical_id}"

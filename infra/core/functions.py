@@ -1,0 +1,110 @@
+"""One Lambda function per ``schema.FunctionSpec``, with the environment every function shares.
+
+What a function may touch is granted by the feature that owns it (infra/features); here only what every
+function needs: the data key (tables, images and records are encrypted with it) and its log group.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from alpr import schema
+from alpr.schema import Env
+from infra.core.bundling import REPO_ROOT, light_function_code
+from infra.core.data import DataPlane, camel
+from infra.guardrails.log_groups import encrypted_log_group
+
+DOCKER_EXCLUDES = [
+    ".git",
+    ".venv",
+    "cdk.out",
+    "node_modules",
+    "tests",
+    ".alpr-local",
+    "**/__pycache__",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".benchmarks",
+    "training",
+    "*.egg-info",
+]
+
+
+class Functions(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, data: DataPlane) -> None:
+        super().__init__(scope, construct_id)
+        self._prefix = data.prefix
+        environment = {
+            Env.PREFIX.value: data.prefix,
+            Env.IMAGES_BUCKET.value: data.images.bucket_name,
+            Env.ALERTS_TOPIC_ARN.value: data.alerts_topic.topic_arn,
+            Env.TIME_ZONE.value: schema.DEPARTMENT_TIME_ZONE,
+            Env.POWERTOOLS_METRICS_NAMESPACE.value: "ALPR",
+            Env.POWERTOOLS_LOG_LEVEL.value: "INFO",
+        }
+        light_code = light_function_code()
+        self._functions: dict[str, lambda_.Function] = {}
+        for spec in schema.FUNCTIONS:
+            self._functions[spec.name] = self._function(spec, environment, light_code, data)
+        # The queue key needs no blanket grant: the event sources, the stream's on-failure queue and the
+        # topic grant their consumers and publishers exactly the key use they need.
+        for function in self._functions.values():
+            data.data_key.grant_encrypt_decrypt(function)
+
+    def of(self, spec: schema.FunctionSpec) -> lambda_.Function:
+        return self._functions[spec.name]
+
+    @property
+    def all(self) -> list[lambda_.Function]:
+        return list(self._functions.values())
+
+    def physical_name(self, spec: schema.FunctionSpec) -> str:
+        return f"{self._prefix}-{spec.name}"
+
+    def _function(
+        self, spec: schema.FunctionSpec, environment: dict[str, str], light_code: Any, data: DataPlane
+    ) -> lambda_.Function:
+        own = {str(key): value for key, value in spec.environment.items()}
+        common: dict[str, Any] = {
+            "function_name": self.physical_name(spec),
+            "memory_size": spec.memory_mb,
+            "timeout": cdk.Duration.seconds(spec.timeout_s),
+            "environment": {**environment, Env.POWERTOOLS_SERVICE_NAME.value: spec.name, **own},
+            "architecture": lambda_.Architecture.X86_64,
+            "tracing": lambda_.Tracing.ACTIVE,
+            "log_group": encrypted_log_group(self, f"{camel(spec.name)}Logs"),
+        }
+        if spec.invoked_async:
+            common["dead_letter_queue"] = sqs.Queue(
+                self,
+                f"{camel(spec.name)}InvocationDlq",
+                queue_name=f"{self._prefix}-{spec.name}-invocation-dlq",
+                encryption=sqs.QueueEncryption.KMS,
+                encryption_master_key=data.queue_key,
+                enforce_ssl=True,
+                retention_period=cdk.Duration.days(14),
+            )
+        if spec is schema.OCR_FUNCTION:
+            # OpenCV, ONNX Runtime and the PP-OCR models are over the 250 MB zip limit: a container image.
+            return lambda_.DockerImageFunction(
+                self,
+                "OcrFunction",
+                code=lambda_.DockerImageCode.from_image_asset(
+                    str(REPO_ROOT), file="functions/ocr/Dockerfile", exclude=DOCKER_EXCLUDES
+                ),
+                **common,
+            )
+        return lambda_.Function(
+            self,
+            f"{camel(spec.name)}Function",
+            runtime=lambda_.Runtime.PYTHON_3_12,
+            handler=spec.handler,
+            code=light_code,
+            **common,
+        )
