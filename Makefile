@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-dev
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install run test test-fast lint synth check-infra bench clean
+.PHONY: install run test test-fast lint synth check-infra rehearse bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ synth: $(STAMP)
 check-infra: $(STAMP)
 	npx --yes aws-cdk@2 synth --no-notices --quiet -c nag=true
 	$(BIN)/cfn-lint --ignore-checks W3005 -- cdk.out/*.template.json
+
+# Deploys the synthesized template into moto's CloudFormation and runs the user paths on the template's own wiring
+# (environment, event source mappings, each function's IAM role). `make test` runs it too: tests/rehearsal.
+rehearse: $(STAMP)
+	$(BIN)/python -m alpr.rehearsal
 
 clean:
 	rm -rf $(VENV) cdk.out .alpr-local .pytest_cache .mypy_cache .ruff_cache
