@@ -369,6 +369,16 @@ class Rehearsal:
             json.dumps({"username": "officer", "password": self.passwords["officer"]}).encode(),
         )
         answer = json.loads(login.get("body") or "{}")
+        if answer.get("challenge") == "SOFTWARE_TOKEN_MFA":
+            # moto checks the code only with MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP; the page sends the app's code.
+            reply = {"username": "officer", "session": answer["session"], "challenge": answer["challenge"]}
+            login = api.call(
+                "POST",
+                "/api/login",
+                {"Content-Type": "application/json"},
+                json.dumps({**reply, "code": "000000"}).encode(),
+            )
+            answer = json.loads(login.get("body") or "{}")
         if login["statusCode"] != 200 or "id_token" not in answer:
             raise RehearsalFailed(f"login answered {login['statusCode']}: {answer}")
         search = api.call(

@@ -9,6 +9,7 @@ import copy
 import json
 from typing import Any
 
+from alpr import schema
 from alpr.rehearsal.wiring import image_handler
 
 
@@ -25,16 +26,15 @@ def function_of(template: dict[str, Any], handler: str) -> tuple[str, dict[str, 
     raise LookupError(handler)
 
 
-def table_of(template: dict[str, Any], table_name: str) -> str:
+def table_of(template: dict[str, Any], table: schema.Table) -> str:
+    """The table with this partition key and these indexes (whether or not the template fixes its name)."""
     for logical_id, resource in _resources(template, "AWS::DynamoDB::Table").items():
-        if resource["Properties"].get("TableName") == table_name:
+        properties = resource["Properties"]
+        hash_key = next(k["AttributeName"] for k in properties["KeySchema"] if k["KeyType"] == "HASH")
+        indexes = {i["IndexName"] for i in properties.get("GlobalSecondaryIndexes", [])}
+        if hash_key == table.partition.name and indexes == {i.name for i in table.indexes}:
             return logical_id
-    raise LookupError(table_name)
-
-
-def prefix_of(template: dict[str, Any]) -> str:
-    _, ingest = function_of(template, "functions.ingest.handler.handler")
-    return str(ingest["Properties"]["Environment"]["Variables"]["ALPR_PREFIX"])
+    raise LookupError(table.logical_name)
 
 
 def drop_grant(template: dict[str, Any], handler: str, action: str, table_logical_id: str) -> dict[str, Any]:

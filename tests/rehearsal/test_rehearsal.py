@@ -9,7 +9,7 @@ import pytest
 
 from alpr import schema
 from tests.rehearsal.conftest import Rehearse
-from tests.rehearsal.mutations import drop_grant, narrow_filter, prefix_of, rename_variable, table_of
+from tests.rehearsal.mutations import drop_grant, function_of, narrow_filter, rename_variable, table_of
 
 pytestmark = pytest.mark.slow
 
@@ -42,12 +42,14 @@ def test_a_grant_the_template_drops_fails_the_rehearsal_as_access_denied(
     synthesized: dict[str, Any], rehearse: Rehearse
 ) -> None:
     """IAM (moto's enforcement, per function role): OCR without dynamodb:PutItem on the reads table."""
-    reads = table_of(synthesized, schema.READS.physical_name(prefix_of(synthesized)))
+    reads = table_of(synthesized, schema.READS)
     code, report, output = rehearse(drop_grant(synthesized, OCR, "dynamodb:PutItem", reads))
     assert code == 1, output
     step = failed_step(report)
     assert step["name"] == FRAME_STEP
-    assert "may not dynamodb:PutItem" in step["detail"] and "OcrFunction" in step["detail"], step
+    _, ocr = function_of(synthesized, OCR)
+    role = ocr["Properties"]["Role"]["Fn::GetAtt"][0]  # moto names the role <stack>-<logical id>-<suffix>
+    assert f"{role}" in step["detail"] and "may not dynamodb:PutItem" in step["detail"], step
 
 
 def test_an_environment_variable_the_handlers_do_not_read_fails_the_rehearsal(
