@@ -90,5 +90,10 @@ check-infra: $(STAMP)
 	npx --yes aws-cdk@2 synth --no-notices --quiet -c nag=true $(CDK_ARGS)
 	$(BIN)/cfn-lint --ignore-checks W3005 -- cdk.out/*.template.json
 
+# Deploys the synthesized template into moto's CloudFormation and runs the user paths on the template's own wiring
+# (environment, event source mappings, each function's IAM role). `make test` runs it too: tests/rehearsal.
+rehearse: $(STAMP)
+	$(BIN)/python -m alpr.rehearsal
+
 clean:
 	rm -rf $(VENV) node_modules cdk.out .alpr-local .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,328 @@
+"""IAM enforcement in the embedded AWS, so that a grant the template lacks fails the rehearsal as it fails in AWS.
+
+What moto enforces by itself (``moto/core/authorization.py``, ``moto/iam/access_control.py``, moto 5.2):
+
+* Once ``settings.INITIAL_NO_AUTH_ACTION_COUNT`` requests have passed (``set_initial_no_auth_action_count``), every
+  request is authenticated (SigV4 signature of an IAM user's key or of an ``sts:AssumeRole`` session) and its
+  action is checked against the caller's identity policies: inline and attached, of the user or of the assumed role.
+  This covers every service whose responses go through ``BaseResponse.call_action`` (DynamoDB, Streams, SQS, SNS,
+  SSM, KMS, Cognito, Lambda ...) plus S3's own check.
+* The ``Resource`` element is compared only where the service names the request's resource: S3 (bucket and key
+  ARNs), SQS (``_determine_resource``: the queue ARN), IAM and STS. Everywhere else moto checks against ``*``, which
+  a statement scoped to a table ARN never matches, so every scoped grant would be refused.
+* Resource-based policies (bucket, queue, topic and KMS key policies) are not evaluated; neither is the KMS key use
+  that SSE-KMS implies (S3, DynamoDB and SQS never call KMS as the caller). Conditions are only evaluated against the
+  values a request passes in, and a statement whose condition does not hold is answered "denied" instead of "does
+  not apply". Cognito's ``InitiateAuth`` and a few other public operations skip the check, as in AWS.
+
+What the rehearsal adds, in-process (the server runs in this process):
+
+* SQS batch actions checked as the single action they batch;
+* the request's resource ARN for DynamoDB and Streams (table, index, stream), SNS (topic), SSM (parameter),
+  KMS (key), Cognito (user pool) and Lambda (function), after the AWS Service Authorization Reference;
+* DynamoDB's transactions checked as the actions they are made of (``TransactWriteItems`` needs ``PutItem``,
+  ``UpdateItem``, ``DeleteItem`` or ``ConditionCheckItem`` on each table: DynamoDB developer guide, "Using IAM with
+  DynamoDB transactions");
+* S3's DeleteObjects checked per object (moto checks the bucket);
+* an ``Allow`` whose condition does not hold does not apply (instead of denying), and ``s3:prefix`` is passed in.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import unquote
+
+from moto import settings
+from moto.core.authorization import ActionAuthenticatorMixin
+from moto.iam.access_control import IAMPolicyStatement, IAMRequest, IAMRequestBase, PermissionResult
+
+Check = tuple[str | None, str]  # (IAM action without the service prefix, or None for the request's own; resource)
+
+_TRANSACT_ACTIONS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+}
+
+
+def _arn(response: Any, service: str, resource: str) -> str:
+    return f"arn:aws:{service}:{response.region}:{response.current_account}:{resource}"
+
+
+def _json_body(response: Any) -> dict[str, Any]:
+    """The request's parameters: moto has parsed them already for some services (DynamoDB sets ``body`` to them)."""
+    for parsed in (getattr(response, "params", None), response.body):
+        if isinstance(parsed, dict) and parsed:
+            return parsed
+    try:
+        body = json.loads(response.body or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _table(response: Any, name: str, index: str | None = None) -> str:
+    table = name if name.startswith("arn:") else _arn(response, "dynamodb", f"table/{name}")
+    return f"{table}/index/{index}" if index else table
+
+
+def dynamodb_checks(response: Any) -> list[Check]:
+    body = _json_body(response)
+    action = response._get_action()
+    if action in ("TransactWriteItems", "TransactGetItems"):
+        checks: list[Check] = []
+        for item in body.get("TransactItems", []):
+            for kind, operation in item.items():
+                checks.append((_TRANSACT_ACTIONS.get(kind, "GetItem"), _table(response, operation["TableName"])))
+        return checks
+    if "RequestItems" in body:
+        return [(None, _table(response, name)) for name in body["RequestItems"]]
+    if "TableName" in body:
+        return [(None, _table(response, body["TableName"], body.get("IndexName")))]
+    return [(None, "*")]
+
+
+def streams_checks(response: Any) -> list[Check]:
+    body = _json_body(response)
+    if "StreamArn" in body:
+        return [(None, body["StreamArn"])]
+    iterator = str(body.get("ShardIterator", ""))
+    if iterator.startswith("arn:"):
+        return [(None, iterator.split("|", 1)[0])]
+    return [(None, "*")]
+
+
+def _param(response: Any, name: str) -> str:
+    value = response._get_param(name)
+    if value is None:
+        value = _json_body(response).get(name)
+    return str(value) if value is not None else ""
+
+
+# "The permissions for a batch action are the same as for the single action" (Amazon SQS developer guide,
+# "Amazon SQS API permissions: Actions and resource reference"); moto checks the batch action's own name.
+_SQS_BATCH_ACTIONS = {
+    "SendMessageBatch": "SendMessage",
+    "DeleteMessageBatch": "DeleteMessage",
+    "ChangeMessageVisibilityBatch": "ChangeMessageVisibility",
+}
+
+
+def sqs_checks(response: Any) -> list[Check]:
+    return [(_SQS_BATCH_ACTIONS.get(response._get_action()), response._determine_resource())]
+
+
+def sns_checks(response: Any) -> list[Check]:
+    return [(None, _param(response, "TopicArn") or _param(response, "TargetArn") or "*")]
+
+
+def ssm_checks(response: Any) -> list[Check]:
+    body = _json_body(response)
+    names = body.get("Names") or ([body["Name"]] if "Name" in body else [])
+    if not names:
+        return [(None, "*")]
+    return [(None, _arn(response, "ssm", "parameter/" + str(n).lstrip("/"))) for n in names]
+
+
+def kms_checks(response: Any) -> list[Check]:
+    key = str(_json_body(response).get("KeyId", ""))
+    if not key:
+        return [(None, "*")]
+    return [(None, key if key.startswith("arn:") else _arn(response, "kms", f"key/{key}"))]
+
+
+def cognito_checks(response: Any) -> list[Check]:
+    pool = str(_json_body(response).get("UserPoolId", ""))
+    return [(None, _arn(response, "cognito-idp", f"userpool/{pool}") if pool else "*")]
+
+
+def lambda_checks(response: Any) -> list[Check]:
+    parts = [unquote(p) for p in response.path.split("/")]
+    if "functions" in parts and len(parts) > parts.index("functions") + 1:
+        name = parts[parts.index("functions") + 1]
+        return [(None, name if name.startswith("arn:") else _arn(response, "lambda", f"function:{name}"))]
+    return [(None, "*")]
+
+
+def _response_classes() -> dict[type, Callable[[Any], list[Check]]]:
+    from moto.awslambda.responses import LambdaResponse
+    from moto.cognitoidp.responses import CognitoIdpResponse
+    from moto.dynamodb.responses import DynamoHandler
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+    from moto.kms.responses import KmsResponse
+    from moto.sns.responses import SNSResponse
+    from moto.sqs.responses import SQSResponse
+    from moto.ssm.responses import SimpleSystemManagerResponse
+
+    return {
+        DynamoHandler: dynamodb_checks,
+        DynamoDBStreamsHandler: streams_checks,
+        SQSResponse: sqs_checks,
+        SNSResponse: sns_checks,
+        SimpleSystemManagerResponse: ssm_checks,
+        KmsResponse: kms_checks,
+        CognitoIdpResponse: cognito_checks,
+        LambdaResponse: lambda_checks,
+    }
+
+
+def _request_for(action: str | None) -> Callable[..., IAMRequest]:
+    def build(**kwargs: Any) -> IAMRequest:
+        if action is not None:
+            kwargs["action"] = action
+        return IAMRequest(**kwargs)
+
+    return build
+
+
+def _with_resources(checks: Callable[[Any], list[Check]]) -> Callable[..., None]:
+    def authorize(self: Any, resource: str = "*") -> None:
+        for action, resource_arn in checks(self):
+            self._authenticate_and_authorize_action(_request_for(action), resource_arn)
+
+    return authorize
+
+
+def _condition_values(request: IAMRequestBase) -> dict[str, str]:
+    values: dict[str, str] = {}
+    prefix = request._data.get("prefix") if isinstance(request._data, dict) else None
+    if prefix:
+        values["s3:prefix"] = prefix[0] if isinstance(prefix, list) else str(prefix)
+    return values
+
+
+# Every refusal since the server started: (caller ARN, action, resource). A refusal in the rehearsal is a grant
+# the template lacks, whether or not the handler that met it carried on.
+DENIALS: list[tuple[str, str, str]] = []
+
+
+def _deny(request: IAMRequestBase, resource: str) -> None:
+    DENIALS.append((str(request._access_key.arn), request._action, resource))
+    request._raise_access_denied()
+
+
+def _check_action_permitted(self: IAMRequestBase, resource: str) -> None:
+    """moto's ``check_action_permitted``, except that an Allow whose condition does not hold does not apply."""
+    if self._action == "sts:GetCallerIdentity":
+        return
+    from moto.iam.access_control import IAMPolicy
+
+    conditions = _condition_values(self)
+    permitted = False
+    for policy in self._access_key.collect_policies():
+        document = IAMPolicy(policy)._policy_json
+        statements = document["Statement"]
+        for statement in statements if isinstance(statements, list) else [statements]:
+            result = IAMPolicyStatement(statement).is_action_permitted(self._action, resource, None, conditions)
+            if result == PermissionResult.DENIED and statement.get("Effect") == "Allow":
+                continue  # the Allow's condition did not hold
+            if result == PermissionResult.DENIED:
+                _deny(self, resource)
+            permitted = permitted or result == PermissionResult.PERMITTED
+    if not permitted:
+        _deny(self, resource)
+
+
+def _s3_delete_objects_checks(response: Any, bucket: str) -> list[tuple[str, str]]:
+    """DeleteObjects is authorized per object: s3:DeleteObject, or s3:DeleteObjectVersion with a version id, on
+    each key (Amazon S3 API reference, DeleteObjects). moto checks s3:DeleteObject on the bucket's ARN instead."""
+    import xml.etree.ElementTree as ElementTree
+
+    checks = []
+    root = ElementTree.fromstring(response.body)
+    for node in root.iter():
+        if node.tag.rsplit("}", 1)[-1] != "Object":
+            continue
+        fields = {child.tag.rsplit("}", 1)[-1]: (child.text or "") for child in node}
+        action = "DeleteObjectVersion" if fields.get("VersionId") else "DeleteObject"
+        checks.append((action, f"arn:aws:s3:::{bucket}/{fields.get('Key', '')}"))
+    return checks
+
+
+def _s3_authorize(original: Callable[..., None]) -> Callable[..., None]:
+    def authorize(self: Any, bucket_name: str | None = None, key_name: str | None = None) -> None:
+        if bucket_name and key_name is None and self.data.get("Action") == "DeleteObject" and self.is_delete_keys():
+            from moto.iam.access_control import S3IAMRequest
+
+            for action, resource in _s3_delete_objects_checks(self, bucket_name):
+
+                def request(action: str = action, **kwargs: Any) -> S3IAMRequest:
+                    return S3IAMRequest(**{**kwargs, "action": action})
+
+                self._authenticate_and_authorize_action(request, resource)
+            return
+        original(self, bucket_name=bucket_name, key_name=key_name)
+
+    return authorize
+
+
+_installed = False
+
+
+def install_resource_checks() -> None:
+    global _installed
+    if _installed:
+        return
+    for response_class, checks in _response_classes().items():
+        response_class._authenticate_and_authorize_normal_action = _with_resources(checks)  # type: ignore[attr-defined]
+    IAMRequestBase.check_action_permitted = _check_action_permitted  # type: ignore[method-assign]
+    from moto.s3.responses import S3Response
+
+    S3Response._authenticate_and_authorize_s3_action = _s3_authorize(  # type: ignore[method-assign]
+        S3Response._authenticate_and_authorize_s3_action
+    )
+    _installed = True
+
+
+@contextmanager
+def enforced() -> Iterator[None]:
+    """Every request from here on is authenticated and authorized (moto's INITIAL_NO_AUTH_ACTION_COUNT = 0)."""
+    install_resource_checks()
+    previous = settings.INITIAL_NO_AUTH_ACTION_COUNT
+    settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
+    ActionAuthenticatorMixin.request_count = 0
+    try:
+        yield
+    finally:
+        settings.INITIAL_NO_AUTH_ACTION_COUNT = previous
+
+
+OPERATOR = "rehearsal-operator"
+_ADMIN = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+
+def operator_credentials(iam: Any) -> dict[str, str]:
+    """The administrator who deploys: an IAM user allowed everything (seeding, checking what the handlers wrote)."""
+    iam.create_user(UserName=OPERATOR)
+    iam.put_user_policy(UserName=OPERATOR, PolicyName="administrator", PolicyDocument=json.dumps(_ADMIN))
+    key = iam.create_access_key(UserName=OPERATOR)["AccessKey"]
+    return {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
+
+
+def trusts_lambda(role: dict[str, Any]) -> bool:
+    """Whether the role's trust policy lets the Lambda service assume it (what the function's execution needs)."""
+    document = role["AssumeRolePolicyDocument"]
+    if isinstance(document, str):
+        document = json.loads(unquote(document))
+    for statement in document.get("Statement", []):
+        services = statement.get("Principal", {}).get("Service", [])
+        services = [services] if isinstance(services, str) else services
+        actions = statement.get("Action", [])
+        actions = [actions] if isinstance(actions, str) else actions
+        if statement.get("Effect") == "Allow" and "lambda.amazonaws.com" in services and "sts:AssumeRole" in actions:
+            return True
+    return False
+
+
+def role_credentials(sts: Any, role_arn: str, session_name: str) -> dict[str, str]:
+    """What Lambda gives a function: a session of its execution role (moto's assumed-role keys start ASIA)."""
+    credentials = sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name[:64])["Credentials"]
+    return {
+        "AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"],
+        "AWS_SESSION_TOKEN": credentials["SessionToken"],
+    }
