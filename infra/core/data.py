@@ -253,3 +253,25 @@ def _deny_changes(table: dynamodb.Table) -> None:
             ],
         }
     )
+
+
+def schedule_dead_letters(scope: Construct, construct_id: str, data: DataPlane, name: str, what: str) -> sqs.Queue:
+    """The dead-letter queue of a scheduled EventBridge target: kept 14 days like every failure queue, on the queue
+    key (whose policy lets EventBridge use it)."""
+    from infra.guardrails.nag import acknowledge
+
+    queue = sqs.Queue(
+        scope,
+        construct_id,
+        queue_name=f"{data.prefix}-{name}",
+        encryption=sqs.QueueEncryption.KMS,
+        encryption_master_key=data.queue_key,
+        enforce_ssl=True,
+        retention_period=QUEUE_RETENTION,
+    )
+    acknowledge(
+        queue,
+        "AwsSolutions::AwsSolutions-SQS3",
+        f"it is itself a dead-letter queue (of {what}'s EventBridge target), which SQS3 cannot see",
+    )
+    return queue

@@ -8,11 +8,10 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from alpr import schema
-from infra.core.data import DataPlane
+from infra.core.data import DataPlane, schedule_dead_letters
 from infra.core.grants import allow, allow_table
 from infra.guardrails.nag import acknowledge
 
@@ -76,18 +75,8 @@ class Audits(Construct):
             [data.objects(schema.BUCKET.access_seals)],
         )
         allow(sealer, ["s3:ListBucket", "s3:ListBucketVersions"], [data.images.bucket_arn])
-        failures = sqs.Queue(
-            self,
-            "AccessSealerScheduleDlq",
-            queue_name=f"{data.prefix}-access-sealer-schedule-dlq",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=data.queue_key,
-            enforce_ssl=True,
-        )
-        acknowledge(
-            failures,
-            "AwsSolutions::AwsSolutions-SQS3",
-            "it is itself a dead-letter queue (of the sealer schedule's EventBridge target), which SQS3 cannot see",
+        failures = schedule_dead_letters(
+            self, "AccessSealerScheduleDlq", data, "access-sealer-schedule-dlq", "the sealer schedule"
         )
         events.Rule(
             self,

@@ -8,14 +8,12 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from alpr import schema
 from alpr.schema import Env
-from infra.core.data import QUEUE_RETENTION, DataPlane
+from infra.core.data import DataPlane, schedule_dead_letters
 from infra.core.grants import allow, allow_table
-from infra.guardrails.nag import acknowledge
 
 TTL_PRINCIPAL = "dynamodb.amazonaws.com"
 
@@ -72,19 +70,8 @@ class Retention(Construct):
         self._grant_api(data, retention_api, purge_name)
 
     def _daily_schedule(self, data: DataPlane, purge: lambda_.Function) -> None:
-        purge_failures = sqs.Queue(
-            self,
-            "PurgeScheduleDlq",
-            queue_name=f"{data.prefix}-{schema.PURGE_SCHEDULE_DLQ_LOGICAL}",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=data.queue_key,
-            enforce_ssl=True,
-            retention_period=QUEUE_RETENTION,
-        )
-        acknowledge(
-            purge_failures,
-            "AwsSolutions::AwsSolutions-SQS3",
-            "it is itself a dead-letter queue (of the purge schedule's EventBridge target), which SQS3 cannot see",
+        purge_failures = schedule_dead_letters(
+            self, "PurgeScheduleDlq", data, schema.PURGE_SCHEDULE_DLQ_LOGICAL, "the purge schedule"
         )
         events.Rule(
             self,

@@ -132,7 +132,7 @@ def test_the_page_may_post_uploads_to_the_images_bucket_and_nothing_else(templat
     [bucket] = [
         r["Properties"]
         for r in template.find_resources("AWS::S3::Bucket").values()
-        if r["Properties"].get("ObjectLockEnabled")
+        if r["Properties"].get("ObjectLockEnabled") and "aws:kms" in str(r["Properties"].get("BucketEncryption"))
     ]
     [rule] = bucket["CorsConfiguration"]["CorsRules"]
     assert rule["AllowedMethods"] == ["POST"] and rule["AllowedOrigins"] == [schema.DEFAULT_PAGE_ORIGIN]
