@@ -23,7 +23,7 @@ from alpr.domain.errors import DomainError, Unauthenticated
 Command = Callable[[argparse.Namespace], int]
 
 # Operator commands: the local stack, uploads as a camera, benchmarks, reading an image file, the registry of
-# cameras and queues, the public transparency summary, and the local stack's demo authenticator codes. They show no plate reads, alerts, holds or access
+# cameras, their health and the queues, the public transparency summary, and the local stack's demo authenticator codes. They show no plate reads, alerts, holds or access
 # records, so no member is asked for.
 UNGATED = frozenset(
     {
@@ -34,6 +34,7 @@ UNGATED = frozenset(
         "bench",
         "camera push",
         "camera list",
+        "camera health",
         "dead-letters",
         "purge",
         "ncric",
