@@ -69,10 +69,12 @@ def push_multipart(
 
 
 def bucket_keys(stack: LocalStack) -> list[str]:
-    """Object keys of frames and uploads (hotlist snapshots, which the demo seed writes, are left out)."""
+    """Object keys of frames and uploads (hotlist snapshots, which the demo seed writes, and the access chain's day
+    seals, which a running stack writes, are left out)."""
     s3 = stack.session.client("s3")
     versions = s3.list_object_versions(Bucket=stack.settings.images_bucket)
-    return [v["Key"] for v in versions.get("Versions", []) if not v["Key"].startswith(schema.BUCKET.hotlists)]
+    ignored = (schema.BUCKET.hotlists, schema.BUCKET.access_seals)
+    return [v["Key"] for v in versions.get("Versions", []) if not v["Key"].startswith(ignored)]
 
 
 def table_items(stack: LocalStack, logical_name: str) -> list[dict[str, Any]]:
