@@ -23,8 +23,8 @@ from alpr.domain.errors import DomainError, Unauthenticated
 Command = Callable[[argparse.Namespace], int]
 
 # Operator commands: the local stack, uploads as a camera, benchmarks, reading an image file, the registry of
-# cameras, their health and the queues, the public transparency summary, and the local stack's demo authenticator codes. They show no plate reads, alerts, holds or access
-# records, so no member is asked for.
+# cameras, their health and the queues, the public transparency summary, and the local stack's demo authenticator
+# codes. They show no plate reads, alerts, holds or access records, so no member is asked for.
 UNGATED = frozenset(
     {
         "local",
