@@ -156,7 +156,37 @@ class _UserPoolGroup(_Recorded):
         return str(group.group_name)
 
 
-STAND_INS: tuple[type[_Recorded], ...] = (_UserPool, _UserPoolClient, _UserPoolGroup)
+class _Secret(_Recorded):
+    """AWS::SecretsManager::Secret: Ref returns the secret's ARN (CloudFormation User Guide), which IAM grants name."""
+
+    kind = "stand-in"
+    resource_type = "AWS::SecretsManager::Secret"
+
+    @classmethod
+    def create(cls, logical_id: str, properties: dict[str, Any], account_id: str, region_name: str) -> str:
+        import json
+
+        from moto.secretsmanager.models import secretsmanager_backends
+
+        backend = secretsmanager_backends[account_id][region_name]
+        created = backend.create_secret(
+            name=properties.get("Name", logical_id),
+            secret_string=properties.get("SecretString", "{}"),
+            secret_binary=None,
+            description=properties.get("Description", ""),
+            tags=[],
+            kms_key_id=None,
+            client_request_token=None,
+            replica_regions=[],
+            force_overwrite=False,
+        )
+        return str(json.loads(created)["ARN"])
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        return self._physical_id if attribute_name in ("Id", "Arn") else super().get_cfn_attribute(attribute_name)
+
+
+STAND_INS: tuple[type[_Recorded], ...] = (_UserPool, _UserPoolClient, _UserPoolGroup, _Secret)
 _registered: dict[str, type] = {}
 
 
