@@ -17,11 +17,13 @@ Lambda, which moto can only run in Docker. So, before the stack is created, the 
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 from moto.cloudformation import parsing
 from moto.cognitoidp.models import cognitoidp_backends
 from moto.core.common_models import CloudFormationModel
+from moto.secretsmanager.models import secretsmanager_backends
 
 SKIPPED_PREFIX = "rehearsal-skipped:"
 CUSTOM_PREFIX = "Rehearsal::"
@@ -164,10 +166,6 @@ class _Secret(_Recorded):
 
     @classmethod
     def create(cls, logical_id: str, properties: dict[str, Any], account_id: str, region_name: str) -> str:
-        import json
-
-        from moto.secretsmanager.models import secretsmanager_backends
-
         backend = secretsmanager_backends[account_id][region_name]
         created = backend.create_secret(
             name=properties.get("Name", logical_id),

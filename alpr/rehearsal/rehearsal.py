@@ -303,7 +303,7 @@ class Rehearsal:
         with self.as_operator() as runtime:
             self.camera_keys = seed(runtime)
             pool = runtime.repos.identity_config.user_pool_id
-            self.passwords = seed_staff(runtime, self.session().client("cognito-idp"), pool)
+            self.passwords = seed_staff(runtime, self.session().client("cognito-idp"), pool).passwords
         return f"{len(self.camera_keys)} cameras, {len(self.passwords)} staff"
 
     def api(self) -> ApiClient:
