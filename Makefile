@@ -20,7 +20,7 @@ FONT_FILES := /usr/share/fonts/truetype/liberation/LiberationSansNarrow-Bold.ttf
 	/usr/share/fonts/truetype/opendin/OSP-DIN.ttf
 TRAIN_ARGS ?= --steps 200 --minutes 65
 
-.PHONY: install run test test-fast lint synth check-infra bench clean train train-deps fonts system-packages rehearse
+.PHONY: install run test test-fast test-slow lint format synth check-infra bench clean train train-deps fonts system-packages rehearse
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -76,7 +76,22 @@ test-fast: $(STAMP) $(NODE_STAMP) train-deps
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy alpr functions infra
+
+# Rewrites the tree the way `make lint` (and the pre-commit hooks, .pre-commit-config.yaml) want it.
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# The quick benchmarks, at sizes that finish in a few minutes; each prints its measured figures. The full-size
+# runs are in the README (`alpr bench <name> --help`); every bench also runs at a tiny size in `make test`.
+bench: $(STAMP)
+	$(BIN)/alpr bench hotlist --entries 100000 --patterns 200 --reads 20000
+	$(BIN)/alpr bench purge --reads 5000
+	$(BIN)/alpr bench search --reads 20000
+	$(BIN)/alpr bench pipeline --frames 300
+	$(BIN)/alpr bench ocr ../shared/datasets/openalpr-us-dev --compare-baseline
 
 synth: $(STAMP)
 	npx --yes aws-cdk@2 synth --no-notices --quiet $(CDK_ARGS)
