@@ -26,11 +26,13 @@ COMMAND_MODULES = (
     "alpr.ops.commands",
     "alpr.agent.commands",
 )
-STATE_DIR = Path(os.environ.get("ALPR_LOCAL_STATE", ".alpr-local"))
+# The local stack's state folder; None finds it (alpr.local.state_file: ALPR_LOCAL_STATE, ./.alpr-local, or the
+# per-user pointer of a running `alpr local`), so commands work from any folder. Tests point it at their stack.
+STATE_DIR: Path | None = None
 
 
 def _use_local_stack() -> dict[str, Any]:
-    from alpr.local.stack import load_state
+    from alpr.local.state_file import load_state
 
     state = load_state(STATE_DIR)
     os.environ.update(state["environment"])
@@ -71,13 +73,17 @@ def cmd_local(args: argparse.Namespace) -> int:
     except NotLoopback as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    config = LocalConfig(host=host, moto_port=args.moto_port, api_port=args.api_port, state_dir=STATE_DIR)
+    from alpr.local import state_file
+
+    state_dir = STATE_DIR or state_file.state_dir_for_new_stack()
+    config = LocalConfig(host=host, moto_port=args.moto_port, api_port=args.api_port, state_dir=state_dir)
     stack = LocalStack(config)
     try:
         stack.start()
     except PortInUse as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    state_file.remember(state_dir)
     assert stack.api is not None
     print(_local_banner(stack))
     sys.stdout.flush()
@@ -88,6 +94,7 @@ def cmd_local(args: argparse.Namespace) -> int:
     print("stopping: delivering events still in flight ...")
     stack.drain(timeout_s=60)
     stack.stop()
+    state_file.forget(state_dir)
     print("stopped")
     return 0
 
@@ -110,7 +117,7 @@ ALPR local stack is up: FOR TRYING AND TESTING ONLY, NEVER FOR REAL DATA.
 {staff}
   authenticator key of the members above who have one: {", ".join(secrets)} (moto gives all the same);
     add it to an authenticator app, or print the current code: .venv/bin/alpr login-code
-  demo cameras (keys in {STATE_DIR}/state.json):
+  demo cameras (keys in {(stack.config.state_dir / "state.json").resolve()}):
 {cameras}
   demo hotlist entry:   7ABC123 (stolen vehicle, case SLPD-DEMO-0001)
 

@@ -271,7 +271,7 @@ def _api_url(args: argparse.Namespace) -> str:
     if not args.local:
         return "https://share-api"
     from alpr.cli import STATE_DIR
-    from alpr.local.stack import load_state
+    from alpr.local.state_file import load_state
 
     return str(load_state(STATE_DIR).get("api_url") or "http://127.0.0.1:8080")
 

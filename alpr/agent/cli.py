@@ -40,10 +40,12 @@ def add_agent_commands(commands: Any) -> None:
 
 
 def _local_defaults(camera: str) -> tuple[str | None, str | None]:
-    state = Path(os.environ.get("ALPR_LOCAL_STATE", ".alpr-local")) / "state.json"
-    if not state.exists():
+    from alpr.local.state_file import NoLocalStack, load_state
+
+    try:
+        loaded = load_state()
+    except NoLocalStack:
         return None, None
-    loaded = json.loads(state.read_text())
     return loaded.get("api_url"), loaded.get("camera_keys", {}).get(camera)
 
 

@@ -24,6 +24,7 @@ from alpr.local.lambda_runtime import load_handler
 from alpr.local.ncric import NcricReceiver, point_credential, point_destination
 from alpr.local.provision import Provisioned, provision
 from alpr.local.pumps import Pump, PumpThread, SchedulePump, SqsPump, StreamPump
+from alpr.local.state_file import STATE_FILE
 from alpr.local.ttl import TtlSweeper
 from alpr.runtime import Runtime, install
 from alpr.schema import Env
@@ -31,7 +32,6 @@ from alpr.schema import Env
 log = logging.getLogger("alpr.local")
 
 ACCOUNT_ID = "123456789012"
-STATE_FILE = "state.json"
 
 
 class PortInUse(RuntimeError):
@@ -407,11 +407,3 @@ class LocalStack:
         }
         path.write_text(json.dumps(state, indent=2))
         path.chmod(0o600)
-
-
-def load_state(state_dir: Path) -> dict[str, Any]:
-    path = state_dir / STATE_FILE
-    if not path.exists():
-        raise FileNotFoundError(f"no local stack found ({path} is missing): start one with `make run` or `alpr local`")
-    state: dict[str, Any] = json.loads(path.read_text())
-    return state
