@@ -88,3 +88,42 @@ def notifications(stack: LocalStack) -> list[dict[str, Any]]:
         QueueUrl=stack.provisioned.alerts_subscriber_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
     ).get("Messages", [])
     return [json.loads(m["Body"]) for m in messages]
+
+
+def trained(member_id: str) -> None:
+    """Puts a training record on file for ``member_id`` (policy 418.4(d): every plate-data route needs one)."""
+    from alpr.domain.training import TrainingRecord
+    from alpr.runtime import runtime
+
+    training = runtime().repos.training
+    if training.get(member_id) is None:
+        training.put(
+            TrainingRecord(
+                member_id=member_id, course="test", completed_on="2026-01-01", recorded_by="t", recorded_at="x"
+            )
+        )
+
+
+def call_v1_handler(
+    handler: str,
+    function_name: str,
+    member: tuple[str, str],
+    method: str,
+    path: str,
+    body: dict | None = None,
+    groups: list[str] | None = None,
+) -> tuple[int, Any]:
+    """Calls a ``/v1`` handler in-process as ``member`` (id, name), trained, with the Cognito authorizer's claims
+    when ``groups`` is given (None: no authorizer claims, as an unauthenticated call)."""
+    from alpr.local.apigateway import proxy_event
+    from alpr.local.lambda_runtime import invoke, load_handler
+
+    member_id, name = member
+    trained(member_id)
+    event = proxy_event(method, path, {"Content-Type": "application/json"}, json.dumps(body or {}).encode(), "10.0.0.1")
+    if groups is not None:
+        event["requestContext"]["authorizer"] = {
+            "claims": {"cognito:username": member_id, "name": name, "cognito:groups": ",".join(groups)}
+        }
+    response = invoke(load_handler(handler), event, function_name)
+    return response["statusCode"], json.loads(response["body"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from alpr.clock import iso
 from alpr.domain.records import PlateRead
@@ -57,3 +58,23 @@ def write_read(stack: LocalStack, source: SourceClass, plate: str = "7ABC123", a
     )
     assert stack.runtime.repos.reads.add(read)
     return read
+
+
+def oakland_request(stack: LocalStack) -> dict[str, Any]:
+    """A sharing request as Oakland PD files it (policy 418.7(a): agency, requester, purpose), for a fixed-camera
+    plate over the last two days; the agency is added to the registry first."""
+    from datetime import timedelta
+
+    stack.runtime.sharing.add_agency(ADMIN, "CA0010100", "Oakland Police Department", "CA", "law_enforcement")
+    now = stack.clock.now()
+    return {
+        "ori": "CA0010100",
+        "agency_name": "Oakland Police Department",
+        "requester_name": "Det. R. Rivera",
+        "intended_purpose": "robbery",
+        "case_number": "OPD-1",
+        "data_class": "fixed",
+        "plates": ["7ABC123"],
+        "window_start": iso(now - timedelta(days=2)),
+        "window_end": iso(now),
+    }

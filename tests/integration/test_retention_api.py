@@ -2,41 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from alpr.local.apigateway import proxy_event
-from alpr.local.lambda_runtime import invoke, load_handler
 from alpr.local.retention_seed import SeedSpec, seed_reads
 from alpr.local.stack import LocalStack
-from tests.integration.helpers import table_items
+from tests.integration.helpers import call_v1_handler, table_items
 
 HANDLER = "functions.retention.handler.handler"
 
 
-def trained(member_id: str) -> None:
-    from alpr.domain.training import TrainingRecord
-    from alpr.runtime import runtime
-
-    training = runtime().repos.training
-    if training.get(member_id) is None:
-        training.put(
-            TrainingRecord(
-                member_id=member_id, course="test", completed_on="2026-01-01", recorded_by="t", recorded_at="x"
-            )
-        )
-
-
 def call(method: str, path: str, body: dict | None = None, groups: list[str] | None = None) -> tuple[int, Any]:
     """As m-42, whose training is on record: every /v1 route needs it (policy 418.4(d), issue 16)."""
-    trained("m-42")
-    event = proxy_event(method, path, {"Content-Type": "application/json"}, json.dumps(body or {}).encode(), "10.0.0.1")
-    if groups is not None:
-        event["requestContext"]["authorizer"] = {
-            "claims": {"cognito:username": "m-42", "name": "Member 42", "cognito:groups": ",".join(groups)}
-        }
-    response = invoke(load_handler(HANDLER), event, "retention-api")
-    return response["statusCode"], json.loads(response["body"])
+    return call_v1_handler(HANDLER, "retention-api", ("m-42", "Member 42"), method, path, body, groups)
 
 
 def test_hold_release_and_compliance_over_the_api(stack: LocalStack) -> None:

@@ -4,12 +4,10 @@ access record for every route (Civil Code § 1798.90.52)."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from alpr.clock import iso
 from alpr.domain import lookalikes
 from alpr.domain.holds import HoldScope
 from alpr.domain.search import PlatePattern, SearchCriteria
@@ -132,26 +130,14 @@ def _every_route(
 
 def _page_work(stack: LocalStack, read_id: str, alert_entry: str) -> dict[str, dict[str, str]]:
     """What the page's routes act on: holds in each state, share requests, an agency."""
-    from tests.integration.share_helpers import ADMIN, CAPTAIN
+    from tests.integration.share_helpers import CAPTAIN, oakland_request
 
     holds, sharing = stack.runtime.holds, stack.runtime.sharing
     scope = HoldScope(read_ids=[read_id])
     to_place = holds.request(CAPTAIN, "26-1", "evidence for the trial", scope).hold_id
     to_decline = holds.request(CAPTAIN, "26-2", "evidence for the trial", scope).hold_id
     to_release = holds.place(CAPTAIN, "26-3", "evidence for the trial", scope).hold.hold_id
-    sharing.add_agency(ADMIN, "CA0010100", "Oakland Police Department", "CA", "law_enforcement")
-    now = stack.clock.now()
-    filing = {
-        "ori": "CA0010100",
-        "agency_name": "Oakland Police Department",
-        "requester_name": "Det. R. Rivera",
-        "intended_purpose": "robbery",
-        "case_number": "OPD-1",
-        "data_class": "fixed",
-        "plates": ["7ABC123"],
-        "window_start": iso(now - timedelta(days=2)),
-        "window_end": iso(now),
-    }
+    filing = oakland_request(stack)
     to_approve, to_deny = (sharing.file_request(**filing, via="api").request_id for _ in range(2))
     return {
         "POST/api/holds/<hold_id>/approve": {"hold_id": to_place},

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
 
-from alpr.clock import iso
 from alpr.local.stack import LocalStack
 from alpr.schema import SourceClass
-from tests.integration.share_helpers import ADMIN, write_read
+from tests.integration.share_helpers import oakland_request, write_read
 from tests.integration.staff import WHY, add_read, call, login, records
 
 
@@ -119,19 +117,7 @@ def test_an_officer_requests_a_hold_only_a_captain_places_it_and_books_it(stack:
 def test_the_captain_decides_sharing_requests_through_the_staff_api_and_the_auditor_only_reads(
     stack: LocalStack,
 ) -> None:
-    stack.runtime.sharing.add_agency(ADMIN, "CA0010100", "Oakland Police Department", "CA", "law_enforcement")
-    now = stack.clock.now()
-    filing = {
-        "ori": "CA0010100",
-        "agency_name": "Oakland Police Department",
-        "requester_name": "Det. R. Rivera",
-        "intended_purpose": "robbery",
-        "case_number": "OPD-1",
-        "data_class": "fixed",
-        "plates": ["7ABC123"],
-        "window_start": iso(now - timedelta(days=2)),
-        "window_end": iso(now),
-    }
+    filing = oakland_request(stack)
     first = stack.runtime.sharing.file_request(**filing).request_id
     second = stack.runtime.sharing.file_request(**filing).request_id
     captain, auditor = login(stack, "captain"), login(stack, "auditor")

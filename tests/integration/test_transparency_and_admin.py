@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,14 +10,12 @@ import requests
 
 from alpr.clock import FixedClock
 from alpr.domain.errors import DomainError, Forbidden
-from alpr.local.apigateway import proxy_event
-from alpr.local.lambda_runtime import invoke, load_handler
 from alpr.local.retention_seed import SeedSpec, seed_reads
 from alpr.local.stack import LocalStack
 from alpr.schema import Role
 from alpr.services.access import AccessRecorder, Member
 from alpr.services.holds import StaffMember
-from tests.integration.helpers import table_items
+from tests.integration.helpers import call_v1_handler, table_items
 
 ADMIN = StaffMember("adm-1", "Alex Admin", frozenset({Role.ADMINISTRATOR}))
 CAPTAIN = StaffMember("cap-1", "Casey Captain", frozenset({Role.CAPTAIN}))
@@ -117,29 +114,11 @@ def test_camera_changes_are_recorded(stack: LocalStack, clock: FixedClock) -> No
     assert stack.runtime.repos.cameras.get("demo-fixed-1").active  # type: ignore[union-attr]
 
 
-def trained(member_id: str) -> None:
-    from alpr.domain.training import TrainingRecord
-    from alpr.runtime import runtime
-
-    training = runtime().repos.training
-    if training.get(member_id) is None:
-        training.put(
-            TrainingRecord(
-                member_id=member_id, course="test", completed_on="2026-01-01", recorded_by="t", recorded_at="x"
-            )
-        )
-
-
 def call(method: str, path: str, body: dict | None = None, groups: list[str] | None = None) -> tuple[int, Any]:
     """As aud-9, whose training is on record: every /v1 route needs it (policy 418.4(d), issue 16)."""
-    trained("aud-9")
-    event = proxy_event(method, path, {"Content-Type": "application/json"}, json.dumps(body or {}).encode(), "10.0.0.1")
-    if groups is not None:
-        event["requestContext"]["authorizer"] = {
-            "claims": {"cognito:username": "aud-9", "name": "Ida Auditor", "cognito:groups": ",".join(groups)}
-        }
-    response = invoke(load_handler("functions.audit.handler.handler"), event, "audit-api")
-    return response["statusCode"], json.loads(response["body"])
+    return call_v1_handler(
+        "functions.audit.handler.handler", "audit-api", ("aud-9", "Ida Auditor"), method, path, body, groups
+    )
 
 
 def test_the_audit_api_runs_reviews_and_finalizes(stack: LocalStack, clock: FixedClock) -> None:
