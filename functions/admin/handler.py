@@ -34,7 +34,7 @@ from alpr.domain.errors import DomainError, Forbidden
 from alpr.runtime import runtime
 from alpr.schema import SourceClass
 from alpr.services.holds import StaffMember
-from functions.rest import gate_every_route, validated_body
+from functions.rest import answer_errors, gate_every_route, validated_body
 
 logger = Logger(service="admin-api")
 app = APIGatewayRestResolver()
@@ -185,10 +185,8 @@ def report_error() -> Response:
     return Response(201, "application/json", {"error_report": report})
 
 
-@app.exception_handler(DomainError)
-def refused(error: DomainError) -> Response:
-    logger.info("request refused", code=error.code)
-    return Response(error.status, "application/json", {"error": error.code, "message": error.message})
+# Refusals keep their status and code, a body that does not validate is a 400: the same on every API.
+answer_errors(app, logger)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

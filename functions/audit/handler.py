@@ -26,7 +26,7 @@ from alpr.domain.audit import Quarter
 from alpr.domain.errors import DomainError
 from alpr.runtime import runtime
 from alpr.services.holds import StaffMember
-from functions.rest import gate_every_route, validated_body
+from functions.rest import answer_errors, gate_every_route, validated_body
 
 logger = Logger(service="audit-api")
 app = APIGatewayRestResolver()
@@ -134,9 +134,8 @@ def finalize(audit_id: str) -> dict[str, Any]:
     return {"audit": _audit(runtime().audits.finalize(caller(), audit_id))}
 
 
-@app.exception_handler(DomainError)
-def refused(error: DomainError) -> Response:
-    return Response(error.status, "application/json", {"error": error.code, "message": error.message})
+# Refusals keep their status and code, a body that does not validate is a 400: the same on every API.
+answer_errors(app, logger)
 
 
 @app.exception_handler(ValueError)

@@ -16,6 +16,7 @@ from alpr.domain.errors import DomainError
 from alpr.domain.frames import MAX_CLIENT_FRAME_ID
 from alpr.runtime import runtime
 from alpr.services.ingest import FrameSubmission
+from functions.rest import answer_errors
 
 logger = Logger(service="ingest")
 app = APIGatewayRestResolver()
@@ -119,10 +120,8 @@ def heartbeat() -> Response:
     return Response(200, "application/json", health.model_dump(mode="json"))
 
 
-@app.exception_handler(DomainError)
-def refuse(error: DomainError) -> Response:
-    logger.warning("frame refused", code=error.code, reason=error.message)
-    return Response(error.status, "application/json", {"error": error.code, "message": error.message})
+# Refusals keep their status and code, a body that does not validate is a 400: the same on every API.
+answer_errors(app, logger)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

@@ -14,12 +14,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
 from alpr.claims import staff_member
-from alpr.domain.errors import DomainError
 from alpr.domain.holds import HoldScope
 from alpr.runtime import runtime
 from alpr.schema import Role
 from alpr.services.holds import StaffMember
-from functions.rest import gate_every_route, validated_body
+from functions.rest import answer_errors, gate_every_route, validated_body
 
 logger = Logger(service="retention-api")
 app = APIGatewayRestResolver()
@@ -104,9 +103,8 @@ def book(hold_id: str) -> dict[str, Any]:
     return {"manifest": runtime().holds.book(caller(), hold_id)}
 
 
-@app.exception_handler(DomainError)
-def refused(error: DomainError) -> Response:
-    return Response(error.status, "application/json", {"error": error.code, "message": error.message})
+# Refusals keep their status and code, a body that does not validate is a 400: the same on every API.
+answer_errors(app, logger)
 
 
 @logger.inject_lambda_context

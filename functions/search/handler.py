@@ -20,13 +20,14 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from alpr.domain.access import purpose_catalog
-from alpr.domain.errors import DomainError, NotFound
+from alpr.domain.errors import NotFound
 from alpr.domain.retention import RetentionPolicy
 from alpr.runtime import runtime
 from alpr.schema import ROLE_DESCRIPTIONS, Role
 from alpr.services import staff_views as views
 from alpr.services.access import Member
 from alpr.services.staff import Call, Justified, Rule, Served
+from functions.rest import answer_errors
 
 logger = Logger(service="search")
 app = APIGatewayRestResolver()
@@ -362,10 +363,8 @@ def training_record(member_id: str) -> Body:
     return body
 
 
-@app.exception_handler(DomainError)
-def refuse(error: DomainError) -> Response:
-    logger.info("request refused", code=error.code)
-    return Response(error.status, "application/json", {"error": error.code, "message": error.message})
+# Refusals keep their status and code, a body that does not validate is a 400: the same on every API.
+answer_errors(app, logger)
 
 
 # The page's other work, each area in its own module; imported last, once staff_route exists.
