@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from alpr.domain.errors import DomainError, Unauthenticated
+from alpr.schema import OperatorEnv
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -75,7 +76,7 @@ def gate_commands(parser: argparse.ArgumentParser) -> None:
 def roles_of(args: argparse.Namespace) -> frozenset[Any]:
     from alpr.schema import Role
 
-    named = getattr(args, "role", None) or [r.strip() for r in os.environ.get("ALPR_ROLES", "").split(",")]
+    named = getattr(args, "role", None) or [r.strip() for r in os.environ.get(OperatorEnv.ROLES, "").split(",")]
     named = [r for r in named if r] or [getattr(args, "default_role", None) or Role.OFFICER.value]
     unknown = [r for r in named if r not in Role._value2member_map_]
     if unknown:
@@ -88,10 +89,10 @@ def cli_member(args: argparse.Namespace) -> Any:
     from alpr.runtime import runtime
     from alpr.services.access import Member
 
-    member_id = (getattr(args, "member", None) or os.environ.get("ALPR_MEMBER") or "").strip()
+    member_id = (getattr(args, "member", None) or os.environ.get(OperatorEnv.MEMBER) or "").strip()
     if not member_id:
         raise Unauthenticated("say who you are: export ALPR_MEMBER=<your member id> (or pass --member)")
-    name = getattr(args, "member_name", None) or os.environ.get("ALPR_MEMBER_NAME") or member_id
+    name = getattr(args, "member_name", None) or os.environ.get(OperatorEnv.MEMBER_NAME) or member_id
     trained = runtime().repos.training.get(member_id) is not None
     return Member(member_id=member_id, name=name, roles=roles_of(args), trained=trained)
 

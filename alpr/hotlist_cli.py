@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from alpr.schema import Role
+from alpr.schema import OperatorEnv, Role
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -121,7 +121,9 @@ def _common(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
         "--aws", dest="local", action="store_false", help="use the AWS account in your environment, not the local stack"
     )
     parser.add_argument("--json", action="store_true", help="JSON output")
-    parser.add_argument("--member", default=os.environ.get("ALPR_MEMBER"), help="your member id (default: ALPR_MEMBER)")
+    parser.add_argument(
+        "--member", default=os.environ.get(OperatorEnv.MEMBER), help="your member id (default: ALPR_MEMBER)"
+    )
     parser.add_argument("--member-name")
     parser.add_argument(
         "--role",

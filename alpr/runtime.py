@@ -197,7 +197,7 @@ def clock_from_env(environ: Mapping[str, str] | None = None) -> Clock:
     """``ALPR_CLOCK=2026-11-02T18:30:00Z`` stops a command's clock there (audits of a past quarter on a demo,
     local stack only: anywhere else it is refused rather than allowed to stamp a real record)."""
     env = os.environ if environ is None else environ
-    fixed = env.get("ALPR_CLOCK")
+    fixed = env.get(schema.OperatorEnv.CLOCK)
     if not fixed:
         return SystemClock()
     if not clock_override_allowed(env):

@@ -333,6 +333,32 @@ class Env(StrEnum):
     POWERTOOLS_LOG_LEVEL = "POWERTOOLS_LOG_LEVEL"
 
 
+def retention_days_env(source: SourceClass) -> str:
+    """The variable that shortens one source class's retention (``ALPR_RETENTION_DAYS_FIXED``, ...): a policy
+    may only shorten it (alpr.domain.retention)."""
+    return f"ALPR_RETENTION_DAYS_{source.value.upper()}"
+
+
+class OperatorEnv(StrEnum):
+    """The variables read on an operator's or an installer's machine: the command line, the local stack, the
+    edge agent and the reader's tuning. No function is deployed with them (tests/unit/test_env_names.py)."""
+
+    # A fixed "now" for a command: a test and demo device, honoured against the local stack only.
+    CLOCK = "ALPR_CLOCK"
+    # Who a CLI command acts as (alpr/cli_gate.py): one identity source for every command.
+    MEMBER = "ALPR_MEMBER"
+    MEMBER_NAME = "ALPR_MEMBER_NAME"
+    ROLES = "ALPR_ROLES"
+    # The local stack's state folder (alpr/local/state_file.py).
+    LOCAL_STATE = "ALPR_LOCAL_STATE"
+    # The edge agent's spool folder and camera key (alpr/agent/).
+    AGENT_SPOOL = "ALPR_AGENT_SPOOL"
+    CAMERA_KEY = "ALPR_CAMERA_KEY"
+    # The plate reader's threads and its second-opinion threshold (alpr/ocr/reader.py).
+    OCR_THREADS = "ALPR_OCR_THREADS"
+    OCR_SECOND_OPINION_BELOW = "ALPR_OCR_SECOND_OPINION_BELOW"
+
+
 @dataclass(frozen=True)
 class FunctionSpec:
     """A Lambda function: where its handler lives and what it may touch."""

@@ -10,7 +10,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-DEFAULT_SPOOL = Path(os.environ.get("ALPR_AGENT_SPOOL", "/var/spool/alpr-agent"))
+from alpr.schema import OperatorEnv
+
+DEFAULT_SPOOL = Path(os.environ.get(OperatorEnv.AGENT_SPOOL, "/var/spool/alpr-agent"))
 
 
 def add_agent_commands(commands: Any) -> None:
@@ -57,7 +59,7 @@ def cmd_agent_run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     local_api, local_key = _local_defaults(args.camera)
     api = args.api or local_api
-    key = args.key or os.environ.get("ALPR_CAMERA_KEY") or local_key
+    key = args.key or os.environ.get(OperatorEnv.CAMERA_KEY) or local_key
     if not api or not key:
         print("error: give --api and --key (or $ALPR_CAMERA_KEY), or start the local stack", file=sys.stderr)
         return 2

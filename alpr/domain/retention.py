@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from alpr.schema import DEPARTMENT_TIME_ZONE, RETENTION, SourceClass
+from alpr.schema import DEPARTMENT_TIME_ZONE, RETENTION, Env, SourceClass, retention_days_env
 
 
 class RetentionConfigError(ValueError):
@@ -74,8 +74,8 @@ class RetentionPolicy:
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> RetentionPolicy:
         overrides = {
-            source: int(environ[f"ALPR_RETENTION_DAYS_{source.value.upper()}"])
+            source: int(environ[retention_days_env(source)])
             for source in SourceClass
-            if environ.get(f"ALPR_RETENTION_DAYS_{source.value.upper()}")
+            if environ.get(retention_days_env(source))
         }
-        return cls(overrides, environ.get("ALPR_TIME_ZONE", DEPARTMENT_TIME_ZONE))
+        return cls(overrides, environ.get(Env.TIME_ZONE, DEPARTMENT_TIME_ZONE))

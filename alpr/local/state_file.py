@@ -9,7 +9,7 @@ per-user pointer file, so ``alpr reads``, ``alpr-agent`` and the rest find the s
 3. the pointer written by the last ``alpr local`` still running (``$XDG_STATE_HOME/alpr/local-stack`` or
    ``~/.local/state/alpr/local-stack``).
 
-Standard library only: the edge agent imports it too.
+Standard library and alpr.schema only: the edge agent imports it too.
 """
 
 from __future__ import annotations
@@ -19,9 +19,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+from alpr.schema import OperatorEnv
+
 STATE_FILE = "state.json"
 DEFAULT_STATE_DIR = Path(".alpr-local")
-STATE_ENV = "ALPR_LOCAL_STATE"
+STATE_ENV = OperatorEnv.LOCAL_STATE.value
 
 
 class NoLocalStack(FileNotFoundError):

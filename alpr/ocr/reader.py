@@ -37,6 +37,7 @@ from alpr.ocr.plate_recognizer import PlateRecognizer
 from alpr.ocr.plate_region import PlateCandidate, read_frame_without_plate_box, read_plate_crop, read_plate_region
 from alpr.ocr.recognizer import TextRecognizer
 from alpr.ocr.text_detector import TextDetector
+from alpr.schema import OperatorEnv
 
 __all__ = ["ImageDecodeError", "PlateReader", "PlateResult", "decode_image", "get_reader"]
 
@@ -50,7 +51,7 @@ _MAX_PLATE_BOXES = 3
 # the odd-numbered dev photos with PP-OCRv6 (0.7: 0.836, 0.8: 0.873, 0.85: 0.891, 0.9: 0.855 exact).
 _SURE_ENOUGH = 0.85
 # The trained recognizer's readings below this confidence get the general-text path's second opinion.
-SECOND_OPINION_BELOW = float(os.environ.get("ALPR_OCR_SECOND_OPINION_BELOW", "0.5"))
+SECOND_OPINION_BELOW = float(os.environ.get(OperatorEnv.OCR_SECOND_OPINION_BELOW, "0.5"))
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,6 @@ def get_reader() -> PlateReader:
     if _reader is None:
         with _reader_lock:
             if _reader is None:
-                configured = os.environ.get("ALPR_OCR_THREADS")
+                configured = os.environ.get(OperatorEnv.OCR_THREADS)
                 _reader = PlateReader(threads=int(configured) if configured else None)
     return _reader

@@ -17,12 +17,13 @@ from alpr.local.lambda_runtime import Handler, LocalContext, failed_item_ids, lo
 from alpr.local.pumps import Pump, SqsPump, StreamPump
 from alpr.rehearsal.wiring import EventSource, FunctionWiring
 from alpr.runtime import Runtime, install
+from alpr.schema import Env
 
 log = logging.getLogger("alpr.rehearsal")
 
 # Set by the rehearsal, not by the template: where the embedded AWS listens, the local JWKS location (tokens carry
 # the AWS issuer URL), no X-Ray daemon. Everything else a function sees comes from its deployed configuration.
-LOCAL_ONLY = ("AWS_ENDPOINT_URL", "ALPR_JWKS_URL", "POWERTOOLS_TRACE_DISABLED", "POWERTOOLS_METRICS_DISABLED")
+LOCAL_ONLY = ("AWS_ENDPOINT_URL", Env.JWKS_URL.value, "POWERTOOLS_TRACE_DISABLED", "POWERTOOLS_METRICS_DISABLED")
 
 
 @dataclass

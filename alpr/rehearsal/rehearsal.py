@@ -281,7 +281,7 @@ class Rehearsal:
         pool = self._user_pool_id()
         local = {
             "AWS_ENDPOINT_URL": self.endpoint,
-            "ALPR_JWKS_URL": f"{self.endpoint}/{pool}/.well-known/jwks.json",
+            schema.Env.JWKS_URL.value: f"{self.endpoint}/{pool}/.well-known/jwks.json",
             "POWERTOOLS_TRACE_DISABLED": "1",
             "POWERTOOLS_METRICS_DISABLED": "1",
             "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
