@@ -112,6 +112,7 @@ class Agent:
             frame.captured_at.isoformat(),
             latitude=position[0] if position else None,
             longitude=position[1] if position else None,
+            clock=frame.clock,
         )
         self.sender.wake.set()
 
