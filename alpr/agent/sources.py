@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -330,7 +330,7 @@ def watch_folder(
     stop: Callable[[], bool] = lambda: False,
     now: Callable[[], datetime] = box_clock,
     settle_s: float = FOLDER_SETTLE_S,
-) -> Iterator[Frame]:
+) -> Generator[Frame, None, None]:
     """New JPEGs dropped into ``folder`` (an FTP or SMB share a camera writes to).
 
     A file is taken once it is complete: its size has not changed since the previous look and it ends with the

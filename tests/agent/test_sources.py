@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -181,7 +180,7 @@ def test_a_crash_between_spooling_and_the_move_resends_the_same_frame_id(tmp_pat
     (tmp_path / "a.jpg").write_bytes(with_exif(jpeg(70), "2026:12:06 11:00:00"))
 
     def first_frame() -> Frame:
-        frames: Iterator[Frame] = sources.watch_folder(tmp_path, poll_s=0.001)
+        frames = sources.watch_folder(tmp_path, poll_s=0.001)
         frame = next(frames)
         frames.close()  # the agent dies here: spooled, not yet moved
         return frame
