@@ -121,13 +121,13 @@ def test_the_agent_knows_the_servers_direct_limit() -> None:
 
 def test_the_agent_runs_without_the_platforms_packages() -> None:
     """``alpr agent`` on an edge box: OpenCV, NumPy and requests only (no boto3, pydantic, Powertools, moto,
-    onnxruntime unless the plate gate is asked for)."""
+    onnxruntime unless the plate gate is asked for, nor Pillow: EXIF is parsed by the agent)."""
     script = """
 import sys
 class Block:
     def find_spec(self, name, path=None, target=None):
         if name.split(".")[0] in {"boto3", "botocore", "pydantic", "aws_lambda_powertools", "moto", "onnxruntime",
-                                  "rapidocr", "rapidocr_onnxruntime", "jwt"}:
+                                  "rapidocr", "rapidocr_onnxruntime", "jwt", "PIL"}:
             raise ImportError("not on the edge box: " + name)
 sys.meta_path.insert(0, Block())
 import alpr.agent.cli, alpr.agent.runner, alpr.agent.uploader, alpr.agent.gps, alpr.agent.sources
