@@ -85,7 +85,13 @@ class Agent:
         settings = self.settings
         while not self.stop.is_set():
             try:
-                for frame in open_source(settings.source, rtsp_listen=settings.rtsp_listen, stop=self.stop.is_set):
+                frames = open_source(
+                    settings.source,
+                    rtsp_listen=settings.rtsp_listen,
+                    stop=self.stop.is_set,
+                    until_empty=settings.exit_when_done,
+                )
+                for frame in frames:
                     self.spool.count(save=False, frames_read=1)
                     if self.selector.select(frame.image, frame.captured_at):
                         self._spool(frame)

@@ -92,10 +92,12 @@ def open_source(
     rtsp_listen: bool = False,
     stop: Callable[[], bool] = lambda: False,
     now: Callable[[], datetime] = box_clock,
+    until_empty: bool = False,
 ) -> Iterator[Frame]:
+    """``until_empty``: a folder source ends once it is empty (streams end when they stop, files at their end)."""
     kind, target = classify(spec)
     if kind == "folder":
-        return watch_folder(Path(target), stop=stop, now=now)
+        return watch_folder(Path(target), stop=stop, now=now, until_empty=until_empty)
     if kind == "mjpeg":
         return mjpeg_frames(target, stop=stop, now=now)
     return video_frames(kind, target, rtsp_listen=rtsp_listen, stop=stop, now=now)
@@ -330,6 +332,7 @@ def watch_folder(
     stop: Callable[[], bool] = lambda: False,
     now: Callable[[], datetime] = box_clock,
     settle_s: float = FOLDER_SETTLE_S,
+    until_empty: bool = False,
 ) -> Generator[Frame, None, None]:
     """New JPEGs dropped into ``folder`` (an FTP or SMB share a camera writes to).
 
@@ -339,7 +342,8 @@ def watch_folder(
     ``folder/failed/``. A restart therefore does not read a file again, except one whose move a crash
     interrupted: that frame has the same X-Client-Frame-Id (camera, capture time, content hash), so the server
     answers it ``duplicate`` and stores it once. Capture time: EXIF, else the box's clock (``box``) when the
-    file was taken; a file's mtime is not used (FTP servers set it to the upload time, or to a client's)."""
+    file was taken; a file's mtime is not used (FTP servers set it to the upload time, or to a client's).
+    ``until_empty`` (``--exit-when-done``): return once a look finds no JPEG left in the folder."""
     done, failed = folder / "done", folder / "failed"
     done.mkdir(parents=True, exist_ok=True)
     failed.mkdir(parents=True, exist_ok=True)
@@ -375,6 +379,8 @@ def watch_folder(
             if stop():
                 return
         if not taken:
+            if until_empty and not names:
+                return
             time.sleep(poll_s)
 
 

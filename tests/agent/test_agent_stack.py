@@ -29,6 +29,7 @@ from alpr.local.demo_video import Pass, RtspPublisher, render_passing_cars
 from alpr.local.stack import LocalStack, free_port
 from tests.agent.mjpeg_server import MjpegCamera, Part
 from tests.agent.proxy import FaultyLink
+from tests.agent.test_sources import with_exif
 from tests.integration.helpers import bucket_keys, table_items
 
 CAMERA = "demo-fixed-1"
@@ -222,3 +223,48 @@ def test_an_mjpeg_camera_its_own_jpegs_and_timestamps_reach_the_stack(
     s3, bucket = live_stack.session.client("s3"), live_stack.settings.images_bucket
     bodies = [s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in bucket_keys(live_stack)]
     assert {hashlib.sha256(b).hexdigest() for b in bodies} <= stored  # not re-encoded on the way
+
+
+@pytest.mark.timeout(180)
+def test_a_watched_folder_each_file_sent_once_across_restarts(
+    live_stack: LocalStack, street: tuple[Path, list[Pass]], tmp_path: Path
+) -> None:
+    """A camera drops event JPEGs (with EXIF capture times) into a folder: each is sent once with its own time;
+    a restarted agent sends only the files that arrived since."""
+    video, passes = street
+    capture = cv2.VideoCapture(str(video))
+    images = []
+    for index in range(passes[-1].last_frame + 1):
+        ok, image = capture.read()
+        assert ok
+        if any(index == p.first_frame + 5 for p in passes):
+            images.append(image)
+    capture.release()
+    folder, spool = tmp_path / "ftp", tmp_path / "spool"
+    folder.mkdir()
+    taken = [datetime(2026, 12, 6, 10, 0, second, tzinfo=UTC) for second in range(len(images))]
+
+    def drop(index: int) -> None:
+        jpeg = cv2.imencode(".jpg", images[index])[1].tobytes()
+        stamp = taken[index].strftime("%Y:%m:%d %H:%M:%S")
+        (folder / f"event-{index}.jpg").write_bytes(with_exif(jpeg, stamp, "+00:00"))
+
+    def run_agent() -> Agent:
+        assert live_stack.api is not None
+        agent = make_agent(live_stack, live_stack.api.url, str(folder), spool)
+        agent.selector = Selector(RateLimit(0))  # each event is a frame to send (--no-motion --max-fps 0)
+        agent.run()
+        return agent
+
+    for index in range(len(images) - 1):
+        drop(index)
+    first = run_agent()
+    assert first.spool.counters.frames_sent == len(images) - 1
+    drop(len(images) - 1)
+    second = run_agent()
+    assert second.spool.counters.frames_sent == len(images)  # the counters span restarts: one more
+    assert second.spool.counters.last_clock == "exif" and second.spool.counters.frames_box_clock == 0
+    assert sorted(p.name for p in (folder / "done").iterdir()) == [f"event-{i}.jpg" for i in range(len(images))]
+    assert_accounted_once(live_stack, second.spool)
+    captured = sorted(datetime.fromisoformat(f["captured_at"]) for f in table_items(live_stack, "frames"))
+    assert captured == taken
