@@ -25,6 +25,7 @@ from typing import Literal, Protocol
 import cv2
 import numpy as np
 import requests
+import urllib3
 
 JPEG_SUFFIXES = (".jpg", ".jpeg", ".JPG", ".JPEG")
 JPEG_END = b"\xff\xd9"
@@ -230,7 +231,7 @@ def mjpeg_frames(
                     continue
                 captured_at, stamped_by = _part_time(headers, data, now)
                 yield Frame(image=image, captured_at=captured_at, jpeg=data, origin=url, clock=stamped_by)
-        except (requests.RequestException, OSError) as exc:
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:  # read timeout, reset
             raise SourceError(f"the mjpeg source {_without_password(url)} broke off: {type(exc).__name__}") from exc
     raise SourceError(f"the mjpeg source {_without_password(url)} stopped sending frames")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ class MjpegCamera:
     password: str = "s3cret"
     content_type: str = f"multipart/x-mixed-replace; boundary={BOUNDARY}"
     status: int = 200
+    stall_s: float = 0.0  # after the last part, hold the connection open this long, sending nothing
     requests: list[str] = field(default_factory=list)
 
     def handler(self) -> type[BaseHTTPRequestHandler]:
@@ -57,6 +59,7 @@ class MjpegCamera:
                         head += f"X-Timestamp: {part.timestamp:.6f}\r\n"
                     self.wfile.write(head.encode() + b"\r\n" + part.jpeg + b"\r\n")
                     self.wfile.flush()
+                time.sleep(camera.stall_s)
                 # The camera goes away: the connection closes after the last part.
 
         return Handler

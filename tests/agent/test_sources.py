@@ -125,6 +125,15 @@ def test_mjpeg_errors_are_clear_and_never_show_the_password() -> None:
     assert sources.classify("http://cam.local/mjpg/video.cgi") == ("mjpeg", "http://cam.local/mjpg/video.cgi")
 
 
+def test_an_mjpeg_camera_that_stalls_is_a_source_error_after_the_read_timeout() -> None:
+    camera = MjpegCamera([Part(jpeg(10))], stall_s=3.0)
+    with camera.serving() as url:
+        frames = sources.mjpeg_frames(url, timeout_s=0.5)
+        assert next(frames).jpeg == camera.parts[0].jpeg
+        with pytest.raises(SourceError, match=r"broke off: .*Timeout"):
+            next(frames)
+
+
 # --- a watched folder ----------------------------------------------------------------------------------------
 
 
