@@ -2,7 +2,8 @@
 
 It needs only OpenCV (headless), NumPy and requests (``pip install --no-deps alpr-platform`` plus
 ``opencv-python-headless numpy requests``; the plate gate also needs onnxruntime); it imports nothing else
-from the platform, which ``tests/unit/test_agent_imports.py`` checks in a fresh interpreter.
+from the platform, and no Pillow (EXIF is parsed here), which ``tests/agent/test_parts.py`` checks in a fresh
+interpreter.
 """
 
 AGENT_VERSION = "0.1.0"

@@ -33,7 +33,11 @@ def add_agent_commands(commands: Any) -> None:
     run.add_argument("--spool-max-frames", type=int, default=10_000)
     run.add_argument("--spool-max-mb", type=float, default=2048)
     run.add_argument("--spool-policy", choices=["drop-oldest", "drop-newest"], default="drop-oldest")
-    run.add_argument("--exit-when-done", action="store_true", help="stop once the source ends and all is sent")
+    run.add_argument(
+        "--exit-when-done",
+        action="store_true",
+        help="stop once the source ends (a folder: once it is empty) and all is sent",
+    )
     run.set_defaults(func=cmd_agent_run)
     status = sub.add_parser("status", help="spool depth, oldest unsent frame, last error, frames sent/refused")
     status.add_argument("--spool", type=Path, default=DEFAULT_SPOOL)

@@ -85,7 +85,13 @@ class Agent:
         settings = self.settings
         while not self.stop.is_set():
             try:
-                for frame in open_source(settings.source, rtsp_listen=settings.rtsp_listen, stop=self.stop.is_set):
+                frames = open_source(
+                    settings.source,
+                    rtsp_listen=settings.rtsp_listen,
+                    stop=self.stop.is_set,
+                    until_empty=settings.exit_when_done,
+                )
+                for frame in frames:
                     self.spool.count(save=False, frames_read=1)
                     if self.selector.select(frame.image, frame.captured_at):
                         self._spool(frame)
@@ -112,6 +118,7 @@ class Agent:
             frame.captured_at.isoformat(),
             latitude=position[0] if position else None,
             longitude=position[1] if position else None,
+            clock=frame.clock,
         )
         self.sender.wake.set()
 

@@ -60,6 +60,10 @@ class Counters:
     last_error_at: str | None = None
     last_sent_at: str | None = None
     clock_skew_s: float | None = None
+    # Frames stamped by this box's clock because they carried no clock of their own (sources.CLOCKS), and the
+    # clock that stamped the last frame spooled.
+    frames_box_clock: int = 0
+    last_clock: str | None = None
     # Crash bookkeeping: the last frame whose commit the counters include, and a frame whose outcome is
     # counted but whose file may still be there (removed on the next start).
     committed_sequence: int = 0
@@ -162,6 +166,7 @@ class Spool:
         content_type: str = "image/jpeg",
         latitude: float | None = None,
         longitude: float | None = None,
+        clock: str = "box",
     ) -> bool:
         """Commits a selected frame to disk; False when the full-spool policy refused it (counted as dropped)."""
         header = {
@@ -170,9 +175,13 @@ class Spool:
             "content_type": content_type,
             "latitude": latitude,
             "longitude": longitude,
+            "clock": clock,
         }
         with self._lock:
             self.counters.frames_selected += 1
+            self.counters.last_clock = clock
+            if clock == "box":
+                self.counters.frames_box_clock += 1
             record = json.dumps(header).encode() + b"\n" + image
             if not self._make_room(len(record)):
                 self.counters.frames_dropped += 1

@@ -4,6 +4,7 @@ selected frame is accounted for: uploaded once, or counted as dropped by the sta
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import signal
@@ -12,9 +13,10 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import cv2
 import pytest
 
 from alpr.agent.runner import Agent, AgentSettings
@@ -25,7 +27,9 @@ from alpr.clock import FixedClock
 from alpr.domain.records import FrameStatus
 from alpr.local.demo_video import Pass, RtspPublisher, render_passing_cars
 from alpr.local.stack import LocalStack, free_port
+from tests.agent.mjpeg_server import MjpegCamera, Part
 from tests.agent.proxy import FaultyLink
+from tests.agent.test_sources import with_exif
 from tests.integration.helpers import bucket_keys, table_items
 
 CAMERA = "demo-fixed-1"
@@ -104,6 +108,8 @@ def test_an_rtsp_stream_every_passing_plate_ends_as_a_read(
     counters = agent.spool.counters
     assert counters.frames_read >= 80  # 90 frames published; the first may go before the decoder has a key frame
     assert 0 < counters.frames_selected < counters.frames_read  # motion gating and 2 fps dropped most
+    # Stamped by the stream's own presentation times (anchored at its first frame), not the box's clock.
+    assert counters.last_clock == "stream" and counters.frames_box_clock == 0
     assert_accounted_once(live_stack, agent.spool)
     live_stack.drain()
     plates = {r["plate"] for r in table_items(live_stack, "reads")}
@@ -179,3 +185,86 @@ def test_the_agent_killed_mid_upload_and_restarted(
     after = Spool(spool)
     assert after.counters.frames_duplicate >= 1
     assert_accounted_once(live_stack, after)
+
+
+@pytest.mark.timeout(180)
+def test_an_mjpeg_camera_its_own_jpegs_and_timestamps_reach_the_stack(
+    live_stack: LocalStack, street: tuple[Path, list[Pass]], tmp_path: Path
+) -> None:
+    """An IP camera's HTTP MJPEG stream (served on 127.0.0.1 behind HTTP Basic, parts stamped with X-Timestamp)
+    read by the agent into the stack: each selected frame arrives once, as the camera's own JPEG, with the
+    camera's capture time."""
+    video, _ = street
+    capture = cv2.VideoCapture(str(video))
+    jpegs: list[bytes] = []
+    while True:
+        ok, image = capture.read()
+        if not ok:
+            break
+        jpegs.append(cv2.imencode(".jpg", image)[1].tobytes())
+    capture.release()
+    start = datetime.now(UTC) - timedelta(minutes=2)
+    parts = [Part(data, timestamp=start.timestamp() + 0.1 * i) for i, data in enumerate(jpegs)]
+    camera = MjpegCamera(parts)
+    assert live_stack.api is not None
+    with camera.serving() as url:
+        agent = make_agent(live_stack, live_stack.api.url, url, tmp_path / "spool")
+        agent.run()
+    counters = agent.spool.counters
+    assert counters.frames_read == len(jpegs)
+    assert 0 < counters.frames_selected < counters.frames_read
+    assert counters.last_clock == "stream" and counters.frames_box_clock == 0
+    assert_accounted_once(live_stack, agent.spool)
+    stamps = [p.timestamp or 0 for p in parts]
+    for item in table_items(live_stack, "frames"):  # the server keeps milliseconds
+        captured = datetime.fromisoformat(item["captured_at"]).timestamp()
+        assert min(abs(captured - stamp) for stamp in stamps) < 0.001
+    stored = {hashlib.sha256(b).hexdigest() for b in jpegs}
+    s3, bucket = live_stack.session.client("s3"), live_stack.settings.images_bucket
+    bodies = [s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in bucket_keys(live_stack)]
+    assert {hashlib.sha256(b).hexdigest() for b in bodies} <= stored  # not re-encoded on the way
+
+
+@pytest.mark.timeout(180)
+def test_a_watched_folder_each_file_sent_once_across_restarts(
+    live_stack: LocalStack, street: tuple[Path, list[Pass]], tmp_path: Path
+) -> None:
+    """A camera drops event JPEGs (with EXIF capture times) into a folder: each is sent once with its own time;
+    a restarted agent sends only the files that arrived since."""
+    video, passes = street
+    capture = cv2.VideoCapture(str(video))
+    images = []
+    for index in range(passes[-1].last_frame + 1):
+        ok, image = capture.read()
+        assert ok
+        if any(index == p.first_frame + 5 for p in passes):
+            images.append(image)
+    capture.release()
+    folder, spool = tmp_path / "ftp", tmp_path / "spool"
+    folder.mkdir()
+    taken = [datetime(2026, 12, 6, 10, 0, second, tzinfo=UTC) for second in range(len(images))]
+
+    def drop(index: int) -> None:
+        jpeg = cv2.imencode(".jpg", images[index])[1].tobytes()
+        stamp = taken[index].strftime("%Y:%m:%d %H:%M:%S")
+        (folder / f"event-{index}.jpg").write_bytes(with_exif(jpeg, stamp, "+00:00"))
+
+    def run_agent() -> Agent:
+        assert live_stack.api is not None
+        agent = make_agent(live_stack, live_stack.api.url, str(folder), spool)
+        agent.selector = Selector(RateLimit(0))  # each event is a frame to send (--no-motion --max-fps 0)
+        agent.run()
+        return agent
+
+    for index in range(len(images) - 1):
+        drop(index)
+    first = run_agent()
+    assert first.spool.counters.frames_sent == len(images) - 1
+    drop(len(images) - 1)
+    second = run_agent()
+    assert second.spool.counters.frames_sent == len(images)  # the counters span restarts: one more
+    assert second.spool.counters.last_clock == "exif" and second.spool.counters.frames_box_clock == 0
+    assert sorted(p.name for p in (folder / "done").iterdir()) == [f"event-{i}.jpg" for i in range(len(images))]
+    assert_accounted_once(live_stack, second.spool)
+    captured = sorted(datetime.fromisoformat(f["captured_at"]) for f in table_items(live_stack, "frames"))
+    assert captured == taken

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import random
+import re
 import socket
 import subprocess
 import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
 from alpr import schema
 from alpr.agent import gps, uploader
-from alpr.agent.selection import MotionGate, RateLimit, Selector
+from alpr.agent.selection import MotionGate, PlateGate, RateLimit, Selector
+from alpr.agent.spool import Spool
+from alpr.local.demo_video import render_passing_cars
 
 
 def _nmea(body: str) -> str:
@@ -115,13 +121,13 @@ def test_the_agent_knows_the_servers_direct_limit() -> None:
 
 def test_the_agent_runs_without_the_platforms_packages() -> None:
     """``alpr agent`` on an edge box: OpenCV, NumPy and requests only (no boto3, pydantic, Powertools, moto,
-    onnxruntime unless the plate gate is asked for)."""
+    onnxruntime unless the plate gate is asked for, nor Pillow: EXIF is parsed by the agent)."""
     script = """
 import sys
 class Block:
     def find_spec(self, name, path=None, target=None):
         if name.split(".")[0] in {"boto3", "botocore", "pydantic", "aws_lambda_powertools", "moto", "onnxruntime",
-                                  "rapidocr", "rapidocr_onnxruntime", "jwt"}:
+                                  "rapidocr", "rapidocr_onnxruntime", "jwt", "PIL"}:
             raise ImportError("not on the edge box: " + name)
 sys.meta_path.insert(0, Block())
 import alpr.agent.cli, alpr.agent.runner, alpr.agent.uploader, alpr.agent.gps, alpr.agent.sources
@@ -130,3 +136,70 @@ sys.exit(alpr.agent.cli.main(["status", "--spool", sys.argv[1]]))
     done = subprocess.run([sys.executable, "-c", script, "/nonexistent-spool"], capture_output=True, text=True)
     assert done.returncode == 2, done.stderr
     assert "no agent spool" in done.stderr
+
+
+def test_the_plate_gate_passes_frames_with_a_plate_and_drops_the_empty_street(tmp_path: Path) -> None:
+    """The shipped detector on the rendered street (decoded from the video, as the agent sees it): every frame
+    with a passing car's plate passes, every frame of the empty street between cars is dropped."""
+    video = tmp_path / "street.mp4"
+    passes = render_passing_cars(video, ["7ABC123", "4XYZ567"], size=(1280, 720), fps=4, pass_s=1.5, gap_s=1.0)
+    with_plate = {n for p in passes for n in range(p.first_frame, p.last_frame + 1)}
+    gate = PlateGate()
+    capture = cv2.VideoCapture(str(video))
+    verdicts: dict[int, bool] = {}
+    try:
+        while True:
+            ok, image = capture.read()
+            if not ok:
+                break
+            verdicts[len(verdicts)] = gate.has_plate(image)
+    finally:
+        capture.release()
+    assert len(verdicts) > len(with_plate) > 0
+    assert {n for n, passed in verdicts.items() if passed} == with_plate
+    assert gate.frames == len(verdicts) and gate.cpu_s > 0
+
+
+class _DateServer(BaseHTTPRequestHandler):
+    """Accepts a frame with a 202; http.server sends the real ``Date`` header."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        body = b'{"frame_id": "f-1"}'
+        self.send_response(202)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.mark.parametrize(("box_ahead_s", "warned"), [(0.0, False), (30.0, True), (-30.0, True)])
+def test_the_clock_skew_check_against_the_servers_date_header(tmp_path: Path, box_ahead_s: float, warned: bool) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _DateServer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        host, port = server.server_address[:2]
+        spool = Spool(tmp_path / "spool")
+        spool.add(b"\xff\xd8 frame \xff\xd9", "cam:1:abc", datetime.now(UTC).isoformat())
+        sender = uploader.Uploader(
+            f"http://{host!s}:{port}",
+            uploader.Credentials("cam", "key"),
+            spool,
+            now=lambda: datetime.now(UTC) + timedelta(seconds=box_ahead_s),
+        )
+        frame = spool.oldest()
+        assert frame is not None
+        assert sender.send(frame) == "sent"
+    finally:
+        server.shutdown()
+        server.server_close()
+    skew = spool.counters.clock_skew_s
+    assert skew is not None and abs(skew - box_ahead_s) <= 1.5  # Date has one-second resolution
+    error = spool.counters.last_error or ""
+    assert ("clock skew" in error) is warned
+    if warned:
+        said = re.search(r"this box is ([+-]\d+) s from the server's clock", error)
+        assert said is not None and abs(int(said.group(1)) - box_ahead_s) <= 1.5
