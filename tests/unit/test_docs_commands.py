@@ -1,7 +1,8 @@
 """Every command the README and docs/ show in a code block exists (issue 18, item 2), so the docs cannot drift
 from the command line: an ``alpr ...``, ``.venv/bin/alpr ...`` or ``alpr-agent ...`` line names subcommands
 that ``alpr.cli.build_parser()`` has (walked in-process, up to the first option or argument), and a
-``make X`` line names a target of the Makefile.
+``make X`` line names a target of the Makefile. Likewise every relative link between these pages points at a
+file that exists and, with ``#anchor``, at a heading of it (GitHub's heading ids).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ DOC_FILES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 # Words that end one shell command and start another on the same line.
 SEPARATORS = {";", "&&", "||", "|", "&", "(", ")"}
 ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+LINK = re.compile(r"\]\(([^)\s]+)\)")
 MAKE_TARGET = re.compile(r"^([A-Za-z0-9][A-Za-z0-9_.-]*)\s*:(?!=)", re.MULTILINE)
 
 
@@ -153,3 +155,36 @@ def test_a_wrong_command_is_named_with_its_file_and_line(line: str, expected: st
     assert len(wrong) == 1
     assert wrong[0].startswith("docs/page.md:5: ")
     assert expected in wrong[0]
+
+
+def heading_id(heading: str) -> str:
+    """The id GitHub gives a heading: lower case, punctuation but ``-`` and ``_`` dropped, spaces as ``-``."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def link_problems(path: Path) -> list[str]:
+    found = []
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        for target in LINK.findall(line):
+            if re.match(r"^[a-z]+:", target):
+                continue  # https:, mailto:
+            file, _, anchor = target.partition("#")
+            linked = (path.parent / file).resolve() if file else path
+            where = f"{path.relative_to(ROOT)}:{number}: ({target})"
+            if not linked.exists():
+                found.append(f"{where} no such file")
+            elif anchor and linked.suffix == ".md":
+                headings = re.findall(r"^#+ (.+)$", linked.read_text(), re.MULTILINE)
+                if anchor not in {heading_id(h) for h in headings}:
+                    found.append(f"{where} no heading with that id in {linked.name}")
+    return found
+
+
+def test_every_link_between_the_pages_resolves() -> None:
+    wrong = [problem for path in DOC_FILES for problem in link_problems(path)]
+    assert not wrong, "broken links in the docs:\n" + "\n".join(wrong)
+
+
+def test_a_heading_id_is_githubs() -> None:
+    assert heading_id("Sightings (`alpr/domain/sightings.py`)") == "sightings-alprdomainsightingspy"
+    assert heading_id("A five-minute tour") == "a-five-minute-tour"
