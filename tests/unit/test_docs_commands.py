@@ -1,8 +1,10 @@
 """Every command the README and docs/ show in a code block exists (issue 18, item 2), so the docs cannot drift
 from the command line: an ``alpr ...``, ``.venv/bin/alpr ...`` or ``alpr-agent ...`` line names subcommands
 that ``alpr.cli.build_parser()`` has (walked in-process, up to the first option or argument), and a
-``make X`` line names a target of the Makefile. Likewise every relative link between these pages points at a
-file that exists and, with ``#anchor``, at a heading of it (GitHub's heading ids).
+``make X`` line names a target of the Makefile. Commands in inline code spans (`` `alpr hotlist add` ``) are
+checked too, except that they may name a group of commands (`` `alpr agent` ``). Likewise every relative
+link between these pages points at a file that exists and, with ``#anchor``, at a heading of it (GitHub's
+heading ids).
 """
 
 from __future__ import annotations
@@ -32,19 +34,26 @@ class Command:
     line: int
     program: str  # "alpr" or "make" ("alpr-agent X" is walked as "alpr agent X", which it is)
     words: tuple[str, ...]
+    fenced: bool = True  # in a code block (a whole command), or an inline code span (it may name a group)
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.program} {' '.join(self.words)}"
 
 
-def fenced_lines(text: str) -> list[tuple[int, str]]:
-    """The lines inside ``` fences, with their line numbers (1-based)."""
+INLINE_COMMAND = re.compile(r"`((?:\S*/)?(?:alpr|alpr-agent|make) [^`]+)`")
+
+
+def code_lines(text: str) -> list[tuple[int, str, bool]]:
+    """The lines inside ``` fences and the inline code spans that start with a command, with their line
+    numbers (1-based) and whether they were fenced."""
     inside, lines = False, []
     for number, line in enumerate(text.splitlines(), start=1):
         if line.lstrip().startswith("```"):
             inside = not inside
         elif inside:
-            lines.append((number, line))
+            lines.append((number, line, True))
+        else:
+            lines.extend((number, span, False) for span in INLINE_COMMAND.findall(line))
     return lines
 
 
@@ -60,7 +69,7 @@ def shell_words(line: str) -> list[str]:
 
 def commands_in(name: str, text: str) -> list[Command]:
     found = []
-    for number, line in fenced_lines(text):
+    for number, line, fenced in code_lines(text):
         segment: list[str] = []
         for word in [*shell_words(line), ";"]:
             if word not in SEPARATORS:
@@ -71,9 +80,9 @@ def commands_in(name: str, text: str) -> list[Command]:
             if segment:
                 program = Path(segment[0]).name
                 if program in ("alpr", "make"):
-                    found.append(Command(name, number, program, tuple(segment[1:])))
+                    found.append(Command(name, number, program, tuple(segment[1:]), fenced))
                 elif program == "alpr-agent":
-                    found.append(Command(name, number, "alpr", ("agent", *segment[1:])))
+                    found.append(Command(name, number, "alpr", ("agent", *segment[1:]), fenced))
             segment = []
     return found
 
@@ -85,9 +94,9 @@ def subcommands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction |
     return None
 
 
-def alpr_problem(parser: argparse.ArgumentParser, words: tuple[str, ...]) -> str | None:
+def alpr_problem(parser: argparse.ArgumentParser, words: tuple[str, ...], whole: bool = True) -> str | None:
     """Why the words do not name a command of the parser, or None: each word up to the first option or
-    argument must be a subcommand of the one before."""
+    argument must be a subcommand of the one before (and, for a whole command, the last one a command)."""
     path = ["alpr"]
     for word in words:
         choices = subcommands(parser)
@@ -99,7 +108,7 @@ def alpr_problem(parser: argparse.ArgumentParser, words: tuple[str, ...]) -> str
         parser = choices.choices[word]
         path.append(word)
     choices = subcommands(parser)
-    if choices is not None and choices.required:
+    if whole and choices is not None and choices.required:
         return f"`{' '.join(path)}` needs a subcommand (one of: {', '.join(sorted(choices.choices))})"
     return None
 
@@ -120,7 +129,7 @@ def problems(files: list[tuple[str, str]], makefile: str) -> list[str]:
     for name, text in files:
         for command in commands_in(name, text):
             if command.program == "alpr":
-                problem = alpr_problem(parser, command.words)
+                problem = alpr_problem(parser, command.words, whole=command.fenced)
             else:
                 problem = make_problem(targets, command.words)
             if problem:
@@ -150,7 +159,7 @@ def test_every_documented_command_exists() -> None:
     ],
 )
 def test_a_wrong_command_is_named_with_its_file_and_line(line: str, expected: str) -> None:
-    text = f"# Page\n\n```sh\nalpr frames\n{line}\n```\n\n`alpr nothing` outside a code block\n"
+    text = f"# Page\n\n```sh\nalpr frames\n{line}\n```\n\nThe `alpr agent` commands; `alpr`; `make`\n"
     wrong = problems([("docs/page.md", text)], "run:\n\techo\ncheck-infra: $(STAMP)\n")
     assert len(wrong) == 1
     assert wrong[0].startswith("docs/page.md:5: ")
@@ -188,3 +197,12 @@ def test_every_link_between_the_pages_resolves() -> None:
 def test_a_heading_id_is_githubs() -> None:
     assert heading_id("Sightings (`alpr/domain/sightings.py`)") == "sightings-alprdomainsightingspy"
     assert heading_id("A five-minute tour") == "a-five-minute-tour"
+
+
+def test_an_inline_command_is_checked_but_may_name_a_group() -> None:
+    text = "See `alpr agent` and `alpr-agent run`, then `.venv/bin/alpr hotlist serch X` or `make tset`.\n"
+    wrong = problems([("docs/page.md", text)], "test:\n\techo\n")
+    assert [w.split("\n")[0] for w in wrong] == [
+        "docs/page.md:1: alpr hotlist serch X",
+        "docs/page.md:1: make tset",
+    ]
