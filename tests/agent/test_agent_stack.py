@@ -27,9 +27,9 @@ from alpr.clock import FixedClock
 from alpr.domain.records import FrameStatus
 from alpr.local.demo_video import Pass, RtspPublisher, render_passing_cars
 from alpr.local.stack import LocalStack, free_port
+from tests.agent.exif import with_exif
 from tests.agent.mjpeg_server import MjpegCamera, Part
 from tests.agent.proxy import FaultyLink
-from tests.agent.test_sources import with_exif
 from tests.integration.helpers import bucket_keys, table_items
 
 CAMERA = "demo-fixed-1"

@@ -3,7 +3,6 @@ V4L2 (opening and its errors only: see the last tests), and each frame's capture
 
 from __future__ import annotations
 
-import io
 import os
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -11,11 +10,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from PIL import Image
 
 from alpr.agent import sources
 from alpr.agent.runner import client_frame_id
 from alpr.agent.sources import Frame, SourceError, StreamClock
+from tests.agent.exif import with_exif
 from tests.agent.mjpeg_server import MjpegCamera, Part
 
 BOX_NOW = datetime(2026, 12, 6, 12, 0, 0, tzinfo=UTC)
@@ -27,19 +26,6 @@ def jpeg(shade: int, size: tuple[int, int] = (64, 48)) -> bytes:
     ok, data = cv2.imencode(".jpg", image)
     assert ok
     return data.tobytes()
-
-
-def with_exif(data: bytes, original: str, offset: str | None = None) -> bytes:
-    """The JPEG with EXIF DateTimeOriginal (and OffsetTimeOriginal), written by Pillow, not by the agent."""
-    image = Image.open(io.BytesIO(data))
-    exif = Image.Exif()
-    sub = exif.get_ifd(sources.EXIF_IFD)
-    sub[sources.EXIF_DATETIME_ORIGINAL] = original
-    if offset is not None:
-        sub[sources.EXIF_OFFSET_TIME_ORIGINAL] = offset
-    out = io.BytesIO()
-    image.save(out, "JPEG", exif=exif.tobytes())
-    return out.getvalue()
 
 
 # --- capture time from the frame's own clock ---------------------------------------------------------------
