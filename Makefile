@@ -20,7 +20,7 @@ FONT_FILES := /usr/share/fonts/truetype/liberation/LiberationSansNarrow-Bold.ttf
 	/usr/share/fonts/truetype/opendin/OSP-DIN.ttf
 TRAIN_ARGS ?= --steps 200 --minutes 65
 
-.PHONY: install run test test-fast test-slow lint format synth check-infra bench clean train train-deps fonts system-packages rehearse
+.PHONY: install run test test-slow test-all lint format synth check-infra bench clean train train-deps fonts system-packages rehearse
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -67,12 +67,18 @@ train: train-deps
 run: $(STAMP)
 	$(BIN)/alpr local
 
-# The training smoke run (tests/ocr/test_training.py) needs the train extra and the fonts.
-test: $(STAMP) $(NODE_STAMP) train-deps
-	$(BIN)/python -m pytest
-
-test-fast: $(STAMP) $(NODE_STAMP) train-deps
+# The default run (under 15 minutes on a 2-core machine): everything but the suites marked slow. The training
+# smoke run (tests/ocr/test_training.py, slow) needs the train extra and the fonts, the renderer tests need the fonts.
+test: $(STAMP) $(NODE_STAMP) train-deps system-packages
 	$(BIN)/python -m pytest -m "not slow"
+
+# The slow suites: the browser workflows, the deploy rehearsal, the RTSP agent, the 50 MB import, the training
+# smoke run, the load and fault bench, the real reader at scale. CI runs them after `make test` (.ci/run).
+test-slow: $(STAMP) $(NODE_STAMP) train-deps system-packages
+	$(BIN)/python -m pytest -m slow
+
+test-all: $(STAMP) $(NODE_STAMP) train-deps system-packages
+	$(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
