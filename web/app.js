@@ -217,6 +217,15 @@ function cell(row, text, className) {
   const td = row.insertCell(); td.textContent = text; if (className) td.className = className; return td;
 }
 
+// A route or an object key wraps after its slashes (a <wbr> each), not in the middle of a word.
+function breakAtSlashes(parent, text) {
+  (text || "").split("/").forEach((part, index) => {
+    if (index) parent.append("/", document.createElement("wbr"));
+    parent.append(part);
+  });
+  return parent;
+}
+
 function badge(parent, text, className, title) {
   const span = document.createElement("span");
   span.className = "badge " + className; span.textContent = text; if (title) span.title = title;
@@ -336,7 +345,7 @@ async function listAudit(event, offset) {
         who.append(r.member_name);
         if (r.member_id !== r.member_name) { const id = document.createElement("small"); id.textContent = r.member_id; who.append(document.createElement("br"), id); }
         if (r.organization) who.title = r.organization;
-        cell(row, r.action); cell(row, r.subject, "subject"); cell(row, [r.purpose, r.offense].filter(Boolean).join(" / "));
+        breakAtSlashes(cell(row, ""), r.action); breakAtSlashes(cell(row, "", "subject"), r.subject); cell(row, [r.purpose, r.offense].filter(Boolean).join(" / "));
         cell(row, r.case_number); cell(row, String(r.results)); cell(row, r.outcome).title = r.client;
       });
       $("audit-table").hidden = answer.records.length === 0;
