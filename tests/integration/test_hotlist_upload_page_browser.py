@@ -50,7 +50,7 @@ def test_administrator_uploads_a_list_over_the_waf_body_limit_and_sees_its_impor
     page.wait_for_selector("#imports-panel:not([hidden])")
 
     summary = _upload(page, stack, "CA-SVS", good)
-    assert "List ca-svs, ca-svs.csv: imported and in force." == summary
+    assert summary == "List ca-svs, ca-svs.csv: imported and in force."
     facts = page.inner_text("#upload-facts")
     assert "360 imported of 361 rows; 1 bad" in facts and "by admin" in facts, facts
     assert f"{good.stat().st_size:,} bytes" in facts
