@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from typing import Any
 
 from alpr.clock import iso
 from alpr.local.stack import LocalStack
@@ -121,7 +122,7 @@ def test_the_captain_decides_sharing_requests_through_the_staff_api_and_the_audi
 ) -> None:
     stack.runtime.sharing.add_agency(ADMIN, "CA0010100", "Oakland Police Department", "CA", "law_enforcement")
     now = stack.clock.now()
-    filing = {
+    filing: dict[str, Any] = {
         "ori": "CA0010100",
         "agency_name": "Oakland Police Department",
         "requester_name": "Det. R. Rivera",
