@@ -3,7 +3,7 @@
 "use strict";
 
 (() => {
-  const { $, api, drawLatest, fillTable, cell, badge, when, notice, PAGES } = window.ALPR;
+  const { $, api, drawLatest, fillTable, cell, badge, cameraName, when, notice, PAGES } = window.ALPR;
   const POLL_MS = Number(sessionStorage.getItem("alpr-alert-poll-ms")) || 5000;
   const inbox = { timer: null, seen: null, alerts: [], open: null };
 
@@ -47,7 +47,7 @@
       const plate = cell(row, a.plate, "plate");
       if (a.match_kind !== "exact") badge(plate, a.match_kind, "lookalike", a.why);
       if (a.historical) badge(plate, "historical", "quiet", "Found by a search of earlier reads");
-      cell(row, a.reason.replaceAll("_", " ")); cell(row, a.case_number); cell(row, a.camera_id); cell(row, when(a.captured_at));
+      cell(row, a.reason.replaceAll("_", " ")); cell(row, a.case_number); cell(row, cameraName(a.camera_id)); cell(row, when(a.captured_at));
       cell(row, a.status.replace("_", " "));
       const button = document.createElement("button");
       button.type = "button"; button.className = "secondary"; button.textContent = "Open";
@@ -109,7 +109,7 @@
     fact(list, "Case", a.case_number);
     fact(list, "Match", `${a.match_kind}${a.why ? ": " + a.why : ""}`);
     fact(list, "Description", a.description);
-    fact(list, "Camera", a.camera_id);
+    fact(list, "Camera", a.camera_name || cameraName(a.camera_id));
     fact(list, "Place", a.latitude !== null && a.latitude !== undefined ? `${a.latitude}, ${a.longitude}` : "");
     fact(list, "Captured", when(a.captured_at));
     fact(list, "Status", a.status.replace("_", " "));

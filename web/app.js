@@ -86,7 +86,7 @@ async function signedIn(token) {
 }
 
 // What the tab scripts share.
-window.ALPR = { $, state, api, drawLatest, fillTable, cell, badge, when, notice, show, saveBlob, PAGES };
+window.ALPR = { $, state, api, drawLatest, fillTable, cell, badge, cameraName, when, notice, show, saveBlob, PAGES };
 
 async function start() {
   try { state.me = await (await api("GET", "/api/me")).json(); } catch (error) { logout(); return; }
@@ -124,7 +124,7 @@ async function start() {
   // Officers start at Search, auditors at their audits, everyone else at their first tab.
   const first = ["search-view", "audits-view"].find((id) => tabs[id]) || VIEWS.find((id) => tabs[id]);
   if (!first) { notice("Your role gives no access to ALPR data."); return; }
-  if (tabs["search-view"] || tabs["holds-view"]) loadCameras();
+  if (tabs["search-view"] || tabs["holds-view"] || tabs["alerts-view"]) loadCameras();
   show(first);
   if (has("administrator")) loadTraining();
 }
@@ -154,6 +154,7 @@ function fillPurposes(selectId, offenseId, purposes) {
 async function loadCameras() {
   try {
     await drawLatest("GET", "/api/cameras", {}, ({ cameras }) => {
+      state.cameraNames = Object.fromEntries(cameras.map((c) => [c.camera_id, c.name || c.camera_id]));
       [["camera_id", "Any camera"], ["hold-camera", "No camera window"]].forEach(([id, none]) => {
         const select = $(id);
         select.replaceChildren(new Option(none, ""));
@@ -217,6 +218,20 @@ function cell(row, text, className) {
   const td = row.insertCell(); td.textContent = text; if (className) td.className = className; return td;
 }
 
+// A route or an object key wraps after its slashes (a <wbr> each), not in the middle of a word.
+function breakAtSlashes(parent, text) {
+  (text || "").split("/").forEach((part, index) => {
+    if (index) parent.append("/", document.createElement("wbr"));
+    parent.append(part);
+  });
+  return parent;
+}
+
+// A camera by its name where the registry has it (the alerts API names only the id).
+function cameraName(cameraId) {
+  return (state.cameraNames && state.cameraNames[cameraId]) || cameraId;
+}
+
 function badge(parent, text, className, title) {
   const span = document.createElement("span");
   span.className = "badge " + className; span.textContent = text; if (title) span.title = title;
@@ -231,6 +246,7 @@ function renderResults(answer, later) {
     row.className = "openable";
     const image = row.insertCell();
     if (r.thumbnail) { const img = document.createElement("img"); img.src = r.thumbnail; img.alt = `Plate crop of ${r.plate}`; img.className = "crop"; image.append(img); }
+    else if (r.thumbnail === null) { const none = document.createElement("small"); none.textContent = "frame unavailable"; image.append(none); }
     const plate = row.insertCell(); plate.className = "plate";
     const open = document.createElement("button");
     open.type = "button"; open.className = "plate-link"; open.textContent = r.plate;
@@ -336,7 +352,7 @@ async function listAudit(event, offset) {
         who.append(r.member_name);
         if (r.member_id !== r.member_name) { const id = document.createElement("small"); id.textContent = r.member_id; who.append(document.createElement("br"), id); }
         if (r.organization) who.title = r.organization;
-        cell(row, r.action); cell(row, r.subject, "subject"); cell(row, [r.purpose, r.offense].filter(Boolean).join(" / "));
+        breakAtSlashes(cell(row, ""), r.action); breakAtSlashes(cell(row, "", "subject"), r.subject); cell(row, [r.purpose, r.offense].filter(Boolean).join(" / "));
         cell(row, r.case_number); cell(row, String(r.results)); cell(row, r.outcome).title = r.client;
       });
       $("audit-table").hidden = answer.records.length === 0;

@@ -40,7 +40,7 @@
       body.replaceChildren(...cameras.map((c) => {
         const row = document.createElement("tr");
         if (c.state === "silent") row.className = "alarm";
-        [c.camera_id + (c.name ? ` (${c.name})` : ""), STATE_TEXT[c.state] || c.state, c.last_seen || "never",
+        [c.camera_id + (c.name ? ` (${c.name})` : ""), STATE_TEXT[c.state] || c.state, c.last_seen ? new Date(c.last_seen).toLocaleString() : "never",
           c.expected_interval_s ? `${Math.round(c.expected_interval_s / 60)} min` : "-", c.agent_version || "",
           c.spool_depth ?? "", c.last_error || ""].forEach((text) => {
           const cell = document.createElement("td"); cell.textContent = String(text); row.appendChild(cell);

@@ -22,7 +22,7 @@
     try {
       await drawLatest("GET", "/api/holds", {}, ({ holds }) => {
         fillTable("holds-table", holds, (row, h) => {
-          cell(row, h.case_number); cell(row, h.reason); cell(row, scopeText(h) + (h.read_ids && h.read_ids.length ? ` · ${h.read_ids.length} held` : ""));
+          cell(row, h.case_number, "nowrap"); cell(row, h.reason); cell(row, scopeText(h) + (h.read_ids && h.read_ids.length ? ` · ${h.read_ids.length} held` : ""));
           cell(row, `${when(h.requested_at)} by ${h.requested_by}`);
           cell(row, h.status + (h.placed_by ? ` (placed by ${h.placed_by})` : "") + (h.release_reason ? `: ${h.release_reason}` : "")
             + (h.evidence_manifests && h.evidence_manifests.length ? " · booked" : ""));
@@ -33,7 +33,8 @@
             action(actions, "Decline", () => { const reason = window.prompt("Why decline this hold? (recorded)"); if (reason) run(`/api/holds/${id}/decline`, { reason }); });
           }
           if (decides && h.status === "active") {
-            action(actions, "Book into evidence", () => run(`/api/holds/${id}/book`, {}, () => manifest(h.hold_id)));
+            const booked = h.evidence_manifests && h.evidence_manifests.length;
+            action(actions, booked ? "Book into evidence again" : "Book into evidence", () => run(`/api/holds/${id}/book`, {}, () => manifest(h.hold_id)));
             action(actions, "Release", () => { const reason = window.prompt("Why release this hold? (recorded)"); if (reason) run(`/api/holds/${id}/release`, { reason }); });
           }
           if (h.evidence_manifests && h.evidence_manifests.length) action(actions, "Manifest", () => manifest(h.hold_id));

@@ -15,7 +15,7 @@
           cell(row, e.reason.replaceAll("_", " ")); cell(row, e.case_number); cell(row, e.state || "any");
           const priority = row.insertCell(); badge(priority, e.priority, e.priority === "high" ? "hot" : "quiet");
           cell(row, e.expires_on ? new Date(e.expires_on).toLocaleDateString() : ""); cell(row, e.entered_by);
-          cell(row, e.active ? (new Date(e.expires_on) > new Date() ? "active" : "expired") : `deactivated: ${e.deactivation_reason || ""}`);
+          cell(row, e.status === "deactivated" ? `deactivated: ${e.deactivation_reason || ""}` : e.status);
           const button = document.createElement("button");
           button.type = "button"; button.className = "secondary"; button.textContent = "Open";
           button.setAttribute("aria-label", `Open hotlist entry ${e.value}`);
@@ -84,15 +84,73 @@
       await drawLatest("GET", "/api/hotlist/imports", {}, ({ imports }) => {
         $("imports-panel").hidden = false;
         fillTable("imports-table", imports, (row, v) => {
-          cell(row, v.list_name); cell(row, `${v.version}${v.in_force ? " (in force)" : ""}`); cell(row, v.status);
-          cell(row, `${v.imported} of ${v.rows}`); cell(row, `${when(v.imported_at)} by ${v.imported_by} (${v.origin})`);
+          cell(row, v.list_name, "nowrap"); cell(row, `${v.version}${v.in_force ? " (in force)" : ""}`); cell(row, v.status);
+          cell(row, `${v.imported} of ${v.rows}`); // The origin names the S3 object too: the upload's id is enough on the page (the CLI shows the key).
+          cell(row, `${when(v.imported_at)} by ${v.imported_by} (${(v.origin || "").replace(/ \(s3:\/\/[^)]*\)/, "")})`);
           cell(row, v.refused_because || (v.bad_count ? `${v.bad_count} bad row(s)` : "clean"));
         });
       });
     } catch (error) { notice(error.message); }
   }
 
+  // A list of any size goes to S3 through a presigned POST (the web ACL refuses request bodies over 8 KB); the
+  // importer starts when S3 announces the file, and its ticket says how the import went.
+  const UPLOAD_WAITING = new Set(["awaiting_upload", "importing"]);
+  const uploadPollMs = () => Number(sessionStorage.getItem("alpr-upload-poll-ms")) || 2000;
+
+  async function upload(event) {
+    event.preventDefault();
+    const file = $("upload-file").files[0];
+    const name = $("upload-list").value.trim().toLowerCase();
+    const say = (text) => { $("upload-summary").textContent = text; };
+    if (!file) return;
+    $("upload-report").hidden = true;
+    try {
+      say(`Asking for an upload link for list ${name}…`);
+      const ticket = await (await api("POST", `/v1/hotlists/${encodeURIComponent(name)}/uploads`, { body: { filename: file.name, size: file.size } })).json();
+      const form = new FormData();
+      Object.entries(ticket.upload.fields).forEach(([key, value]) => form.append(key, value));
+      form.append(ticket.upload.file_field, file, file.name);  // the policy's fields first, the file last
+      say(`Sending ${file.name} (${file.size.toLocaleString()} bytes) to storage…`);
+      const sent = await fetch(ticket.upload.url, { method: "POST", body: form });
+      if (!sent.ok) throw new Error(`Storage refused the file (HTTP ${sent.status}); nothing was imported.`);
+      say(`Received ${file.name}: checking and importing list ${name}…`);
+      let seen = ticket;
+      while (UPLOAD_WAITING.has(seen.status)) {
+        await new Promise((resolve) => setTimeout(resolve, uploadPollMs()));
+        seen = await (await api("GET", ticket.see)).json();
+      }
+      showReport(seen);
+      await loadImports();
+    } catch (error) { say(error.message); }
+  }
+
+  function showReport(ticket) {
+    const report = ticket.report || {};
+    const outcome = { in_force: "imported and in force", refused: "refused: the list in force was kept", superseded: "imported, then superseded by a newer upload", expired: "the upload link lapsed before the file arrived" };
+    $("upload-summary").textContent = `List ${ticket.list_name}, ${ticket.filename || "file"}: ${outcome[ticket.status] || ticket.status}.`;
+    const facts = $("upload-facts");
+    facts.replaceChildren();
+    const fact = (term, value) => {
+      if (value === undefined || value === null || value === "") return;
+      const dt = document.createElement("dt"); dt.textContent = term;
+      const dd = document.createElement("dd"); dd.textContent = value;
+      facts.append(dt, dd);
+    };
+    fact("Status", ticket.status.replaceAll("_", " "));
+    fact("Version", ticket.version);
+    fact("Received", `${ticket.received_bytes.toLocaleString()} bytes`);
+    if (report.rows !== undefined) fact("Entries", `${report.imported} imported of ${report.rows} rows; ${report.bad_count || 0} bad`);
+    fact("Checked", report.imported_at ? `${when(report.imported_at)} by ${report.imported_by}` : "");
+    fact("Refused because", ticket.refused_because || report.refused_because);
+    const bad = report.bad_rows || [];
+    fillTable("upload-bad-rows", bad, (row, b) => { cell(row, String(b.line)); cell(row, b.reason); });
+    $("upload-bad-rows").hidden = bad.length === 0;
+    $("upload-report").hidden = false;
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
+    $("upload-form").addEventListener("submit", upload);
     $("hotlist-form").addEventListener("submit", add);
     $("hotlist-all").addEventListener("change", load);
     $("deactivate-form").addEventListener("submit", deactivate);

@@ -16,6 +16,16 @@ function fill(tableId, rows) {
     values.forEach((v) => cell(tr, v, typeof v === "number"));
     body.appendChild(tr);
   }
+  if (rows.length === 0) {
+    // An empty table says so, in one cell across its columns (no finalized audit yet, no sharing yet).
+    const tr = document.createElement("tr");
+    const td = document.createElement("td");
+    td.colSpan = document.querySelectorAll(`#${tableId} thead th`).length;
+    td.className = "none";
+    td.textContent = "None yet.";
+    tr.appendChild(td);
+    body.appendChild(tr);
+  }
 }
 
 function policyItem(item) {
@@ -60,7 +70,7 @@ function render(s) {
   fill("sharing", s.shared_with.map((a) => [a.agency, a.data, a.basis]));
   fill("audits", s.audits.map((a) => [a.quarter, (a.finalized_at || "").slice(0, 10), a.population, a.sampled,
     a.consistent, a.not_consistent, (a.kept_until || "").slice(0, 10)]));
-  document.getElementById("generated").textContent = `${s.generated_at} (${s.time_zone})`;
+  document.getElementById("generated").textContent = `${new Date(s.generated_at).toLocaleString("en-US", { timeZone: s.time_zone, dateStyle: "long", timeStyle: "short" })} (${s.time_zone})`;
   document.getElementById("status").textContent = "";
 }
 

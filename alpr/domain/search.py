@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from alpr.domain import lookalikes
 from alpr.domain.errors import DomainError
 from alpr.domain.plates import MAX_PLATE_LENGTH, MIN_PLATE_LENGTH
 from alpr.schema import SourceClass
@@ -182,11 +183,16 @@ class SearchPlan:
     time_range: tuple[str, str] | None = None
     camera_id: str | None = None
     source: SourceClass | None = None
+    # A pattern's plan covers its look-alike spellings (``AYO9*`` and ``AY09*``): keep takes either.
+    fold_look_alikes: bool = False
 
     def keep(self, criteria: SearchCriteria, plate: str, latitude: float | None, longitude: float | None) -> bool:
-        """The checks the indexes could not express (wildcards after the first run, distance)."""
-        if criteria.plate is not None and not criteria.plate.matches(plate):
-            return False
+        """The checks the indexes could not express (wildcards after the first run, look-alikes, distance)."""
+        pattern = criteria.plate
+        if pattern is not None and not pattern.matches(plate):
+            folded = self.fold_look_alikes and lookalikes.substitutions(pattern.text, plate)
+            if not folded:
+                return False
         if criteria.near is not None and criteria.radius_m is not None:
             if latitude is None or longitude is None:
                 return False

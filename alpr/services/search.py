@@ -16,7 +16,7 @@ from alpr.clock import Clock
 from alpr.domain import lookalikes
 from alpr.domain.errors import NotFound
 from alpr.domain.records import PlateRead
-from alpr.domain.search import InvalidSearch, PlatePattern, SearchCriteria, plan
+from alpr.domain.search import InvalidSearch, PlatePattern, SearchCriteria, SearchPlan, plan
 from alpr.repositories.factory import Repositories
 from alpr.repositories.search import Examined
 
@@ -75,9 +75,8 @@ class SearchService:
         seen: set[str] = set()
         truncated = False
         now = self._clock.now()
-        typed = criteria.plate.text if criteria.plate is not None and criteria.plate.exact else None
-        for variant in self._variants(criteria):
-            search_plan = plan(variant)
+        typed = criteria.plate.text if criteria.plate is not None else None
+        for variant, search_plan in self._plans(criteria):
             found = ((read, read.plate) for read in self._repos.read_search.run(search_plan, now, examined))
             for read, plate in chain(found, self._read_by_sightings(variant, now)):
                 if read.read_id in seen or not search_plan.keep(variant, plate, read.latitude, read.longitude):
@@ -119,10 +118,18 @@ class SearchService:
         )
 
     @staticmethod
-    def _variants(criteria: SearchCriteria) -> list[SearchCriteria]:
-        if criteria.plate is None or not criteria.plate.exact:
-            return [criteria]
-        return [replace(criteria, plate=PlatePattern(v)) for v in lookalikes.variants(criteria.plate.text)]
+    def _plans(criteria: SearchCriteria) -> list[tuple[SearchCriteria, SearchPlan]]:
+        """An exact plate: one plan per look-alike spelling (each its own by_plate partition, and its own
+        sightings). A pattern: one plan whose queries cover every spelling's (a query shared by several,
+        such as a camera's or a time window's, runs once), keeping a plate that matches as typed or folded."""
+        if criteria.plate is None:
+            return [(criteria, plan(criteria))]
+        spellings = [replace(criteria, plate=PlatePattern(v)) for v in lookalikes.variants(criteria.plate.text)]
+        if criteria.plate.exact:
+            return [(spelling, plan(spelling)) for spelling in spellings]
+        plans = [plan(spelling) for spelling in spellings]
+        queries = tuple(dict.fromkeys(query for each in plans for query in each.queries))
+        return [(criteria, replace(plans[0], queries=queries, fold_look_alikes=True))]
 
     def _read_by_sightings(self, criteria: SearchCriteria, now: datetime) -> Iterator[tuple[PlateRead, str]]:
         """Frames of sightings whose consensus is the plate searched for, each with that consensus.

@@ -123,8 +123,10 @@ def add_entry() -> Response:
 
 @app.get("/v1/hotlist/entries")
 def list_entries() -> Response:
+    """Each entry with its status by the service's clock (a browser's own clock may be hours off)."""
     entries = runtime().hotlist.entries(request.member(), include_inactive=request.query("all") == "true")
-    return json_response({"entries": [e.model_dump(mode="json") for e in entries]})
+    now = runtime().clock.now()
+    return json_response({"entries": [{**e.model_dump(mode="json"), "status": e.status(now)} for e in entries]})
 
 
 @app.post("/v1/hotlist/entries/<entry_id>/deactivate")

@@ -205,6 +205,28 @@ def test_wildcard_searches_return_exactly_the_matching_reads(stack: LocalStack) 
     assert plates("6XYZ999") == {"6XYZ999"}
 
 
+def test_a_wildcard_pattern_finds_look_alikes_after_the_plates_it_matches_as_typed(stack: LocalStack) -> None:
+    # AYO9* as typed matches AYO9123; its O is also read as 0 (AY09034, older), never as X (AYX9034).
+    add_read(stack, "AY09034", n=1, minutes_ago=5)
+    add_read(stack, "AYO9123", n=2, minutes_ago=30)
+    add_read(stack, "AYX9034", n=3, minutes_ago=1)
+    token = login(stack, "officer")
+
+    def found(pattern: str, **extra: str) -> list[tuple[str, list[str]]]:
+        response = call(stack, "POST", "/api/search", token, json={"plate": pattern, **WHY, **extra})
+        assert response.status_code == 200, response.text
+        return [(r["plate"], r["look_alikes"]) for r in response.json()["results"]]
+
+    assert found("AYO9*") == [("AYO9123", []), ("AY09034", ["O→0"])]
+    assert found("*O9O3?") == [("AY09034", ["O→0"])]
+    assert found("AY0?1*") == [("AYO9123", ["0→O"])]
+    # A pattern too short for the gram index, narrowed by a camera: the camera's reads are read once and
+    # folded the same way.
+    assert found("?YO*", camera_id="demo-fixed-1") == [("AYO9123", []), ("AY09034", ["O→0"])]
+    outcome = stack.runtime.search.search(SearchCriteria(plate=PlatePattern.parse("?YO*"), camera_id="demo-fixed-1"))
+    assert outcome.queries == 1
+
+
 def test_expired_reads_never_appear(stack: LocalStack) -> None:
     live = add_read(stack, "7ABC123", n=1)
     expired = add_read(stack, "7ABC123", n=2, expires_in_days=-1)

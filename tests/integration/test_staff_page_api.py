@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 from alpr.local.stack import LocalStack
 from alpr.schema import SourceClass
@@ -149,3 +150,18 @@ def test_an_alert_image_names_a_purpose_and_a_case_like_a_search(stack: LocalSta
     assert [h["alert_id"] for h in hits] == [alert.alert_id]
     [opened] = [r for r in records(stack) if r.action == "alert.plate" and r.outcome == "allowed"]
     assert (opened.member_id, opened.purpose, opened.case_number) == ("auditor", "a", "26-004512")
+
+
+def test_hotlist_entries_carry_their_status_by_the_service_clock(stack: LocalStack) -> None:
+    """The page shows this status: a browser's own clock may be hours or days off the service's."""
+    token = login(stack, "officer")
+    entry = {"value": "7AB?123", "reason": "stolen_plate", "case_number": "26-STATUS-1", "expires_in_days": 1}
+    assert call(stack, "POST", "/v1/hotlist/entries", token, json=entry).status_code == 202
+
+    def statuses() -> dict[str, str]:
+        listed = call(stack, "GET", "/v1/hotlist/entries", token, params={"all": "true"}).json()["entries"]
+        return {e["value"]: e["status"] for e in listed}
+
+    assert statuses()["7AB?123"] == "active"
+    stack.clock.set(stack.clock.now() + timedelta(days=2))  # type: ignore[attr-defined]
+    assert statuses()["7AB?123"] == "expired"

@@ -30,3 +30,21 @@ def test_substitutions_name_what_was_read_differently_and_nothing_else() -> None
     # A frame found through its sighting (a different character, not a look-alike) claims no look-alike.
     assert substitutions("7ABC123", "7ABC128") == []
     assert substitutions("7ABC123", "7ABC12") == []
+
+
+def test_a_pattern_folds_its_known_characters_and_keeps_its_wildcards() -> None:
+    assert variants("AYO9*") == ["AYO9*", "AY09*"]
+    assert set(variants("?B*1")) == {"?B*1", "?8*1", "?B*I", "?8*I"}
+    assert variants("7A?*") == ["7A?*"]
+
+
+def test_substitutions_of_a_pattern_name_the_look_alikes_its_known_characters_took() -> None:
+    assert substitutions("AYO9*", "AY09034") == ["O→0"]
+    assert substitutions("*O9O3?", "AY09034") == ["O→0"]
+    assert substitutions("?Y0S*", "AYO5") == ["0→O", "S→5"]
+    # Matched as typed: nothing is claimed, even where a look-alike spelling would match too.
+    assert substitutions("*O*", "O0") == []
+    assert substitutions("AYO9*", "AYO9034") == []
+    # Not a match at all, as typed or folded.
+    assert substitutions("AYO9*", "AYX9034") == []
+    assert substitutions("AYO9?", "AY09034") == []
