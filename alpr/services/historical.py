@@ -66,7 +66,9 @@ class HistoricalSearchService:
         pages = job.pages
         for reads, next_key in self._repos.reads.in_retention_pages(now, job.resume_key, self._page_size):
             hits = 0
-            for read in (r for r in reads if r.captured_at <= job.queued_at):
+            # Reads captured before the entry was queued; one captured at that instant or later is the live
+            # matcher's (a test's fixed clock stamps both alike, and the live hit must not read as historical).
+            for read in (r for r in reads if r.captured_at < job.queued_at):
                 for hit in matcher.match(read.plate, read.state, now):
                     self._repos.alerts.add(alert_for(read, hit, now, historical=True))
                     hits += 1

@@ -149,6 +149,14 @@ def test_a_search_pages_through_every_read_and_records_the_earlier_sightings() -
     assert repos.reads.page_sizes == [2] and repos.search_queue.sent == []
 
 
+def test_a_read_captured_the_instant_the_entry_was_queued_is_left_to_the_live_matcher() -> None:
+    # The live matcher raises it (not historical); the search must not claim it first under the same alert id.
+    searches, repos = service(partial_entry(), [read(1, "7ABC123", minutes_before=0), read(2, "7ABC123")])
+    done = searches.run("job-1", has_time=lambda: True)
+    assert done is not None and done.hits == 1
+    assert [a.read_id for a in repos.alerts.items.values()] == ["frame-2#0"]
+
+
 def test_a_search_short_of_time_records_where_it_stopped_and_queues_itself_again() -> None:
     searches, repos = service(partial_entry(), READS)
     paused = searches.run("job-1", has_time=lambda: False)
