@@ -55,7 +55,7 @@ _SURE_ENOUGH = 0.85
 # plate's line read by PP-OCRv6 from four crops and by PP-OCRv4 from the same four, voting per character with
 # the trained reading. Replayed on the openalpr US dev photos (README, "Reading plates"): asked below 0.5 and
 # taken only when more confident, the second opinion made no difference; voting below 0.9 read 3 more of the
-# 56 even-numbered photos and as many of the 55 odd-numbered ones (0.85 and 0.95 read fewer on the whole set).
+# 56 even-numbered photos and no more of the 55 odd-numbered ones (0.85 and 0.95 read fewer on the whole set).
 SECOND_OPINION_BELOW = float(os.environ.get("ALPR_OCR_SECOND_OPINION_BELOW", "0.9"))
 # The second opinion always votes: it is asked because the trained reading was unsure.
 _ALWAYS_VOTE = math.inf

@@ -204,3 +204,24 @@ def _certain(char: str) -> np.ndarray:
     probabilities = np.full(len(ALPHABET), 1e-6)
     probabilities[ALPHABET.index(char)] = 1.0
     return probabilities / probabilities.sum()
+
+
+@pytest.mark.parametrize(
+    ("read", "expected"),
+    [
+        ("85ZB09", ("85ZBO9", "EU")),  # Netherlands 99LLL9: the general recognizer's 0 is the letter O
+        ("7ABC123", ("7ABC123", "US")),  # fits as read: unchanged
+        ("A0B2C3", None),  # fits nothing either way
+    ],
+)
+def test_a_line_found_without_a_plate_box_fits_a_listed_format_or_is_dropped(
+    read: str, expected: tuple[str, str] | None
+) -> None:
+    from alpr.ocr.plate_format import PlateReading
+    from alpr.ocr.plate_region import _with_listed_format
+
+    reading = _with_listed_format(PlateReading(read, -1.0, 0.0, 0, "US" if read == "7ABC123" else "other"))
+    if expected is None:
+        assert reading is None
+    else:
+        assert reading is not None and (reading.text, reading.format) == expected
