@@ -35,9 +35,10 @@ from alpr.ocr.models import (
     text_recognizer_path,
 )
 from alpr.ocr.plate_detector import PlateBox, PlateDetector
+from alpr.ocr.plate_format import PlateReading
 from alpr.ocr.plate_recognizer import PlateRecognizer
 from alpr.ocr.plate_region import PlateCandidate, read_frame_without_plate_box, read_plate_crop, read_plate_region
-from alpr.ocr.recognizer import TextRecognizer
+from alpr.ocr.recognizer import RecognizedLine, TextRecognizer
 from alpr.ocr.text_detector import TextDetector
 
 __all__ = ["ImageDecodeError", "PlateReader", "PlateResult", "decode_image", "get_reader"]
@@ -59,6 +60,9 @@ _SURE_ENOUGH = 0.85
 SECOND_OPINION_BELOW = float(os.environ.get("ALPR_OCR_SECOND_OPINION_BELOW", "0.9"))
 # The second opinion always votes: it is asked because the trained reading was unsure.
 _ALWAYS_VOTE = math.inf
+
+
+_TrainedRead = tuple[PlateCandidate, PlateReading, RecognizedLine]  # read_plate_crop's answer
 
 
 @dataclass(frozen=True)
@@ -102,8 +106,20 @@ class PlateReader:
         candidates: list[PlateCandidate] = []
         with self._timed("detector"):
             plate_boxes = self._plate_detector.detect(frame, max_plates=_MAX_PLATE_BOXES)
-        for plate_box in plate_boxes:
-            candidate = self._read_plate(frame, plate_box)
+        with self._timed("recognizer"):
+            trained = [read_plate_crop(frame, plate_box, self._plate_recognizer) for plate_box in plate_boxes]
+        # The second opinion is for the frame's plate, not for every box: only the most confident trained
+        # reading gets it, and only when no box was read surely (boxes the trained model could not read at
+        # all still get the general-text path, as their only reading).
+        read = [t for t in trained if t is not None]
+        unsure = max(read, key=lambda t: t[0].confidence) if read else None
+        if unsure is not None and unsure[0].confidence >= self._second_opinion_below:
+            unsure = None
+        for plate_box, reading in zip(plate_boxes, trained, strict=True):
+            if reading is not None and reading is not unsure:
+                candidates.append(reading[0])
+                continue
+            candidate = self._second_opinion_for(frame, plate_box, reading)
             if candidate is not None:
                 candidates.append(candidate)
         if not candidates:
@@ -112,11 +128,12 @@ class PlateReader:
         candidates.sort(key=lambda c: c.confidence, reverse=True)
         return _without_duplicates(candidates)
 
-    def _read_plate(self, frame: np.ndarray, plate_box: PlateBox) -> PlateCandidate | None:
-        with self._timed("recognizer"):
-            trained = read_plate_crop(frame, plate_box, self._plate_recognizer)
-        if trained is not None and trained[0].confidence >= self._second_opinion_below:
-            return trained[0]
+    def _second_opinion_for(
+        self,
+        frame: np.ndarray,
+        plate_box: PlateBox,
+        trained: tuple[PlateCandidate, PlateReading, RecognizedLine] | None,
+    ) -> PlateCandidate | None:
         with self._timed("voting"):
             general = read_plate_region(
                 frame,
