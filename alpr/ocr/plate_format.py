@@ -354,6 +354,13 @@ def _layout_likelihood(region: str, text: str) -> float:
     return _IN_SET / len(layouts) if layout in layouts else unknown
 
 
+def fits_known_format(text: str) -> bool:
+    """True when a registration's letter/digit layout is a listed US or foreign one (``US_LAYOUTS``,
+    ``FOREIGN_LAYOUTS``): the evidence that a line of text found without a plate box is a plate."""
+    layout = layout_of(latin_alphanumerics(text))
+    return layout in US_LAYOUTS or any(layout in layouts for layouts in FOREIGN_LAYOUTS.values())
+
+
 def region_posterior(text: str) -> dict[str, float]:
     weights = {region: prior * _layout_likelihood(region, text) for region, prior in REGION_PRIOR.items()}
     total = sum(weights.values()) or 1.0

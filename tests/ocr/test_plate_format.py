@@ -7,6 +7,7 @@ from alpr.ocr.plate_format import (
     US_CONFIDENT,
     best_reading,
     clean_plate_text,
+    fits_known_format,
     guess_format,
     latin_alphanumerics,
     layout_of,
@@ -170,3 +171,22 @@ def test_read_plate_us_letter_o_is_zero() -> None:
     reading = read_plate(chars, [0.98, 0.98, 0.9, 0.98, 0.98, 0.98])
     assert reading is not None
     assert reading.text == "HK0E7C"
+
+
+@pytest.mark.parametrize(
+    ("text", "fits"),
+    [
+        ("7ABC123", True),  # California
+        ("LY60XFL", True),  # United Kingdom LL99LLL
+        ("27-HCP-2", True),  # Netherlands 99LLL9, separators ignored
+        ("BP-959-DA", True),  # France LL999LL
+        ("ABC-123-D", True),  # Mexico
+        ("ABCD 123", True),  # Ontario
+        ("ABC1D23", True),  # Mercosul
+        ("SPEED", False),  # a word
+        ("A1B2C3D4", False),  # no plate format alternates like this
+        ("12", False),
+    ],
+)
+def test_fits_known_format_accepts_us_and_foreign_layouts_only(text: str, fits: bool) -> None:
+    assert fits_known_format(text) is fits

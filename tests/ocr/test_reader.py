@@ -22,7 +22,7 @@ from alpr.ocr.plate_detector import PlateBox
 from alpr.ocr.plate_recognizer import PlateRecognizer
 from alpr.ocr.plate_region import read_plate_crop, read_plate_region
 from alpr.ocr.reader import PlateResult, decode_image, get_reader
-from alpr.ocr.recognizer import TextRecognizer
+from alpr.ocr.recognizer import ALPHABET, RecognizedChar, RecognizedLine, TextRecognizer
 from alpr.ocr.text_detector import TextDetector
 
 
@@ -122,10 +122,10 @@ def test_an_unsure_plate_is_read_again_by_the_second_opinion_and_a_sure_one_is_n
     main = TextRecognizer(create_session(text_recognizer_path(), 1))
     second = CountingRecognizer(TextRecognizer(create_session(second_opinion_recognizer_path(), 1)))
 
-    sure = read_plate_region(scene, plate, lines, main, DEFAULT_VARIANTS, sure_enough=0.0, second_opinion=second)
+    sure = read_plate_region(scene, plate, lines, main, DEFAULT_VARIANTS, sure_enough=0.0, second_opinion=second)  # type: ignore[arg-type]
     assert sure is not None and sure.text == "7ABC123" and second.crops == 0
     # Nothing is sure enough at 1.01: the line's own crop and every variant go to the second opinion too.
-    unsure = read_plate_region(scene, plate, lines, main, DEFAULT_VARIANTS, sure_enough=1.01, second_opinion=second)
+    unsure = read_plate_region(scene, plate, lines, main, DEFAULT_VARIANTS, sure_enough=1.01, second_opinion=second)  # type: ignore[arg-type]
     assert unsure is not None and unsure.text == "7ABC123" and second.crops == 1 + len(DEFAULT_VARIANTS)
 
 
@@ -141,7 +141,8 @@ def test_the_trained_recognizer_reads_the_plate_box_with_its_format() -> None:
     recognizer = PlateRecognizer(create_session(plate_recognizer_model(), 1))
     read = read_plate_crop(scene, PlateBox(x, y, w, h, score=0.9), recognizer)
     assert read is not None
-    candidate, reading = read
+    candidate, reading, line = read
+    assert line.text == "7ABC123"
     assert (candidate.text, candidate.format, candidate.state) == ("7ABC123", "US", "CA")
     assert 0.0 < candidate.confidence <= 1.0
     assert reading.text == "7ABC123"
@@ -150,11 +151,11 @@ def test_the_trained_recognizer_reads_the_plate_box_with_its_format() -> None:
 class FixedDetector:
     """Puts the plate box where the scene drew it (platedet's YOLO skips the tests' synthetic plates)."""
 
-    def __init__(self, box: PlateBox) -> None:
+    def __init__(self, box: PlateBox | None) -> None:
         self.box = box
 
     def detect(self, image, min_score: float = 0.1, max_plates: int = 5):
-        return [self.box]
+        return [self.box] if self.box else []
 
 
 @pytest.mark.parametrize(("below", "asks_second_opinion"), [(0.0, False), (1.01, True)])
@@ -169,3 +170,58 @@ def test_second_opinion_only_below_the_confidence_threshold(below: float, asks_s
     assert results[0].format == "US"
     assert reader.stage_ms["recognizer"] > 0
     assert (reader.stage_ms["voting"] > 0) is asks_second_opinion
+
+
+def test_the_trained_reading_votes_with_the_second_opinion() -> None:
+    scene, (x, y, w, h) = plate_scene("7ABC123")
+    plate = PlateBox(x, y, w, h, score=0.9)
+    lines = TextDetector(create_session(text_detector_path(), 1))
+    main = TextRecognizer(create_session(text_recognizer_path(), 1))
+    trained = PlateRecognizer(create_session(plate_recognizer_model(), 1)).recognize([scene[y : y + h, x : x + w]])[0]
+    # A trained reading that wrongly yet confidently says 7 for the 1 (same layout, so the US prior keeps it):
+    # enough of it outvotes the general-text readings, so it is counted.
+    wrong = RecognizedLine(
+        "7ABC723", tuple(c if i != 4 else RecognizedChar(_certain("7"), 1.0) for i, c in enumerate(trained.chars))
+    )
+    alone = read_plate_region(scene, plate, lines, main, DEFAULT_VARIANTS, sure_enough=1.01)
+    joined = read_plate_region(scene, plate, lines, main, DEFAULT_VARIANTS, sure_enough=1.01, joined=[wrong] * 8)
+    assert alone is not None and alone.text == "7ABC123"
+    assert joined is not None and joined.text == "7ABC723"
+
+
+def test_a_foreign_plate_without_a_plate_box_is_still_read() -> None:
+    from alpr.ocr.reader import PlateReader
+
+    scene, _ = plate_scene("LY64XFL")  # a United Kingdom layout (LL99LLL), no US one
+    reader = PlateReader(threads=1)
+    reader._plate_detector = FixedDetector(None)  # type: ignore[assignment]
+    results = reader.read(scene)
+    assert results and results[0].text == "LY64XFL"
+    assert reader.stage_ms["text_boxes"] > 0
+
+
+def _certain(char: str) -> np.ndarray:
+    probabilities = np.full(len(ALPHABET), 1e-6)
+    probabilities[ALPHABET.index(char)] = 1.0
+    return probabilities / probabilities.sum()
+
+
+@pytest.mark.parametrize(
+    ("read", "expected"),
+    [
+        ("85ZB09", ("85ZBO9", "EU")),  # Netherlands 99LLL9: the general recognizer's 0 is the letter O
+        ("7ABC123", ("7ABC123", "US")),  # fits as read: unchanged
+        ("A0B2C3", None),  # fits nothing either way
+    ],
+)
+def test_a_line_found_without_a_plate_box_fits_a_listed_format_or_is_dropped(
+    read: str, expected: tuple[str, str] | None
+) -> None:
+    from alpr.ocr.plate_format import PlateReading
+    from alpr.ocr.plate_region import _with_listed_format
+
+    reading = _with_listed_format(PlateReading(read, -1.0, 0.0, 0, "US" if read == "7ABC123" else "other"))
+    if expected is None:
+        assert reading is None
+    else:
+        assert reading is not None and (reading.text, reading.format) == expected
