@@ -13,7 +13,9 @@ What moto enforces by itself (``moto/core/authorization.py``, ``moto/iam/access_
 * Resource-based policies (bucket, queue, topic and KMS key policies) are not evaluated; neither is the KMS key use
   that SSE-KMS implies (S3, DynamoDB and SQS never call KMS as the caller). Conditions are only evaluated against the
   values a request passes in, and a statement whose condition does not hold is answered "denied" instead of "does
-  not apply". Cognito's ``InitiateAuth`` and a few other public operations skip the check, as in AWS.
+  not apply". Cognito's ``InitiateAuth`` and a few other public operations skip the check, as in AWS; the rehearsal
+  adds the login's other session-authorized operations (``RespondToAuthChallenge``, ``AssociateSoftwareToken``,
+  ``VerifySoftwareToken``), which moto would refuse with a 500.
 
 What the rehearsal adds, in-process (the server runs in this process):
 
@@ -23,7 +25,8 @@ What the rehearsal adds, in-process (the server runs in this process):
 * DynamoDB's transactions checked as the actions they are made of (``TransactWriteItems`` needs ``PutItem``,
   ``UpdateItem``, ``DeleteItem`` or ``ConditionCheckItem`` on each table: DynamoDB developer guide, "Using IAM with
   DynamoDB transactions");
-* S3's DeleteObjects checked per object (moto checks the bucket);
+* S3's DeleteObjects checked per object (moto checks the bucket); HeadObject as s3:GetObject and a versioned
+  read as s3:GetObjectVersion (moto checks "s3:HeadObject", which IAM does not have);
 * an ``Allow`` whose condition does not hold does not apply (instead of denying), and ``s3:prefix`` is passed in.
 """
 
@@ -33,7 +36,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote, urlparse
 
 from moto import settings
 from moto.core.authorization import ActionAuthenticatorMixin
@@ -170,11 +173,13 @@ def _response_classes() -> dict[type, Callable[[Any], list[Check]]]:
     }
 
 
-def _request_for(action: str | None) -> Callable[..., IAMRequest]:
-    def build(**kwargs: Any) -> IAMRequest:
+def _request_for(action: str | None, request: type[IAMRequestBase] = IAMRequest) -> Callable[..., IAMRequestBase]:
+    """moto builds the request with ``action=`` the operation's name; this one checks ``action`` instead."""
+
+    def build(**kwargs: Any) -> IAMRequestBase:
         if action is not None:
             kwargs["action"] = action
-        return IAMRequest(**kwargs)
+        return request(**kwargs)
 
     return build
 
@@ -243,17 +248,30 @@ def _s3_delete_objects_checks(response: Any, bucket: str) -> list[tuple[str, str
     return checks
 
 
+def _s3_object_read_action(response: Any) -> str | None:
+    """The IAM action of a HEAD or GET on an object: "To use HEAD, you must have the s3:GetObject permission";
+    with a versionId, s3:GetObjectVersion instead (Amazon S3 API reference, HeadObject and GetObject). moto 5.2
+    checks the operation's own name (s3:HeadObject, an action IAM does not have) and ignores the version."""
+    query = parse_qs(urlparse(response.uri).query, keep_blank_values=True)
+    if response.method not in ("HEAD", "GET") or set(query) - {"versionId", "x-id"}:
+        return None  # a subresource (?tagging, ?legal-hold, ?retention ...) has an action of its own
+    return "GetObjectVersion" if "versionId" in query else "GetObject"
+
+
 def _s3_authorize(original: Callable[..., None]) -> Callable[..., None]:
     def authorize(self: Any, bucket_name: str | None = None, key_name: str | None = None) -> None:
+        read = _s3_object_read_action(self) if bucket_name and key_name else None
+        if read is not None:
+            from moto.iam.access_control import S3IAMRequest
+
+            resource = f"arn:aws:s3:::{bucket_name}/{key_name}"
+            self._authenticate_and_authorize_action(_request_for(read, S3IAMRequest), resource)
+            return
         if bucket_name and key_name is None and self.data.get("Action") == "DeleteObject" and self.is_delete_keys():
             from moto.iam.access_control import S3IAMRequest
 
             for action, resource in _s3_delete_objects_checks(self, bucket_name):
-
-                def request(action: str = action, **kwargs: Any) -> S3IAMRequest:
-                    return S3IAMRequest(**{**kwargs, "action": action})
-
-                self._authenticate_and_authorize_action(request, resource)
+                self._authenticate_and_authorize_action(_request_for(action, S3IAMRequest), resource)
             return
         original(self, bucket_name=bucket_name, key_name=key_name)
 
@@ -263,10 +281,24 @@ def _s3_authorize(original: Callable[..., None]) -> Callable[..., None]:
 _installed = False
 
 
+# "Amazon Cognito doesn't evaluate IAM policies in requests for this API operation" (Amazon Cognito user pools API
+# reference, RespondToAuthChallenge, AssociateSoftwareToken and VerifySoftwareToken; "Using the Amazon Cognito user
+# pools API and user pool endpoints"): the login answers its challenges with the session, not with credentials.
+# moto's PUBLIC_OPERATIONS lists InitiateAuth but not these three, and fails them (500) for want of a signature.
+_COGNITO_UNAUTHENTICATED = tuple(
+    f"AWSCognitoIdentityProviderService.{operation}"
+    for operation in ("RespondToAuthChallenge", "AssociateSoftwareToken", "VerifySoftwareToken")
+)
+
+
 def install_resource_checks() -> None:
     global _installed
     if _installed:
         return
+    ActionAuthenticatorMixin.PUBLIC_OPERATIONS = [
+        *ActionAuthenticatorMixin.PUBLIC_OPERATIONS,
+        *(o for o in _COGNITO_UNAUTHENTICATED if o not in ActionAuthenticatorMixin.PUBLIC_OPERATIONS),
+    ]
     for response_class, checks in _response_classes().items():
         response_class._authenticate_and_authorize_normal_action = _with_resources(checks)  # type: ignore[attr-defined]
     IAMRequestBase.check_action_permitted = _check_action_permitted  # type: ignore[method-assign]

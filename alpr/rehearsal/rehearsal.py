@@ -45,7 +45,7 @@ NOT_ENFORCED = (
     "resource policies (bucket, queue, topic, KMS key policies) are not evaluated by moto",
     "KMS use implied by SSE-KMS (S3, DynamoDB, SQS) is not checked: moto never calls KMS as the caller",
     "Cognito's token-authorized operations (InitiateAuth, RespondToAuthChallenge, ...) need no IAM grant, as in AWS",
-    "the first-login MFA enrolment (MFA_SETUP) is not exercised: moto answers USER_PASSWORD_AUTH without it",
+    "every member's TOTP secret is moto's fixed one (codes are checked: MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP)",
 )
 
 
@@ -171,6 +171,9 @@ class Rehearsal:
                 "AWS_ACCESS_KEY_ID": "deployer",
                 "AWS_SECRET_ACCESS_KEY": "deployer",
                 "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+                # moto checks authenticator codes only when told to (alpr/local/staff_accounts.py): a wrong code
+                # must fail the login here as in AWS.
+                "MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP": "true",
             }
         )
         os.environ.pop("AWS_SESSION_TOKEN", None)
@@ -303,8 +306,10 @@ class Rehearsal:
         with self.as_operator() as runtime:
             self.camera_keys = seed(runtime)
             pool = runtime.repos.identity_config.user_pool_id
-            self.passwords = seed_staff(runtime, self.session().client("cognito-idp"), pool).passwords
-        return f"{len(self.camera_keys)} cameras, {len(self.passwords)} staff"
+            staff = seed_staff(runtime, self.session().client("cognito-idp"), pool)
+        self.passwords, self.authenticators = staff.passwords, staff.authenticators
+        # Each member but the recruit did the first login (new password, MFA_SETUP, VerifySoftwareToken).
+        return f"{len(self.camera_keys)} cameras, {len(self.passwords)} staff, {len(self.authenticators)} enrolled"
 
     def api(self) -> ApiClient:
         assert self.deployment is not None and self.host is not None
@@ -360,6 +365,7 @@ class Rehearsal:
 
     def staff_search(self) -> str:
         from alpr.local.demo import DEMO_PLATE
+        from alpr.local.staff_accounts import authenticator_code
 
         api = self.api()
         login = api.call(
@@ -369,16 +375,15 @@ class Rehearsal:
             json.dumps({"username": "officer", "password": self.passwords["officer"]}).encode(),
         )
         answer = json.loads(login.get("body") or "{}")
-        if answer.get("challenge") == "SOFTWARE_TOKEN_MFA":
-            # moto checks the code only with MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP; the page sends the app's code.
-            reply = {"username": "officer", "session": answer["session"], "challenge": answer["challenge"]}
-            login = api.call(
-                "POST",
-                "/api/login",
-                {"Content-Type": "application/json"},
-                json.dumps({**reply, "code": "000000"}).encode(),
-            )
-            answer = json.loads(login.get("body") or "{}")
+        if answer.get("challenge") != "SOFTWARE_TOKEN_MFA":
+            raise RehearsalFailed(f"a returning member's login should ask for the authenticator's code: {answer}")
+        # The page sends the code the member's authenticator app shows (moto checks it: see _start_server).
+        reply = {"username": "officer", "session": answer["session"], "challenge": answer["challenge"]}
+        code = authenticator_code(self.authenticators["officer"])
+        login = api.call(
+            "POST", "/api/login", {"Content-Type": "application/json"}, json.dumps({**reply, "code": code}).encode()
+        )
+        answer = json.loads(login.get("body") or "{}")
         if login["statusCode"] != 200 or "id_token" not in answer:
             raise RehearsalFailed(f"login answered {login['statusCode']}: {answer}")
         search = api.call(

@@ -14,7 +14,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from alpr import schema
-from infra.core.grants import allow_table
+from infra.core.grants import allow, allow_table
 from infra.core.removal import KEEP
 
 # Actions that would change or remove a record of an append-only table (access records, change logs) once
@@ -126,6 +126,12 @@ class DataPlane(Construct):
         the caller's training record (policy 418.4(d)) and records every call, allowed or refused."""
         self.grant_access_records(function)
         allow_table(function, self.table(schema.TRAINING), ["GetItem"], indexes=False)
+
+    def grant_hotlist_snapshots(self, function: lambda_.IFunction) -> None:
+        """A function that matches plates against the lists in force (alpr.services.match ``MatcherCache``): the
+        pointer names the snapshots, read from their bucket (match's alerts, search's hotlist badge)."""
+        allow_table(function, self.table(schema.HOTLIST_VERSIONS), ["GetItem"])
+        allow(function, ["s3:GetObject"], [self.objects(schema.BUCKET.hotlist_snapshots)])
 
     # --- storage -----------------------------------------------------------------------------------------
 

@@ -127,6 +127,8 @@ class StaffAccess(Construct):
         allow(search, ["s3:GetObject"], [data.objects(schema.BUCKET.frames)])
         # A plate search also finds the frames of sightings with that plate.
         allow_table(search, data.table(schema.SIGHTINGS), ["GetItem", "Query"])
+        # Each result row's hotlist badge matches the plate against the lists in force (found by the rehearsal).
+        data.grant_hotlist_snapshots(search)
         data.grant_access_records(search)
 
     def _staff_api(

@@ -11,13 +11,7 @@ from alpr import schema
 from tests.rehearsal.conftest import Rehearse
 from tests.rehearsal.mutations import drop_grant, function_of, narrow_filter, rename_variable, table_of
 
-pytestmark = [
-    pytest.mark.slow,
-    # KNOWN BROKEN after the merge of the Cognito MFA login (issue 13, finding 3): the rehearsal's staff seeding
-    # gets HTTP 500 from moto's RespondToAuthChallenge; the deploy, wiring and role steps pass. Open in issue 13:
-    # remove this mark once the rehearsal answers the first-login challenges the way alpr.local.staff_accounts does.
-    pytest.mark.xfail(reason="rehearsal staff seeding vs the new MFA login: moto answers 500", strict=False),
-]
+pytestmark = pytest.mark.slow
 
 OCR = "functions.ocr.handler.handler"
 INGEST = "functions.ingest.handler.handler"
