@@ -287,6 +287,11 @@ class BucketLayout:
     audits: str = "audits/"
     # One seal per day of the access-record chain, also under compliance retention (alpr.services.access_seals).
     access_seals: str = "audits/access-seals/"
+    # Where Lambda writes a stream event source mapping's on-failure records when its destination is this bucket:
+    # aws/lambda/<mapping UUID>/<shard id>/yyyy/mm/dd/<time>-<uuid>, each with the whole failed batch (AWS Lambda
+    # Developer Guide, "Retaining discarded records for a DynamoDB event source": "For Amazon S3 destinations,
+    # Lambda also sends the entire invocation record along with the metadata"). The prefix is Lambda's, not ours.
+    stream_failures: str = "aws/lambda/"
 
     def frame_key(self, source: str, camera_id: str, date_path: str, frame_id: str, extension: str) -> str:
         return f"{self.frames}{source}/{camera_id}/{date_path}/{frame_id}.{extension}"
@@ -458,8 +463,12 @@ class Queue:
 FRAME_EVENTS_QUEUE = Queue("frame-events", consumer=OCR_FUNCTION, max_concurrency=20)
 # Presigned uploads land in the uploads/ prefix and are checked through this queue.
 UPLOAD_EVENTS_QUEUE = Queue("upload-events", consumer=INGEST_UPLOADS_FUNCTION)
-# Reads-stream batches the match function gave up on, kept to list and replay.
+# Reads-stream records a function gave up on: S3 announces each on-failure record Lambda writes under
+# BUCKET.stream_failures (kept STREAM_FAILURE_DAYS, the records with it) to this queue, which alarms on depth;
+# `alpr dead-letters` lists them and `--replay <this queue>` runs the records through their function again.
 STREAM_FAILURES_QUEUE = Queue("stream-failures")
+# The stream keeps a record 24 hours; a failed one is kept this long, with its data, to be replayed.
+STREAM_FAILURE_DAYS = 14
 # Hotlist files dropped into hotlists/incoming/ are imported through this queue.
 HOTLIST_EVENTS_QUEUE = Queue("hotlist-events", consumer=HOTLIST_IMPORT_FUNCTION, max_receive_count=2)
 # Vehicle reads on their way to NCRIC (418.5): one message per read id; a read that cannot be delivered
@@ -507,6 +516,7 @@ BUCKET_NOTIFICATIONS: tuple[tuple[str, Queue], ...] = (
     (BUCKET.uploads, UPLOAD_EVENTS_QUEUE),
     (BUCKET.hotlist_incoming, HOTLIST_EVENTS_QUEUE),
     (BUCKET.hotlist_uploads, HOTLIST_EVENTS_QUEUE),
+    (BUCKET.stream_failures, STREAM_FAILURES_QUEUE),
 )
 
 ALERTS_TOPIC_LOGICAL = "alerts"

@@ -23,7 +23,7 @@ class Matching(Construct):
                 bisect_batch_on_error=True,
                 retry_attempts=3,
                 report_batch_item_failures=True,
-                on_failure=sources.SqsDlq(data.queue(schema.STREAM_FAILURES_QUEUE)),
+                on_failure=data.stream_failure_destination(),
                 filters=[
                     lambda_.FilterCriteria.filter({"eventName": lambda_.FilterRule.is_equal("INSERT")}),
                     # A read joining a sighting: its consensus is matched too (other changes never reach match).

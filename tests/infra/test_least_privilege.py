@@ -74,9 +74,9 @@ REVIEWED_GRANTS: dict[str, set[str]] = {
         "dynamodb:GetItem table:alpr-sightings",  # a sighting's consensus plate is matched too
         "s3:GetObject images/frames/*",
         "sns:Publish topic:alpr-alerts",
-        "sqs:SendMessage queue:alpr-stream-failures",
-        "sqs:GetQueueAttributes queue:alpr-stream-failures",
-        "sqs:GetQueueUrl queue:alpr-stream-failures",
+        # a record it gives up on, with its data, where the on-failure destination keeps it (finding 10)
+        "s3:PutObject images/aws/lambda/*",
+        "s3:ListBucket images",
         # new vehicle reads are queued for NCRIC by the stream's match reader (issue 13, finding 7)
         "sqs:SendMessage queue:alpr-ncric-forward",
         "sqs:GetQueueAttributes queue:alpr-ncric-forward",

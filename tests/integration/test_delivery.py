@@ -9,6 +9,7 @@ import pytest
 
 from alpr.local.stack import LocalConfig, LocalStack, PortInUse
 from alpr.services.match import MatcherCache
+from alpr.services.stream_failures import announced_key
 from tests.integration.helpers import push, table_items
 
 
@@ -44,12 +45,17 @@ def test_a_read_whose_matching_keeps_failing_is_parked_not_lost(
     monkeypatch.setattr(MatcherCache, "matcher", unavailable)
     push(stack, demo_photo)
     stack.drain()
-    failures = stack.provisioned.queue_urls["stream-failures"]
-    assert queue_depth(stack, failures) == 1
-    [message] = stack.session.client("sqs").receive_message(QueueUrl=failures)["Messages"]
-    parked = json.loads(message["Body"])
+    # Kept with its data where the on-failure destination (S3) keeps it, and announced to the failures queue.
+    [key] = stack.runtime.repos.stream_failures.kept()
+    failure = stack.runtime.repos.stream_failures.get(key)
+    assert failure.function_name == f"{stack.settings.prefix}-match"
+    [parked] = failure.records
     assert parked["eventName"] == "INSERT"
     assert parked["dynamodb"]["NewImage"]["plate"]["S"] == "7ABC123"
+    messages = stack.session.client("sqs").receive_message(
+        QueueUrl=stack.provisioned.queue_urls["stream-failures"], MaxNumberOfMessages=10
+    )["Messages"]
+    assert key in {announced_key(m["Body"]) for m in messages}  # besides S3's s3:TestEvent of the set-up
     assert table_items(stack, "alerts") == []
 
 
