@@ -29,6 +29,20 @@ class Index:
     name: str
     partition: Key
     sort: Key | None = None
+    # What the index holds besides the keys (the table's and its own): None is every attribute (ALL); a tuple is
+    # INCLUDE with those attributes (KEYS_ONLY when empty). Each projected copy is stored and written again on
+    # every change of the item, so an index projects only what its queries filter on when its callers fetch
+    # the items by key anyway.
+    projection: tuple[str, ...] | None = None
+
+    @property
+    def projects_all(self) -> bool:
+        return self.projection is None
+
+    def non_key_attributes(self, table_keys: tuple[str, ...]) -> tuple[str, ...]:
+        """The INCLUDE list: the projection less every key attribute (DynamoDB projects those itself)."""
+        keys = {*table_keys, self.partition.name, *([self.sort.name] if self.sort else [])}
+        return tuple(a for a in (self.projection or ()) if a not in keys)
 
 
 @dataclass(frozen=True)
@@ -54,6 +68,9 @@ class Table:
             keys += [index.partition, index.sort]
         return {k.name: k.type for k in keys if k is not None}
 
+    def key_names(self) -> tuple[str, ...]:
+        return (self.partition.name, *([self.sort.name] if self.sort else []))
+
     def index(self, name: str) -> Index:
         for index in self.indexes:
             if index.name == name:
@@ -71,6 +88,9 @@ FRAMES = Table(
     ttl_attribute=TTL_ATTRIBUTE,
 )
 
+# The attributes a plate search filters on before it fetches a read (alpr.repositories.search ``_filter``).
+SEARCH_FILTERED: tuple[str, ...] = (TTL_ATTRIBUTE, "captured_at", "camera_id", "source")
+
 READS = Table(
     "reads",
     partition=Key("read_id"),
@@ -84,8 +104,12 @@ READS = Table(
         # Search indexes (alpr.domain.search): one per plate position, keyed by the three characters there
         # and sorted by the rest of the plate, so a partial plate with three known characters in a row reads
         # only the reads it returns; and one by (source, capture day) for time windows.
-        Index("by_window", Key("window_bucket"), Key("captured_at")),
-        *(Index(f"by_gram{p}", Key(f"gram{p}"), Key(f"gram{p}_tail")) for p in range(6)),
+        # These seven serve only the search (alpr.repositories.search), which filters on SEARCH_FILTERED and then
+        # fetches the reads it keeps by key: they project just that (issue 13, finding 14). by_plate, by_camera,
+        # by_frame and by_hold keep ALL: their callers (match, holds, purge, sightings, the audit sample) use the
+        # whole read, and a fetch by key after each of those queries would cost a read per item instead.
+        Index("by_window", Key("window_bucket"), Key("captured_at"), projection=SEARCH_FILTERED),
+        *(Index(f"by_gram{p}", Key(f"gram{p}"), Key(f"gram{p}_tail"), projection=SEARCH_FILTERED) for p in range(6)),
     ),
     ttl_attribute=TTL_ATTRIBUTE,
     stream=True,

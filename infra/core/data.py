@@ -233,7 +233,14 @@ class DataPlane(Construct):
                 index_name=index.name,
                 partition_key=attribute(index.partition),
                 sort_key=attribute(index.sort) if index.sort else None,
-                projection_type=dynamodb.ProjectionType.ALL,
+                projection_type=(
+                    dynamodb.ProjectionType.ALL
+                    if index.projects_all
+                    else dynamodb.ProjectionType.INCLUDE
+                    if index.non_key_attributes(table.key_names())
+                    else dynamodb.ProjectionType.KEYS_ONLY
+                ),
+                non_key_attributes=list(index.non_key_attributes(table.key_names())) or None,
             )
         if table.append_only:
             _deny_changes(construct)

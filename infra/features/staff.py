@@ -137,7 +137,9 @@ class StaffAccess(Construct):
 
     @staticmethod
     def _grant_search(data: DataPlane, search: lambda_.Function) -> None:
-        allow_table(search, data.table(schema.READS), ["GetItem", "Query"])
+        # BatchGetItem: the search indexes project only what the search filters on; the reads it keeps are
+        # fetched by key (schema.SEARCH_FILTERED).
+        allow_table(search, data.table(schema.READS), ["GetItem", "Query", "BatchGetItem"])
         allow_table(search, data.table(schema.CAMERAS), ["GetItem", "Scan"], indexes=False)
         allow_table(search, data.table(schema.ALERTS), ["GetItem", "Scan"], indexes=False)
         allow_table(search, data.table(schema.TRAINING), ["GetItem", "PutItem", "Scan"], indexes=False)
