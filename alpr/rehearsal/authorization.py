@@ -26,7 +26,8 @@ What the rehearsal adds, in-process (the server runs in this process):
   ``UpdateItem``, ``DeleteItem`` or ``ConditionCheckItem`` on each table: DynamoDB developer guide, "Using IAM with
   DynamoDB transactions");
 * S3's DeleteObjects checked per object (moto checks the bucket); HeadObject as s3:GetObject and a versioned
-  read as s3:GetObjectVersion (moto checks "s3:HeadObject", which IAM does not have);
+  read as s3:GetObjectVersion (moto checks "s3:HeadObject", which IAM does not have); ListObjectsV2 as s3:ListBucket
+  and ListObjectVersions as s3:ListBucketVersions; a presigned POST as s3:PutObject of its signer;
 * an ``Allow`` whose condition does not hold does not apply (instead of denying), and ``s3:prefix`` is passed in.
 """
 
@@ -258,8 +259,55 @@ def _s3_object_read_action(response: Any) -> str | None:
     return "GetObjectVersion" if "versionId" in query else "GetObject"
 
 
+def _presigned_post(response: Any, bucket: str) -> None:
+    """A browser's POST with a presigned policy carries no Authorization header (moto fails it with a 500): S3
+    authorizes it as s3:PutObject of the key by whoever signed the policy (Amazon S3 API reference, "Browser-based
+    uploads using POST"). Checked here against the signer's policies; the policy document's own conditions
+    (size, key) are not checked by moto, nor here."""
+    from types import SimpleNamespace
+
+    from moto.iam.access_control import create_access_key
+
+    form = response.form_data  # the form's fields (werkzeug's MultiDict: one value each)
+    # SigV4 names the signer's key in x-amz-credential (<key>/<date>/<region>/s3/aws4_request), SigV2 in AWSAccessKeyId.
+    access_key_id = str(form.get("x-amz-credential") or form.get("AWSAccessKeyId")).split("/", 1)[0]
+    token = form.get("x-amz-security-token")
+    key = create_access_key(
+        account_id=response.current_account,
+        partition="aws",
+        access_key_id=access_key_id,
+        headers={"X-Amz-Security-Token": token} if token else {},
+    )
+
+    def refuse() -> None:
+        raise PermissionError(f"{key.arn} may not s3:PutObject with a presigned POST")
+
+    request = SimpleNamespace(_access_key=key, _action="s3:PutObject", _data={}, _raise_access_denied=refuse)
+    _check_action_permitted(request, f"arn:aws:s3:::{bucket}/{form.get('key')}")  # type: ignore[arg-type]
+
+
+# Bucket operations whose IAM action is not the operation's name (Service Authorization Reference, Amazon S3;
+# moto 5.2 checks the name): listing a bucket's objects is s3:ListBucket, its versions s3:ListBucketVersions.
+_S3_BUCKET_ACTIONS = {
+    "ListObjectsV2": "ListBucket",
+    "ListObjects": "ListBucket",
+    "HeadBucket": "ListBucket",
+    "ListObjectVersions": "ListBucketVersions",
+}
+
+
 def _s3_authorize(original: Callable[..., None]) -> Callable[..., None]:
     def authorize(self: Any, bucket_name: str | None = None, key_name: str | None = None) -> None:
+        renamed = _S3_BUCKET_ACTIONS.get(self._get_action()) if bucket_name and key_name is None else None
+        if renamed is not None:
+            from moto.iam.access_control import S3IAMRequest
+
+            self._authenticate_and_authorize_action(_request_for(renamed, S3IAMRequest), f"arn:aws:s3:::{bucket_name}")
+            return
+        form = getattr(self, "form_data", None) or {}
+        if bucket_name and key_name is None and self.method == "POST" and "policy" in form:
+            _presigned_post(self, bucket_name)
+            return
         read = _s3_object_read_action(self) if bucket_name and key_name else None
         if read is not None:
             from moto.iam.access_control import S3IAMRequest

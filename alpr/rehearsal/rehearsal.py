@@ -225,6 +225,10 @@ class Rehearsal:
                 self.step("operator seeds cameras, a hotlist entry and staff", self.seed)
                 self.step("camera frame: ingest → OCR → read → match → alert", self.frame_to_alert)
                 self.step("officer logs in and searches the plate", self.staff_search)
+                self.step(
+                    "administrator uploads a hotlist: presigned POST → S3 event → importer → in force",
+                    self.hotlist_upload,
+                )
                 self.step("scheduled purge deletes the read past its retention", self.purge)
                 self.step(
                     "a read whose matching fails is kept with its data (S3, 14 days) and replayed into its alert",
@@ -375,29 +379,35 @@ class Rehearsal:
                 raise RehearsalFailed(f"no alert for the hotlisted plate {DEMO_PLATE}")
         return f"read {self.read.read_id}, {len(alerts)} alert(s), {delivered} events delivered"
 
-    def staff_search(self) -> str:
-        from alpr.local.demo import DEMO_PLATE
+    def login(self, username: str) -> str:
+        """A returning member's login through the staff API: password, then the authenticator's code."""
         from alpr.local.staff_accounts import authenticator_code
 
         api = self.api()
+        json_type = {"Content-Type": "application/json"}
         login = api.call(
             "POST",
             "/api/login",
-            {"Content-Type": "application/json"},
-            json.dumps({"username": "officer", "password": self.passwords["officer"]}).encode(),
+            json_type,
+            json.dumps({"username": username, "password": self.passwords[username]}).encode(),
         )
         answer = json.loads(login.get("body") or "{}")
         if answer.get("challenge") != "SOFTWARE_TOKEN_MFA":
             raise RehearsalFailed(f"a returning member's login should ask for the authenticator's code: {answer}")
         # The page sends the code the member's authenticator app shows (moto checks it: see _start_server).
-        reply = {"username": "officer", "session": answer["session"], "challenge": answer["challenge"]}
-        code = authenticator_code(self.authenticators["officer"])
-        login = api.call(
-            "POST", "/api/login", {"Content-Type": "application/json"}, json.dumps({**reply, "code": code}).encode()
-        )
+        reply = {"username": username, "session": answer["session"], "challenge": answer["challenge"]}
+        code = authenticator_code(self.authenticators[username])
+        login = api.call("POST", "/api/login", json_type, json.dumps({**reply, "code": code}).encode())
         answer = json.loads(login.get("body") or "{}")
         if login["statusCode"] != 200 or "id_token" not in answer:
             raise RehearsalFailed(f"login answered {login['statusCode']}: {answer}")
+        return str(answer["id_token"])
+
+    def staff_search(self) -> str:
+        from alpr.local.demo import DEMO_PLATE
+
+        api = self.api()
+        answer = {"id_token": self.login("officer")}
         search = api.call(
             "POST",
             "/api/search",
@@ -411,6 +421,34 @@ class Rehearsal:
         if self.read.read_id not in ids:
             raise RehearsalFailed(f"the search did not return read {self.read.read_id}: {ids}")
         return f"{len(ids)} result(s)"
+
+    def hotlist_upload(self) -> str:
+        """An administrator asks the hotlist API for a presigned POST, sends a list to S3 with it, S3's event
+        starts the importer (its own role), and the upload's status says the list is in force."""
+        import requests
+
+        token = self.login("admin")
+        api = self.api()
+        rows = "\n".join(f"{n % 9 + 1}RHR{n:03d},CA,PC,TOYOTA,BLUE,SV,R{n:05d}" for n in range(300))
+        data = f"plate,state,plate_type,make,colour,reason_code,record_id\n{rows}\n".encode()
+        headers = {"Content-Type": "application/json", "Authorization": token}
+        body = json.dumps({"filename": "rehearsal.csv", "size": len(data)}).encode()
+        asked = api.call("POST", "/v1/hotlists/rehearsal/uploads", headers, body)
+        ticket = json.loads(asked.get("body") or "{}")
+        if asked["statusCode"] != 201:
+            raise RehearsalFailed(f"the upload request answered {asked['statusCode']}: {ticket}")
+        upload = ticket["upload"]
+        sent = requests.post(
+            upload["url"], data=upload["fields"], files={upload["file_field"]: ("list.csv", data)}, timeout=60
+        )
+        if sent.status_code not in (200, 201, 204):
+            raise RehearsalFailed(f"S3 refused the presigned POST: {sent.status_code} {sent.text[:300]}")
+        self.drain()
+        status = api.call("GET", ticket["see"], {"Authorization": token})
+        done = json.loads(status.get("body") or "{}")
+        if status["statusCode"] != 200 or done.get("status") != "in_force":
+            raise RehearsalFailed(f"the upload's status is {status['statusCode']}: {done}")
+        return f"{done['report']['imported']} entries in force (version {done['version']})"
 
     def purge(self) -> str:
         from alpr.local.demo import DEMO_PLATE
