@@ -220,7 +220,8 @@ class StaffAccess(Construct):
             # certificate "CloudFront automatically sets the security policy to TLSv1 regardless of the value that
             # you set here" (CloudFront API reference, ViewerCertificate.MinimumProtocolVersion; Developer Guide,
             # "Supported protocols and ciphers between viewers and CloudFront").
-            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+            # (CDK drops it without a certificate, and says so: set only where it applies.)
+            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 if domain else None,
             domain_names=[domain[0]] if domain else None,
             certificate=acm.Certificate.from_certificate_arn(self, "PageCertificate", domain[1]) if domain else None,
             enable_logging=True,
