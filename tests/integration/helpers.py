@@ -88,3 +88,17 @@ def notifications(stack: LocalStack) -> list[dict[str, Any]]:
         QueueUrl=stack.provisioned.alerts_subscriber_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
     ).get("Messages", [])
     return [json.loads(m["Body"]) for m in messages]
+
+
+def push_while_matching_fails(stack: Any, photo: Path, monkeypatch: Any) -> None:
+    """Sends a photo and delivers its events while the hotlist cannot be read: the read's matching fails until
+    the stream mapping gives up on it (issue 13, finding 10)."""
+    from alpr.services.match import MatcherCache
+
+    def unavailable(self: MatcherCache) -> None:
+        raise RuntimeError("hotlist unavailable")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(MatcherCache, "matcher", unavailable)
+        push(stack, photo)
+        stack.drain()

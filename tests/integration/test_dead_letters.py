@@ -12,8 +12,7 @@ import pytest
 from alpr import schema
 from alpr.cli import cmd_dead_letters
 from alpr.local.stack import LocalStack
-from alpr.services.match import MatcherCache
-from tests.integration.helpers import push, table_items
+from tests.integration.helpers import push_while_matching_fails, table_items
 
 
 def run(capsys: pytest.CaptureFixture[str], **kwargs: object) -> list[dict[str, str]]:
@@ -56,13 +55,7 @@ def test_a_read_whose_matching_failed_is_kept_with_its_data_listed_and_replayed_
     prefix = stack.settings.prefix
     failures_queue = schema.STREAM_FAILURES_QUEUE.physical_name(prefix)
 
-    def unavailable(self: MatcherCache) -> None:
-        raise RuntimeError("hotlist unavailable")
-
-    with monkeypatch.context() as patched:
-        patched.setattr(MatcherCache, "matcher", unavailable)
-        push(stack, demo_photo)
-        stack.drain()
+    push_while_matching_fails(stack, demo_photo, monkeypatch)
     assert table_items(stack, "alerts") == []
 
     rows = [row for row in run(capsys) if row["where"].startswith("stream failures")]
@@ -85,12 +78,7 @@ def test_a_read_whose_matching_failed_is_kept_with_its_data_listed_and_replayed_
 def test_a_replay_that_fails_again_keeps_the_record(
     stack: LocalStack, demo_photo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def unavailable(self: MatcherCache) -> None:
-        raise RuntimeError("hotlist unavailable")
-
-    monkeypatch.setattr(MatcherCache, "matcher", unavailable)
-    push(stack, demo_photo)
-    stack.drain()
+    push_while_matching_fails(stack, demo_photo, monkeypatch)
     args = argparse.Namespace(
         local=False, json=True, replay=schema.STREAM_FAILURES_QUEUE.physical_name(stack.settings.prefix)
     )

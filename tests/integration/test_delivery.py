@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from alpr.local.stack import LocalConfig, LocalStack, PortInUse
-from alpr.services.match import MatcherCache
 from alpr.services.stream_failures import announced_key
-from tests.integration.helpers import push, table_items
+from tests.integration.helpers import push, push_while_matching_fails, table_items
 
 
 def queue_depth(stack: LocalStack, url: str) -> int:
@@ -39,12 +38,7 @@ def test_a_frame_whose_ocr_keeps_failing_moves_to_the_dead_letter_queue(
 def test_a_read_whose_matching_keeps_failing_is_parked_not_lost(
     stack: LocalStack, demo_photo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def unavailable(self: MatcherCache) -> None:
-        raise RuntimeError("hotlist unavailable")
-
-    monkeypatch.setattr(MatcherCache, "matcher", unavailable)
-    push(stack, demo_photo)
-    stack.drain()
+    push_while_matching_fails(stack, demo_photo, monkeypatch)
     # Kept with its data where the on-failure destination (S3) keeps it, and announced to the failures queue.
     [key] = stack.runtime.repos.stream_failures.kept()
     failure = stack.runtime.repos.stream_failures.get(key)
