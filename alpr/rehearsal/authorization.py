@@ -21,7 +21,8 @@ What the rehearsal adds, in-process (the server runs in this process):
 
 * SQS batch actions checked as the single action they batch;
 * the request's resource ARN for DynamoDB and Streams (table, index, stream), SNS (topic), SSM (parameter),
-  KMS (key), Cognito (user pool) and Lambda (function), after the AWS Service Authorization Reference;
+  KMS (key), Cognito (user pool), Lambda (function) and Secrets Manager (secret), after the AWS Service
+  Authorization Reference; SQS's GetQueueUrl on the queue it names;
 * DynamoDB's transactions checked as the actions they are made of (``TransactWriteItems`` needs ``PutItem``,
   ``UpdateItem``, ``DeleteItem`` or ``ConditionCheckItem`` on each table: DynamoDB developer guide, "Using IAM with
   DynamoDB transactions");
@@ -117,7 +118,12 @@ _SQS_BATCH_ACTIONS = {
 
 
 def sqs_checks(response: Any) -> list[Check]:
-    return [(_SQS_BATCH_ACTIONS.get(response._get_action()), response._determine_resource())]
+    action = response._get_action()
+    if action == "GetQueueUrl":
+        # Authorized on the queue it names (Service Authorization Reference, Amazon SQS: GetQueueUrl, resource
+        # "queue"); moto checks it against "*", which a grant scoped to the queue never matches.
+        return [(None, _arn(response, "sqs", _param(response, "QueueName")))]
+    return [(_SQS_BATCH_ACTIONS.get(action), response._determine_resource())]
 
 
 def sns_checks(response: Any) -> list[Check]:
@@ -152,12 +158,27 @@ def lambda_checks(response: Any) -> list[Check]:
     return [(None, "*")]
 
 
+def secretsmanager_checks(response: Any) -> list[Check]:
+    """On the secret's ARN (names end in a random six-character suffix there, which grants name)."""
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    secret_id = _param(response, "SecretId")
+    if not secret_id:
+        return [(None, "*")]
+    if secret_id.startswith("arn:"):
+        return [(None, secret_id)]
+    backend = secretsmanager_backends[response.current_account][response.region]
+    secret = backend.secrets.get(secret_id) if secret_id in backend.secrets else None
+    return [(None, str(secret.arn) if secret is not None else _arn(response, "secretsmanager", f"secret:{secret_id}"))]
+
+
 def _response_classes() -> dict[type, Callable[[Any], list[Check]]]:
     from moto.awslambda.responses import LambdaResponse
     from moto.cognitoidp.responses import CognitoIdpResponse
     from moto.dynamodb.responses import DynamoHandler
     from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
     from moto.kms.responses import KmsResponse
+    from moto.secretsmanager.responses import SecretsManagerResponse
     from moto.sns.responses import SNSResponse
     from moto.sqs.responses import SQSResponse
     from moto.ssm.responses import SimpleSystemManagerResponse
@@ -171,6 +192,7 @@ def _response_classes() -> dict[type, Callable[[Any], list[Check]]]:
         KmsResponse: kms_checks,
         CognitoIdpResponse: cognito_checks,
         LambdaResponse: lambda_checks,
+        SecretsManagerResponse: secretsmanager_checks,
     }
 
 

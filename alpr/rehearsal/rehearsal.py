@@ -230,6 +230,7 @@ class Rehearsal:
                     self.hotlist_upload,
                 )
                 self.step("scheduled purge deletes the read past its retention", self.purge)
+                self.step("a patrol car's read is forwarded to NCRIC over authenticated HTTPS", self.ncric_forwarding)
                 self.step(
                     "a read whose matching fails is kept with its data (S3, 14 days) and replayed into its alert",
                     self.failed_match_kept_and_replayed,
@@ -341,7 +342,7 @@ class Rehearsal:
             quiet = 0 if busy else quiet + 1
         return delivered
 
-    def push_frame(self, plate: str) -> None:
+    def push_frame(self, plate: str, camera: str = "demo-fixed-1") -> None:
         """A fixed camera sends a photo of ``plate`` to the ingest API, captured at the rehearsal's clock."""
         import cv2
 
@@ -349,7 +350,6 @@ class Rehearsal:
 
         ok, jpeg = cv2.imencode(".jpg", render_plate_photo(plate))
         assert ok
-        camera = "demo-fixed-1"
         response = self.api().call(
             "POST",
             "/v1/frames",
@@ -358,6 +358,8 @@ class Rehearsal:
                 "X-Camera-Id": camera,
                 "X-Camera-Key": self.camera_keys[camera],
                 "X-Capture-Time": self.clock.now().isoformat(),
+                # A mobile camera sends where it was (a fixed one is registered with its place).
+                **({} if camera.startswith("demo-fixed") else {"X-Latitude": "37.7249", "X-Longitude": "-122.1561"}),
             },
             jpeg.tobytes(),
         )
@@ -492,6 +494,33 @@ class Rehearsal:
             if kept:
                 raise RehearsalFailed(f"{len(kept)} frame version(s) still stored after the purge")
         return f"purged after {days} days ({rule['ScheduleExpression']})"
+
+    def ncric_forwarding(self) -> str:
+        """A patrol car's read goes to NCRIC (418.5): match queues it, ncric-deliver (its own role) reads the
+        destination parameter and the credential secret the department sets after the deploy, and posts it to a
+        stand-in of NCRIC's HTTPS endpoint, which refuses a request without that credential."""
+        from alpr.local.demo import DEMO_PLATE
+        from alpr.local.ncric import NcricReceiver, point_credential, point_destination
+
+        receiver = NcricReceiver().start()
+        try:
+            with self.as_operator() as runtime:
+                point_destination(self.session(), runtime.settings, {"kind": "https", "url": receiver.url})
+                point_credential(self.session(), runtime.settings, receiver.credential)
+            self.push_frame(DEMO_PLATE, camera="demo-car-1")
+            self.drain()
+            with self.as_operator() as runtime:
+                vehicle = [
+                    r for r in runtime.repos.reads.by_plate(DEMO_PLATE, self.clock.now()) if r.camera_id == "demo-car-1"
+                ]
+            if len(vehicle) != 1 or vehicle[0].read_id not in receiver.received:
+                raise RehearsalFailed(
+                    f"NCRIC holds {sorted(receiver.received)}; the patrol car's reads: {[r.read_id for r in vehicle]}"
+                    f" ({receiver.unauthenticated} refused for want of the credential)"
+                )
+            return f"read {vehicle[0].read_id} delivered, {receiver.unauthenticated} refused"
+        finally:
+            receiver.stop()
 
     def failed_match_kept_and_replayed(self) -> str:
         """The match function fails on a new read until its retries run out: the event source mapping's on-failure
