@@ -197,7 +197,7 @@ def test_a_widened_grant_is_caught() -> None:
     stack.data.table(schema.READS).grant_read_data(functions.of(schema.INGEST_FUNCTION))
     stack.data.images.grant_delete(functions.of(schema.SHARE_FUNCTION))
     stack.data.table(schema.ACCESS_LOG).grant_read_write_data(functions.of(schema.MATCH_FUNCTION))
-    violations = "\n".join(PolicyAudit(Template.from_stack(stack).to_json()).violations())
+    violations = "\n".join(PolicyAudit(dict(Template.from_stack(stack).to_json())).violations())
     assert "ingest may dynamodb:GetItem on table:alpr-reads" in violations
     assert "share may delete" in violations
     assert "match may dynamodb:DeleteItem on append-only table:alpr-access-log" in violations

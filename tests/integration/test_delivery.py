@@ -32,7 +32,8 @@ def test_a_frame_whose_ocr_keeps_failing_moves_to_the_dead_letter_queue(
     assert queue_depth(stack, dlq) == 1
     [message] = stack.session.client("sqs").receive_message(QueueUrl=dlq)["Messages"]
     assert frame_id in json.loads(message["Body"])["Records"][0]["s3"]["object"]["key"]
-    assert stack.runtime.repos.frames.get(frame_id).status.value == "received"
+    frame = stack.runtime.repos.frames.get(frame_id)
+    assert frame is not None and frame.status.value == "received"
 
 
 def test_a_read_whose_matching_keeps_failing_is_parked_not_lost(
