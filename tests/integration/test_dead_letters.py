@@ -78,7 +78,7 @@ def test_a_read_whose_matching_failed_is_kept_with_its_data_listed_and_replayed_
 def test_a_replay_that_fails_again_keeps_the_record(
     stack: LocalStack, demo_photo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    push_while_matching_fails(stack, demo_photo, monkeypatch)
+    push_while_matching_fails(stack, demo_photo, monkeypatch, recovers=False)
     args = argparse.Namespace(
         local=False, json=True, replay=schema.STREAM_FAILURES_QUEUE.physical_name(stack.settings.prefix)
     )
