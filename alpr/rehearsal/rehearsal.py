@@ -126,6 +126,7 @@ class Rehearsal:
         self.pumps: list[Any] = []
         # Invocations (by position) that fail on purpose: the injected failure of the stream-failure step.
         self.expected_failures: set[int] = set()
+        self.tokens: dict[str, str] = {}
 
     # --- plumbing ------------------------------------------------------------------------------------------
 
@@ -234,6 +235,9 @@ class Rehearsal:
                 self.step(
                     "a read whose matching fails is kept with its data (S3, 14 days) and replayed into its alert",
                     self.failed_match_kept_and_replayed,
+                )
+                self.step(
+                    "an agency's request is approved and fetched with its token (reads and a frame)", self.sharing
                 )
                 self.step("no failed invocation, no record left in any queue", self.nothing_lost)
         except RehearsalFailed:
@@ -521,6 +525,58 @@ class Rehearsal:
             return f"read {vehicle[0].read_id} delivered, {receiver.unauthenticated} refused"
         finally:
             receiver.stop()
+
+    def sharing(self) -> str:
+        """Policy 418.7: an administrator registers an in-state agency, the agency files a request on the sharing
+        API (no account), a captain approves it (the token is shown once), and the agency fetches the reads and
+        downloads a frame with the token."""
+        from urllib.parse import urlsplit
+
+        from alpr.clock import iso
+        from alpr.local.demo import DEMO_PLATE
+
+        api = self.api()
+
+        def send(method: str, path: str, member: str | None, body: Any = None, bearer: str = "") -> dict[str, Any]:
+            headers = {"Content-Type": "application/json"}
+            if member:
+                headers["Authorization"] = self.tokens.get(member) or self.tokens.setdefault(member, self.login(member))
+            if bearer:
+                headers["Authorization"] = f"Bearer {bearer}"
+            answer = api.call(method, path, headers, json.dumps(body).encode() if body else b"", public=not member)
+            if answer["statusCode"] >= 300:
+                raise RehearsalFailed(f"{method} {path} answered {answer['statusCode']}: {answer.get('body')}")
+            return answer
+
+        ori = "CA0010100"
+        agency = {"ori": ori, "name": "Oakland Police Department", "state": "CA", "agency_type": "law_enforcement"}
+        send("POST", "/share/agencies", "admin", agency)
+        now = self.clock.now()
+        filing = {
+            "ori": ori,
+            "agency_name": agency["name"],
+            "requester_name": "Det. R. Rivera",
+            "intended_purpose": "armed robbery investigation",
+            "case_number": "OPD-26-4411",
+            "data_class": "fixed",
+            "plates": [DEMO_PLATE],
+            "window_start": iso(now - timedelta(days=1)),
+            "window_end": iso(now),
+        }
+        request_id = json.loads(send("POST", "/share/requests", None, filing)["body"])["request_id"]
+        approved = json.loads(send("POST", f"/share/requests/{request_id}/approve", "captain", {"days": 7})["body"])
+        token = approved["grant_token"]
+        reads = json.loads(send("GET", f"/share/grants/{request_id}/reads", None, bearer=token)["body"])["reads"]
+        if not reads:
+            raise RehearsalFailed("the approved grant returned no reads")
+        link = urlsplit(reads[0]["frame_link"])
+        frame = send("GET", f"{link.path}?{link.query}", None)
+        headers = {k.lower(): v for k, v in (frame.get("headers") or frame.get("multiValueHeaders") or {}).items()}
+        kind = headers.get("content-type")
+        kind = kind[0] if isinstance(kind, list) else kind
+        if kind != "image/jpeg" or not frame.get("isBase64Encoded"):
+            raise RehearsalFailed(f"the frame came back as {kind} (base64: {frame.get('isBase64Encoded')})")
+        return f"{len(reads)} read(s) shared, the frame downloaded ({kind})"
 
     def failed_match_kept_and_replayed(self) -> str:
         """The match function fails on a new read until its retries run out: the event source mapping's on-failure

@@ -41,6 +41,7 @@ def test_the_synthesized_template_deploys_and_every_user_path_runs_on_its_wiring
         "functions.hotlist.api.handler",  # the presigned upload ...
         "functions.hotlist.importer.handler",  # ... imported from S3's event
         "functions.share.forwarder.deliver",  # NCRIC forwarding
+        "functions.share.handler.handler",  # an agency's request, approved and fetched with its token
     } <= invoked
     # A failed stream record is kept with its data and replayed (finding 10).
     assert any("kept with its data" in s["name"] and s["ok"] for s in report["steps"]), output
