@@ -282,12 +282,27 @@ def cmd_dead_letters(args: argparse.Namespace) -> int:
     rt = _runtime()
     sqs = rt.repos._session.client("sqs")
     queues = schema.failure_queues(rt.settings.prefix)
+    stream_failures = schema.STREAM_FAILURES_QUEUE.physical_name(rt.settings.prefix)
+    if args.replay == stream_failures:
+        return _replay_stream_failures(rt, sqs, stream_failures)
     if args.replay:
         return _replay_dead_letters(sqs, args.replay, queues)
     rows = [
         {"where": "frame ledger", "id": f.frame_id, "camera": f.camera_id, "reason": f.reason or ""}
         for f in rt.repos.frames.with_status(FrameStatus.DEAD_LETTER)
     ]
+    # Stream records a function gave up on: the batch itself, kept 14 days (the stream keeps it 24 hours).
+    for key in rt.repos.stream_failures.kept():
+        failure = rt.repos.stream_failures.get(key)
+        rows.append(
+            {
+                "where": f"stream failures ({failure.function_name})",
+                "id": key,
+                "camera": "",
+                "reason": f"{len(failure.records)} record(s), {failure.condition}: "
+                f"alpr dead-letters --replay {stream_failures}",
+            }
+        )
     for name, source in queues.items():
         try:
             url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
@@ -296,10 +311,38 @@ def cmd_dead_letters(args: argparse.Namespace) -> int:
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
         count = int(attributes["Attributes"]["ApproximateNumberOfMessages"])
         if count:
-            how = f"alpr dead-letters --replay {name}" if source else "inspect with the AWS console or CLI"
+            replayable = source or name == stream_failures
+            how = f"alpr dead-letters --replay {name}" if replayable else "inspect with the AWS console or CLI"
             rows.append({"where": f"queue {name}", "id": f"{count} message(s)", "camera": "", "reason": how})
     _print_rows(rows, args.json)
     return 0
+
+
+def _replay_stream_failures(rt: Any, sqs: Any, queue_name: str) -> int:
+    """Each kept batch runs through the handler of the function that gave up on it (its ``functionArn``), as the
+    event source mapping would have delivered it; what passes is deleted with its queue notification."""
+    from alpr import schema
+    from alpr.local.lambda_runtime import failed_item_ids, invoke, load_handler
+    from alpr.services.stream_failures import clear_announcements, replay
+
+    functions = {f"{rt.settings.prefix}-{spec.name}": spec for spec in schema.FUNCTIONS}
+
+    def rerun(failure: Any) -> set[str]:
+        spec = functions.get(failure.function_name)
+        if spec is None:
+            print(f"{failure.key}: no function {failure.function_name!r} in this stack", file=sys.stderr)
+            return {"unknown function"}
+        try:
+            return failed_item_ids(invoke(load_handler(spec.handler), failure.event, spec.name))
+        except Exception as exc:  # the whole batch failed again; it stays kept
+            print(f"{failure.key}: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return {r["dynamodb"]["SequenceNumber"] for r in failure.records} or {"batch"}
+
+    outcome = replay(rt.repos.stream_failures, rerun)
+    url = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+    clear_announcements(sqs, url, set(rt.repos.stream_failures.kept()))
+    print(f"{len(outcome.replayed)} failed stream batch(es) replayed, {len(outcome.failed_again)} failed again")
+    return 1 if outcome.failed_again else 0
 
 
 def _replay_dead_letters(sqs: Any, name: str, queues: dict[str, str | None]) -> int:

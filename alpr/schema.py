@@ -29,6 +29,20 @@ class Index:
     name: str
     partition: Key
     sort: Key | None = None
+    # What the index holds besides the keys (the table's and its own): None is every attribute (ALL); a tuple is
+    # INCLUDE with those attributes (KEYS_ONLY when empty). Each projected copy is stored and written again on
+    # every change of the item, so an index projects only what its queries filter on when its callers fetch
+    # the items by key anyway.
+    projection: tuple[str, ...] | None = None
+
+    @property
+    def projects_all(self) -> bool:
+        return self.projection is None
+
+    def non_key_attributes(self, table_keys: tuple[str, ...]) -> tuple[str, ...]:
+        """The INCLUDE list: the projection less every key attribute (DynamoDB projects those itself)."""
+        keys = {*table_keys, self.partition.name, *([self.sort.name] if self.sort else [])}
+        return tuple(a for a in (self.projection or ()) if a not in keys)
 
 
 @dataclass(frozen=True)
@@ -54,6 +68,9 @@ class Table:
             keys += [index.partition, index.sort]
         return {k.name: k.type for k in keys if k is not None}
 
+    def key_names(self) -> tuple[str, ...]:
+        return (self.partition.name, *([self.sort.name] if self.sort else []))
+
     def index(self, name: str) -> Index:
         for index in self.indexes:
             if index.name == name:
@@ -71,6 +88,9 @@ FRAMES = Table(
     ttl_attribute=TTL_ATTRIBUTE,
 )
 
+# The attributes a plate search filters on before it fetches a read (alpr.repositories.search ``_filter``).
+SEARCH_FILTERED: tuple[str, ...] = (TTL_ATTRIBUTE, "captured_at", "camera_id", "source")
+
 READS = Table(
     "reads",
     partition=Key("read_id"),
@@ -84,8 +104,12 @@ READS = Table(
         # Search indexes (alpr.domain.search): one per plate position, keyed by the three characters there
         # and sorted by the rest of the plate, so a partial plate with three known characters in a row reads
         # only the reads it returns; and one by (source, capture day) for time windows.
-        Index("by_window", Key("window_bucket"), Key("captured_at")),
-        *(Index(f"by_gram{p}", Key(f"gram{p}"), Key(f"gram{p}_tail")) for p in range(6)),
+        # These seven serve only the search (alpr.repositories.search), which filters on SEARCH_FILTERED and then
+        # fetches the reads it keeps by key: they project just that (issue 13, finding 14). by_plate, by_camera,
+        # by_frame and by_hold keep ALL: their callers (match, holds, purge, sightings, the audit sample) use the
+        # whole read, and a fetch by key after each of those queries would cost a read per item instead.
+        Index("by_window", Key("window_bucket"), Key("captured_at"), projection=SEARCH_FILTERED),
+        *(Index(f"by_gram{p}", Key(f"gram{p}"), Key(f"gram{p}_tail"), projection=SEARCH_FILTERED) for p in range(6)),
     ),
     ttl_attribute=TTL_ATTRIBUTE,
     stream=True,
@@ -287,6 +311,11 @@ class BucketLayout:
     audits: str = "audits/"
     # One seal per day of the access-record chain, also under compliance retention (alpr.services.access_seals).
     access_seals: str = "audits/access-seals/"
+    # Where Lambda writes a stream event source mapping's on-failure records when its destination is this bucket:
+    # aws/lambda/<mapping UUID>/<shard id>/yyyy/mm/dd/<time>-<uuid>, each with the whole failed batch (AWS Lambda
+    # Developer Guide, "Retaining discarded records for a DynamoDB event source": "For Amazon S3 destinations,
+    # Lambda also sends the entire invocation record along with the metadata"). The prefix is Lambda's, not ours.
+    stream_failures: str = "aws/lambda/"
 
     def frame_key(self, source: str, camera_id: str, date_path: str, frame_id: str, extension: str) -> str:
         return f"{self.frames}{source}/{camera_id}/{date_path}/{frame_id}.{extension}"
@@ -484,8 +513,12 @@ class Queue:
 FRAME_EVENTS_QUEUE = Queue("frame-events", consumer=OCR_FUNCTION, max_concurrency=20)
 # Presigned uploads land in the uploads/ prefix and are checked through this queue.
 UPLOAD_EVENTS_QUEUE = Queue("upload-events", consumer=INGEST_UPLOADS_FUNCTION)
-# Reads-stream batches the match function gave up on, kept to list and replay.
+# Reads-stream records a function gave up on: S3 announces each on-failure record Lambda writes under
+# BUCKET.stream_failures (kept STREAM_FAILURE_DAYS, the records with it) to this queue, which alarms on depth;
+# `alpr dead-letters` lists them and `--replay <this queue>` runs the records through their function again.
 STREAM_FAILURES_QUEUE = Queue("stream-failures")
+# The stream keeps a record 24 hours; a failed one is kept this long, with its data, to be replayed.
+STREAM_FAILURE_DAYS = 14
 # Hotlist files dropped into hotlists/incoming/ are imported through this queue.
 HOTLIST_EVENTS_QUEUE = Queue("hotlist-events", consumer=HOTLIST_IMPORT_FUNCTION, max_receive_count=2)
 # Vehicle reads on their way to NCRIC (418.5): one message per read id; a read that cannot be delivered
@@ -533,6 +566,7 @@ BUCKET_NOTIFICATIONS: tuple[tuple[str, Queue], ...] = (
     (BUCKET.uploads, UPLOAD_EVENTS_QUEUE),
     (BUCKET.hotlist_incoming, HOTLIST_EVENTS_QUEUE),
     (BUCKET.hotlist_uploads, HOTLIST_EVENTS_QUEUE),
+    (BUCKET.stream_failures, STREAM_FAILURES_QUEUE),
 )
 
 ALERTS_TOPIC_LOGICAL = "alerts"

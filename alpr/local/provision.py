@@ -24,6 +24,14 @@ def _attribute_definitions(table: schema.Table) -> list[dict[str, str]]:
     return [{"AttributeName": n, "AttributeType": t} for n, t in table.key_attributes().items()]
 
 
+def _projection(index: schema.Index, table_keys: tuple[str, ...]) -> dict[str, Any]:
+    """As infra/core/data.py declares it: ALL, INCLUDE with the index's attributes, or KEYS_ONLY."""
+    if index.projects_all:
+        return {"ProjectionType": "ALL"}
+    included = list(index.non_key_attributes(table_keys))
+    return {"ProjectionType": "INCLUDE", "NonKeyAttributes": included} if included else {"ProjectionType": "KEYS_ONLY"}
+
+
 def _key_schema(partition: schema.Key, sort: schema.Key | None) -> list[dict[str, str]]:
     keys = [{"AttributeName": partition.name, "KeyType": "HASH"}]
     if sort is not None:
@@ -44,7 +52,7 @@ def create_table(dynamodb: Any, table: schema.Table, name: str) -> str | None:
             {
                 "IndexName": index.name,
                 "KeySchema": _key_schema(index.partition, index.sort),
-                "Projection": {"ProjectionType": "ALL"},
+                "Projection": _projection(index, table.key_names()),
             }
             for index in table.indexes
         ]

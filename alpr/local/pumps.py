@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from alpr.local.lambda_runtime import Handler, failed_item_ids, invoke, sqs_event, stream_event
+from alpr.repositories.stream_failures import StreamFailureStore
 
 log = logging.getLogger("alpr.local")
 
@@ -88,14 +90,15 @@ class SqsPump:
 @dataclass
 class StreamPump:
     """Reads every shard from its start, hands batches to the handler, and retries a failed record up to
-    ``max_attempts`` times before parking it in the failures queue, as an on-failure destination does."""
+    ``max_attempts`` times before parking it, with its data, where the mapping's S3 on-failure destination
+    keeps it (``failures``: Lambda's record under aws/lambda/, announced to the stream-failures queue)."""
 
     name: str
     streams: Any
     stream_arn: str
     handler: Handler
-    sqs: Any
-    failures_queue_url: str
+    failures: StreamFailureStore
+    function_arn: str
     max_attempts: int = 3
     batch_size: int = 100
     # Shards change rarely (a split); looking for new ones on every poll cost a call per poll.
@@ -130,7 +133,7 @@ class StreamPump:
                 self._iterators[shard_id] = page.get("NextShardIterator")
                 continue
             handled += len(records)
-            failed = self._deliver(records)
+            failed = self._deliver(records, shard_id)
             if failed is None:
                 self._iterators[shard_id] = page.get("NextShardIterator")
             else:
@@ -142,7 +145,12 @@ class StreamPump:
                 )["ShardIterator"]
         return handled
 
-    def _deliver(self, records: list[dict]) -> str | None:
+    @property
+    def _mapping_id(self) -> str:
+        """A stand-in for the event source mapping's UUID: one per function and stream."""
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self.function_arn}|{self.stream_arn}"))
+
+    def _deliver(self, records: list[dict], shard_id: str) -> str | None:
         """Returns the sequence number to resume from, or None when the batch is done with."""
         try:
             failed = failed_item_ids(invoke(self.handler, stream_event(records, self.stream_arn), self.name))
@@ -156,8 +164,17 @@ class StreamPump:
         if self._attempts[first] < self.max_attempts:
             return first
         parked = next(r for r in records if r["dynamodb"]["SequenceNumber"] == first)
-        self.sqs.send_message(QueueUrl=self.failures_queue_url, MessageBody=json.dumps(parked, default=str))
-        log.error("%s: record %s parked in the failures queue after %d attempts", self.name, first, self.max_attempts)
+        # Bisecting on error isolates the failing record: Lambda gives up on a batch of one.
+        key = self.failures.park(
+            self._mapping_id,
+            self.function_arn,
+            self.stream_arn,
+            shard_id,
+            [{**parked, "eventSourceARN": self.stream_arn}],
+            self.max_attempts,
+            datetime.now(UTC),  # when it was parked: the real time, never a test's clock
+        )
+        log.error("%s: record %s parked at %s after %d attempts", self.name, first, key, self.max_attempts)
         later = [r for r in records if int(r["dynamodb"]["SequenceNumber"]) > int(first)]
         return later[0]["dynamodb"]["SequenceNumber"] if later else None
 

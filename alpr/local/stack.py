@@ -26,6 +26,7 @@ from alpr.local.provision import Provisioned, provision
 from alpr.local.pumps import Pump, PumpThread, SchedulePump, SqsPump, StreamPump
 from alpr.local.state_file import STATE_FILE
 from alpr.local.ttl import TtlSweeper
+from alpr.repositories.stream_failures import StreamFailureStore
 from alpr.runtime import Runtime, install
 from alpr.schema import Env
 
@@ -286,6 +287,9 @@ class LocalStack:
         """The staff search page; in AWS the same files are served from S3 through CloudFront."""
         return Path(__file__).resolve().parent.parent.parent / "web"
 
+    def _function_arn(self, spec: schema.FunctionSpec) -> str:
+        return f"arn:aws:lambda:{self.config.region}:{ACCOUNT_ID}:function:{self.settings.prefix}-{spec.name}"
+
     def _make_pumps(self) -> list[Pump]:
         session = self.session
         sqs = session.client("sqs")
@@ -297,6 +301,8 @@ class LocalStack:
             self.clock,
             every_s=self.config.ttl_sweep_every_s,
         )
+        # The reads stream's on-failure destination is the images bucket, as in AWS (schema.BUCKET.stream_failures).
+        failures = StreamFailureStore(session.client("s3"), self.settings.images_bucket)
         return [
             SqsPump(
                 "ingest-uploads",
@@ -331,8 +337,8 @@ class LocalStack:
                 session.client("dynamodbstreams"),
                 self.provisioned.stream_arns[schema.READS.logical_name],
                 load_handler("functions.match.handler.handler"),
-                sqs,
-                queues[schema.STREAM_FAILURES_QUEUE.logical_name],
+                failures,
+                self._function_arn(schema.MATCH_FUNCTION),
             ),
             sweeper,
             StreamPump(
@@ -340,8 +346,8 @@ class LocalStack:
                 session.client("dynamodbstreams"),
                 self.provisioned.stream_arns[schema.READS.logical_name],
                 sweeper.ttl_removals_only(schema.READS, load_handler("functions.purge.handler.handler")),
-                sqs,
-                queues[schema.STREAM_FAILURES_QUEUE.logical_name],
+                failures,
+                self._function_arn(schema.PURGE_FUNCTION),
             ),
             SqsPump(
                 "purge",

@@ -94,16 +94,22 @@ class ApiClient:
     def __post_init__(self) -> None:
         self.routes = routes(self.deployment)
 
-    def route(self, method: str, path: str) -> ApiRoute:
+    def route(self, method: str, path: str, public: bool | None = None) -> ApiRoute:
+        """The same path can be on two APIs (``/share/...``: the staff API behind the staff pool, the sharing API
+        for outside agencies): ``public`` True takes only a method without a Cognito authorizer, False only one
+        with it, None the first that matches."""
         for route in self.routes:
-            if route.matches(method, path):
+            staff = route.authorization == "COGNITO_USER_POOLS"
+            if route.matches(method, path) and (public is None or public != staff):
                 return route
         raise LookupError(f"no API in the template routes {method} {path}")
 
-    def call(self, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> dict[str, Any]:
+    def call(
+        self, method: str, path: str, headers: dict[str, str], body: bytes = b"", public: bool | None = None
+    ) -> dict[str, Any]:
         from alpr.local.apigateway import cognito_authorizer
 
-        route = self.route(method, path)
+        route = self.route(method, path, public)
         lowered = {k.lower(): v for k, v in headers.items()}
         event = proxy_event(method, path, lowered, body, "198.51.100.7")
         event["resource"] = route.path

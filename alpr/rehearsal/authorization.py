@@ -13,17 +13,22 @@ What moto enforces by itself (``moto/core/authorization.py``, ``moto/iam/access_
 * Resource-based policies (bucket, queue, topic and KMS key policies) are not evaluated; neither is the KMS key use
   that SSE-KMS implies (S3, DynamoDB and SQS never call KMS as the caller). Conditions are only evaluated against the
   values a request passes in, and a statement whose condition does not hold is answered "denied" instead of "does
-  not apply". Cognito's ``InitiateAuth`` and a few other public operations skip the check, as in AWS.
+  not apply". Cognito's ``InitiateAuth`` and a few other public operations skip the check, as in AWS; the rehearsal
+  adds the login's other session-authorized operations (``RespondToAuthChallenge``, ``AssociateSoftwareToken``,
+  ``VerifySoftwareToken``), which moto would refuse with a 500.
 
 What the rehearsal adds, in-process (the server runs in this process):
 
 * SQS batch actions checked as the single action they batch;
 * the request's resource ARN for DynamoDB and Streams (table, index, stream), SNS (topic), SSM (parameter),
-  KMS (key), Cognito (user pool) and Lambda (function), after the AWS Service Authorization Reference;
+  KMS (key), Cognito (user pool), Lambda (function) and Secrets Manager (secret), after the AWS Service
+  Authorization Reference; SQS's GetQueueUrl on the queue it names;
 * DynamoDB's transactions checked as the actions they are made of (``TransactWriteItems`` needs ``PutItem``,
   ``UpdateItem``, ``DeleteItem`` or ``ConditionCheckItem`` on each table: DynamoDB developer guide, "Using IAM with
   DynamoDB transactions");
-* S3's DeleteObjects checked per object (moto checks the bucket);
+* S3's DeleteObjects checked per object (moto checks the bucket); HeadObject as s3:GetObject and a versioned
+  read as s3:GetObjectVersion (moto checks "s3:HeadObject", which IAM does not have); ListObjectsV2 as s3:ListBucket
+  and ListObjectVersions as s3:ListBucketVersions; a presigned POST as s3:PutObject of its signer;
 * an ``Allow`` whose condition does not hold does not apply (instead of denying), and ``s3:prefix`` is passed in.
 """
 
@@ -33,7 +38,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote, urlparse
 
 from moto import settings
 from moto.core.authorization import ActionAuthenticatorMixin
@@ -113,7 +118,12 @@ _SQS_BATCH_ACTIONS = {
 
 
 def sqs_checks(response: Any) -> list[Check]:
-    return [(_SQS_BATCH_ACTIONS.get(response._get_action()), response._determine_resource())]
+    action = response._get_action()
+    if action == "GetQueueUrl":
+        # Authorized on the queue it names (Service Authorization Reference, Amazon SQS: GetQueueUrl, resource
+        # "queue"); moto checks it against "*", which a grant scoped to the queue never matches.
+        return [(None, _arn(response, "sqs", _param(response, "QueueName")))]
+    return [(_SQS_BATCH_ACTIONS.get(action), response._determine_resource())]
 
 
 def sns_checks(response: Any) -> list[Check]:
@@ -148,12 +158,27 @@ def lambda_checks(response: Any) -> list[Check]:
     return [(None, "*")]
 
 
+def secretsmanager_checks(response: Any) -> list[Check]:
+    """On the secret's ARN (names end in a random six-character suffix there, which grants name)."""
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    secret_id = _param(response, "SecretId")
+    if not secret_id:
+        return [(None, "*")]
+    if secret_id.startswith("arn:"):
+        return [(None, secret_id)]
+    backend = secretsmanager_backends[response.current_account][response.region]
+    secret = backend.secrets.get(secret_id) if secret_id in backend.secrets else None
+    return [(None, str(secret.arn) if secret is not None else _arn(response, "secretsmanager", f"secret:{secret_id}"))]
+
+
 def _response_classes() -> dict[type, Callable[[Any], list[Check]]]:
     from moto.awslambda.responses import LambdaResponse
     from moto.cognitoidp.responses import CognitoIdpResponse
     from moto.dynamodb.responses import DynamoHandler
     from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
     from moto.kms.responses import KmsResponse
+    from moto.secretsmanager.responses import SecretsManagerResponse
     from moto.sns.responses import SNSResponse
     from moto.sqs.responses import SQSResponse
     from moto.ssm.responses import SimpleSystemManagerResponse
@@ -167,14 +192,17 @@ def _response_classes() -> dict[type, Callable[[Any], list[Check]]]:
         KmsResponse: kms_checks,
         CognitoIdpResponse: cognito_checks,
         LambdaResponse: lambda_checks,
+        SecretsManagerResponse: secretsmanager_checks,
     }
 
 
-def _request_for(action: str | None) -> Callable[..., IAMRequest]:
-    def build(**kwargs: Any) -> IAMRequest:
+def _request_for(action: str | None, request: type[IAMRequestBase] = IAMRequest) -> Callable[..., IAMRequestBase]:
+    """moto builds the request with ``action=`` the operation's name; this one checks ``action`` instead."""
+
+    def build(**kwargs: Any) -> IAMRequestBase:
         if action is not None:
             kwargs["action"] = action
-        return IAMRequest(**kwargs)
+        return request(**kwargs)
 
     return build
 
@@ -243,17 +271,77 @@ def _s3_delete_objects_checks(response: Any, bucket: str) -> list[tuple[str, str
     return checks
 
 
+def _s3_object_read_action(response: Any) -> str | None:
+    """The IAM action of a HEAD or GET on an object: "To use HEAD, you must have the s3:GetObject permission";
+    with a versionId, s3:GetObjectVersion instead (Amazon S3 API reference, HeadObject and GetObject). moto 5.2
+    checks the operation's own name (s3:HeadObject, an action IAM does not have) and ignores the version."""
+    query = parse_qs(urlparse(response.uri).query, keep_blank_values=True)
+    if response.method not in ("HEAD", "GET") or set(query) - {"versionId", "x-id"}:
+        return None  # a subresource (?tagging, ?legal-hold, ?retention ...) has an action of its own
+    return "GetObjectVersion" if "versionId" in query else "GetObject"
+
+
+def _presigned_post(response: Any, bucket: str) -> None:
+    """A browser's POST with a presigned policy carries no Authorization header (moto fails it with a 500): S3
+    authorizes it as s3:PutObject of the key by whoever signed the policy (Amazon S3 API reference, "Browser-based
+    uploads using POST"). Checked here against the signer's policies; the policy document's own conditions
+    (size, key) are not checked by moto, nor here."""
+    from types import SimpleNamespace
+
+    from moto.iam.access_control import create_access_key
+
+    form = response.form_data  # the form's fields (werkzeug's MultiDict: one value each)
+    # SigV4 names the signer's key in x-amz-credential (<key>/<date>/<region>/s3/aws4_request), SigV2 in AWSAccessKeyId.
+    access_key_id = str(form.get("x-amz-credential") or form.get("AWSAccessKeyId")).split("/", 1)[0]
+    token = form.get("x-amz-security-token")
+    key = create_access_key(
+        account_id=response.current_account,
+        partition="aws",
+        access_key_id=access_key_id,
+        headers={"X-Amz-Security-Token": token} if token else {},
+    )
+
+    def refuse() -> None:
+        raise PermissionError(f"{key.arn} may not s3:PutObject with a presigned POST")
+
+    request = SimpleNamespace(_access_key=key, _action="s3:PutObject", _data={}, _raise_access_denied=refuse)
+    _check_action_permitted(request, f"arn:aws:s3:::{bucket}/{form.get('key')}")  # type: ignore[arg-type]
+
+
+# Bucket operations whose IAM action is not the operation's name (Service Authorization Reference, Amazon S3;
+# moto 5.2 checks the name): listing a bucket's objects is s3:ListBucket, its versions s3:ListBucketVersions.
+_S3_BUCKET_ACTIONS = {
+    "ListObjectsV2": "ListBucket",
+    "ListObjects": "ListBucket",
+    "HeadBucket": "ListBucket",
+    "ListObjectVersions": "ListBucketVersions",
+}
+
+
 def _s3_authorize(original: Callable[..., None]) -> Callable[..., None]:
     def authorize(self: Any, bucket_name: str | None = None, key_name: str | None = None) -> None:
+        renamed = _S3_BUCKET_ACTIONS.get(self._get_action()) if bucket_name and key_name is None else None
+        if renamed is not None:
+            from moto.iam.access_control import S3IAMRequest
+
+            self._authenticate_and_authorize_action(_request_for(renamed, S3IAMRequest), f"arn:aws:s3:::{bucket_name}")
+            return
+        form = getattr(self, "form_data", None) or {}
+        if bucket_name and key_name is None and self.method == "POST" and "policy" in form:
+            _presigned_post(self, bucket_name)
+            return
+        read = _s3_object_read_action(self) if bucket_name and key_name else None
+        if read is not None:
+            from moto.iam.access_control import S3IAMRequest
+
+            resource = f"arn:aws:s3:::{bucket_name}/{key_name}"
+            self._authenticate_and_authorize_action(_request_for(read, S3IAMRequest), resource)
+            return
         if bucket_name and key_name is None and self.data.get("Action") == "DeleteObject" and self.is_delete_keys():
             from moto.iam.access_control import S3IAMRequest
 
             for action, resource in _s3_delete_objects_checks(self, bucket_name):
-
-                def request(action: str = action, **kwargs: Any) -> S3IAMRequest:
-                    return S3IAMRequest(**{**kwargs, "action": action})
-
-                self._authenticate_and_authorize_action(request, resource)
+                self._authenticate_and_authorize_action(_request_for(action, S3IAMRequest), resource)
             return
         original(self, bucket_name=bucket_name, key_name=key_name)
 
@@ -263,10 +351,24 @@ def _s3_authorize(original: Callable[..., None]) -> Callable[..., None]:
 _installed = False
 
 
+# "Amazon Cognito doesn't evaluate IAM policies in requests for this API operation" (Amazon Cognito user pools API
+# reference, RespondToAuthChallenge, AssociateSoftwareToken and VerifySoftwareToken; "Using the Amazon Cognito user
+# pools API and user pool endpoints"): the login answers its challenges with the session, not with credentials.
+# moto's PUBLIC_OPERATIONS lists InitiateAuth but not these three, and fails them (500) for want of a signature.
+_COGNITO_UNAUTHENTICATED = tuple(
+    f"AWSCognitoIdentityProviderService.{operation}"
+    for operation in ("RespondToAuthChallenge", "AssociateSoftwareToken", "VerifySoftwareToken")
+)
+
+
 def install_resource_checks() -> None:
     global _installed
     if _installed:
         return
+    ActionAuthenticatorMixin.PUBLIC_OPERATIONS = [
+        *ActionAuthenticatorMixin.PUBLIC_OPERATIONS,
+        *(o for o in _COGNITO_UNAUTHENTICATED if o not in ActionAuthenticatorMixin.PUBLIC_OPERATIONS),
+    ]
     for response_class, checks in _response_classes().items():
         response_class._authenticate_and_authorize_normal_action = _with_resources(checks)  # type: ignore[attr-defined]
     IAMRequestBase.check_action_permitted = _check_action_permitted  # type: ignore[method-assign]

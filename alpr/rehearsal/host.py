@@ -16,6 +16,7 @@ from alpr.config import Settings
 from alpr.local.lambda_runtime import Handler, LocalContext, failed_item_ids, load_handler
 from alpr.local.pumps import Pump, SqsPump, StreamPump
 from alpr.rehearsal.wiring import EventSource, FunctionWiring
+from alpr.repositories.stream_failures import StreamFailureStore
 from alpr.runtime import Runtime, install
 from alpr.schema import Env
 
@@ -139,6 +140,14 @@ class FunctionHost:
 
         return deliver
 
+    @staticmethod
+    def _failure_destination(session: Any, endpoint: str, arn: str | None) -> StreamFailureStore:
+        """A stream mapping's on-failure destination must be a bucket (arn:aws:s3:::name): only an S3 destination
+        keeps the failed records themselves (alpr/domain/stream_failures.py)."""
+        if not arn or not arn.startswith("arn:aws:s3:::"):
+            raise ValueError(f"stream on-failure destination {arn!r} is not an S3 bucket: the records would be lost")
+        return StreamFailureStore(session.client("s3", endpoint_url=endpoint), arn.removeprefix("arn:aws:s3:::"))
+
     def pumps(self, endpoint: str, operator_sqs: Any) -> list[Pump]:
         """Pollers reading each mapping's source with the function's role; queue URLs are looked up by the
         operator (GetQueueUrl is not something Lambda's pollers need a grant for)."""
@@ -165,15 +174,15 @@ class FunctionHost:
                         )
                     )
                 elif source.service == "dynamodb":
-                    failures = url(source.on_failure_arn) if source.on_failure_arn else ""
                     pumps.append(
                         StreamPump(
                             wiring.name,
                             session.client("dynamodbstreams", endpoint_url=endpoint),
                             source.source_arn,
                             self.delivering(source),
-                            sqs,
-                            failures,
+                            # Written with the function's own role, as Lambda does: a missing grant is refused.
+                            self._failure_destination(session, endpoint, source.on_failure_arn),
+                            wiring.arn,
                             max_attempts=(source.max_retry_attempts if source.max_retry_attempts is not None else 2)
                             + 1,
                             batch_size=source.batch_size,

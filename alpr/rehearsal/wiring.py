@@ -54,6 +54,7 @@ class FunctionWiring:
     handler: str
     environment: dict[str, str]
     role_arn: str
+    arn: str
     timeout_s: int
     memory_mb: int
     event_sources: list[EventSource] = field(default_factory=list)
@@ -112,6 +113,7 @@ def read_functions(deployment: Deployment, lambda_client: Any) -> dict[str, Func
             handler=handler,
             environment=environment,
             role_arn=configuration["Role"],
+            arn=configuration["FunctionArn"],
             timeout_s=int(configuration.get("Timeout", 3)),
             memory_mb=int(configuration.get("MemorySize", 128)),
             unresolved=unresolved,

@@ -43,6 +43,7 @@ from alpr.repositories.stores import (
     FrameRepository,
     ReadRepository,
 )
+from alpr.repositories.stream_failures import StreamFailureStore
 from alpr.repositories.training import TrainingRepository
 
 
@@ -69,6 +70,10 @@ class Repositories:
 
     def table(self, table: schema.Table) -> Any:
         return self.dynamodb.Table(self.settings.table_name(table))
+
+    @cached_property
+    def stream_failures(self) -> StreamFailureStore:
+        return StreamFailureStore(self.s3, self.settings.images_bucket)
 
     @cached_property
     def cameras(self) -> CameraRepository:

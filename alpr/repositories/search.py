@@ -9,10 +9,13 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
+from alpr import schema
 from alpr.domain.records import PlateRead
 from alpr.domain.search import IndexQuery, SearchPlan
 from alpr.repositories.dynamo import from_item
 from alpr.repositories.stores import not_expired
+
+BATCH_GET_LIMIT = 100  # keys per BatchGetItem request (DynamoDB API reference)
 
 
 @dataclass
@@ -26,6 +29,24 @@ class Examined:
 class ReadSearchRepository:
     def __init__(self, table: Any) -> None:
         self._table = table
+
+    def _fetch(self, read_ids: list[str]) -> list[dict[str, Any]]:
+        """The whole reads an index that projects only the search's filter attributes named, in its order
+        (BatchGetItem, 100 keys a request; a read deleted meanwhile is left out)."""
+        client = self._table.meta.client
+        name = self._table.name
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(read_ids), BATCH_GET_LIMIT):
+            request: dict[str, Any] = {
+                name: {"Keys": [{"read_id": r} for r in read_ids[start : start + BATCH_GET_LIMIT]]}
+            }
+            while request:
+                answer = client.batch_get_item(RequestItems=request)
+                # The table resource's client (un)marshals attribute values itself, as the resource does.
+                for item in answer.get("Responses", {}).get(name, []):
+                    found[str(item["read_id"])] = item
+                request = answer.get("UnprocessedKeys") or {}
+        return [found[r] for r in read_ids if r in found]
 
     def run(self, plan: SearchPlan, now: datetime, examined: Examined) -> Iterator[PlateRead]:
         """Every read the plan's queries match that has not expired; ``examined`` counts as it goes."""
@@ -56,11 +77,13 @@ class ReadSearchRepository:
             "FilterExpression": condition,
             "ScanIndexForward": False,
         }
+        whole = schema.READS.index(query.index).projects_all
         while True:
             page = self._table.query(**kwargs)
             examined.items += int(page.get("ScannedCount", 0))
             examined.queries += 1
-            yield from (from_item(PlateRead, item) for item in page.get("Items", []))
+            items = page.get("Items", []) if whole else self._fetch([i["read_id"] for i in page.get("Items", [])])
+            yield from (from_item(PlateRead, item) for item in items)
             if "LastEvaluatedKey" not in page:
                 return
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

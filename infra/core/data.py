@@ -4,17 +4,19 @@ queue with its dead-letter queue, and the alerts topic."""
 from __future__ import annotations
 
 import aws_cdk as cdk
+import jsii
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_notifications as s3n
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from alpr import schema
-from infra.core.grants import allow_table
+from infra.core.grants import allow, allow_table
 from infra.core.removal import KEEP
 
 # Actions that would change or remove a record of an append-only table (access records, change logs) once
@@ -53,6 +55,7 @@ class DataPlane(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, prefix: str) -> None:
         super().__init__(scope, construct_id)
         self.prefix = prefix
+        self._stream_failures_announced = False
         self._protect_tables = str(self.node.try_get_context(TABLE_DELETION_PROTECTION_CONTEXT)).lower() == "true"
         self.data_key = kms.Key(
             self,
@@ -127,6 +130,25 @@ class DataPlane(Construct):
         self.grant_access_records(function)
         allow_table(function, self.table(schema.TRAINING), ["GetItem"], indexes=False)
 
+    def stream_failure_destination(self) -> lambda_.IEventSourceDlq:
+        """The on-failure destination of every stream event source mapping: the images bucket, so Lambda keeps the
+        failed batch itself (an SQS or SNS destination gets only its shard and sequence numbers, and the stream
+        forgets the records after 24 hours); S3 announces each one to the stream-failures queue."""
+        if not self._stream_failures_announced:
+            self.images.add_event_notification(
+                s3.EventType.OBJECT_CREATED,
+                s3n.SqsDestination(self.queue(schema.STREAM_FAILURES_QUEUE)),
+                s3.NotificationKeyFilter(prefix=schema.BUCKET.stream_failures),
+            )
+            self._stream_failures_announced = True
+        return _StreamFailureObjects(self.images)
+
+    def grant_hotlist_snapshots(self, function: lambda_.IFunction) -> None:
+        """A function that matches plates against the lists in force (alpr.services.match ``MatcherCache``): the
+        pointer names the snapshots, read from their bucket (match's alerts, search's hotlist badge)."""
+        allow_table(function, self.table(schema.HOTLIST_VERSIONS), ["GetItem"])
+        allow(function, ["s3:GetObject"], [self.objects(schema.BUCKET.hotlist_snapshots)])
+
     # --- storage -----------------------------------------------------------------------------------------
 
     def _access_log_bucket(self) -> s3.Bucket:
@@ -154,6 +176,13 @@ class DataPlane(Construct):
                 prefix=schema.BUCKET.frames,
                 noncurrent_version_expiration=cdk.Duration.days(1),
                 expired_object_delete_marker=True,
+            ),
+            # Failed stream records, with their data, for STREAM_FAILURE_DAYS (then gone: they hold plates).
+            s3.LifecycleRule(
+                id="stream-failures",
+                prefix=schema.BUCKET.stream_failures,
+                expiration=cdk.Duration.days(schema.STREAM_FAILURE_DAYS),
+                noncurrent_version_expiration=cdk.Duration.days(1),
             ),
             s3.LifecycleRule(
                 id="abandoned-uploads",
@@ -204,7 +233,14 @@ class DataPlane(Construct):
                 index_name=index.name,
                 partition_key=attribute(index.partition),
                 sort_key=attribute(index.sort) if index.sort else None,
-                projection_type=dynamodb.ProjectionType.ALL,
+                projection_type=(
+                    dynamodb.ProjectionType.ALL
+                    if index.projects_all
+                    else dynamodb.ProjectionType.INCLUDE
+                    if index.non_key_attributes(table.key_names())
+                    else dynamodb.ProjectionType.KEYS_ONLY
+                ),
+                non_key_attributes=list(index.non_key_attributes(table.key_names())) or None,
             )
         if table.append_only:
             _deny_changes(construct)
@@ -275,3 +311,21 @@ def schedule_dead_letters(scope: Construct, construct_id: str, data: DataPlane, 
         f"it is itself a dead-letter queue (of {what}'s EventBridge target), which SQS3 cannot see",
     )
     return queue
+
+
+@jsii.implements(lambda_.IEventSourceDlq)
+class _StreamFailureObjects:
+    """Like CDK's ``S3OnFailureDestination``, which grants the function read and write on the whole bucket; this
+    grants only what Lambda needs to write the record (s3:PutObject, s3:ListBucket: AWS Lambda Developer Guide,
+    "Retaining discarded records for a DynamoDB event source", execution role permissions for an S3 destination)
+    on Lambda's own prefix. The bucket key (KMS) is every function's already."""
+
+    def __init__(self, bucket: s3.IBucket) -> None:
+        self._bucket = bucket
+
+    def bind(
+        self, target: lambda_.IEventSourceMapping, target_handler: lambda_.IFunction
+    ) -> lambda_.DlqDestinationConfig:
+        allow(target_handler, ["s3:PutObject"], [self._bucket.arn_for_objects(f"{schema.BUCKET.stream_failures}*")])
+        allow(target_handler, ["s3:ListBucket"], [self._bucket.bucket_arn])
+        return lambda_.DlqDestinationConfig(destination=self._bucket.bucket_arn)

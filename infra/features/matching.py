@@ -23,7 +23,7 @@ class Matching(Construct):
                 bisect_batch_on_error=True,
                 retry_attempts=3,
                 report_batch_item_failures=True,
-                on_failure=sources.SqsDlq(data.queue(schema.STREAM_FAILURES_QUEUE)),
+                on_failure=data.stream_failure_destination(),
                 filters=[
                     lambda_.FilterCriteria.filter({"eventName": lambda_.FilterRule.is_equal("INSERT")}),
                     # A read joining a sighting: its consensus is matched too (other changes never reach match).
@@ -41,9 +41,8 @@ class Matching(Construct):
         allow(match, ["s3:GetObject"], [data.objects(schema.BUCKET.frames)])  # signs the image link in the alert
         data.alerts_topic.grant_publish(match)
         # The pointer and the snapshots it names, and mutes for everyone.
-        allow_table(match, data.table(schema.HOTLIST_VERSIONS), ["GetItem"])
+        data.grant_hotlist_snapshots(match)
         allow_table(match, data.table(schema.ALERT_MUTES), ["GetItem"])
-        allow(match, ["s3:GetObject"], [data.objects(schema.BUCKET.hotlist_snapshots)])
         # New vehicle reads go to NCRIC from here: a second stream reader would make three with the purge's.
         data.queue(schema.NCRIC_FORWARD_QUEUE).grant_send_messages(match)
         # A sighting's consensus is matched too.

@@ -41,7 +41,7 @@ class Retention(Construct):
                 bisect_batch_on_error=True,
                 retry_attempts=5,
                 report_batch_item_failures=True,
-                on_failure=sources.SqsDlq(data.queue(schema.STREAM_FAILURES_QUEUE)),
+                on_failure=data.stream_failure_destination(),
                 filters=[
                     lambda_.FilterCriteria.filter(
                         {

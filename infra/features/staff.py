@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_cognito as cognito
@@ -33,6 +34,26 @@ STAFF_ROUTES: tuple[tuple[schema.FunctionSpec, tuple[str, ...]], ...] = (
     (schema.RETENTION_API_FUNCTION, ("holds", "compliance")),
     (schema.ADMIN_API_FUNCTION, ("admin",)),
 )
+
+
+PAGE_DOMAIN_CONTEXT = "page_domain_name"
+PAGE_CERTIFICATE_CONTEXT = "page_certificate_arn"
+
+
+def page_domain(scope: Construct) -> tuple[str, str] | None:
+    """The department's own name for the page and its ACM certificate, both or neither. CloudFront takes only a
+    certificate in us-east-1 ("To use an ACM certificate with CloudFront, make sure you request (or import) the
+    certificate in the US East (N. Virginia) Region": CloudFront Developer Guide, "Requirements for using SSL/TLS
+    certificates with CloudFront")."""
+    name = scope.node.try_get_context(PAGE_DOMAIN_CONTEXT)
+    arn = scope.node.try_get_context(PAGE_CERTIFICATE_CONTEXT)
+    if not name and not arn:
+        return None
+    if not name or not arn:
+        raise ValueError(f"give both -c {PAGE_DOMAIN_CONTEXT}=<name> and -c {PAGE_CERTIFICATE_CONTEXT}=<arn>")
+    if not str(arn).startswith("arn:aws:acm:us-east-1:"):
+        raise ValueError(f"{PAGE_CERTIFICATE_CONTEXT}: CloudFront needs an ACM certificate in us-east-1, not {arn}")
+    return str(name), str(arn)
 
 
 class StaffAccess(Construct):
@@ -116,7 +137,9 @@ class StaffAccess(Construct):
 
     @staticmethod
     def _grant_search(data: DataPlane, search: lambda_.Function) -> None:
-        allow_table(search, data.table(schema.READS), ["GetItem", "Query"])
+        # BatchGetItem: the search indexes project only what the search filters on; the reads it keeps are
+        # fetched by key (schema.SEARCH_FILTERED).
+        allow_table(search, data.table(schema.READS), ["GetItem", "Query", "BatchGetItem"])
         allow_table(search, data.table(schema.CAMERAS), ["GetItem", "Scan"], indexes=False)
         allow_table(search, data.table(schema.ALERTS), ["GetItem", "Scan"], indexes=False)
         allow_table(search, data.table(schema.TRAINING), ["GetItem", "PutItem", "Scan"], indexes=False)
@@ -127,6 +150,8 @@ class StaffAccess(Construct):
         allow(search, ["s3:GetObject"], [data.objects(schema.BUCKET.frames)])
         # A plate search also finds the frames of sightings with that plate.
         allow_table(search, data.table(schema.SIGHTINGS), ["GetItem", "Query"])
+        # Each result row's hotlist badge matches the plate against the lists in force (found by the rehearsal).
+        data.grant_hotlist_snapshots(search)
         data.grant_access_records(search)
 
     def _staff_api(
@@ -186,11 +211,19 @@ class StaffAccess(Construct):
             server_access_logs_prefix="page/",
             removal_policy=KEEP,
         )
+        domain = page_domain(self)
         distribution = cloudfront.Distribution(
             self,
             "PageDistribution",
             default_root_object="index.html",
-            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+            # Applies only with the department's own domain and certificate: on the default *.cloudfront.net
+            # certificate "CloudFront automatically sets the security policy to TLSv1 regardless of the value that
+            # you set here" (CloudFront API reference, ViewerCertificate.MinimumProtocolVersion; Developer Guide,
+            # "Supported protocols and ciphers between viewers and CloudFront").
+            # (CDK drops it without a certificate, and says so: set only where it applies.)
+            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 if domain else None,
+            domain_names=[domain[0]] if domain else None,
+            certificate=acm.Certificate.from_certificate_arn(self, "PageCertificate", domain[1]) if domain else None,
             enable_logging=True,
             log_bucket=data.access_logs,
             log_file_prefix="page-distribution/",
@@ -214,11 +247,13 @@ class StaffAccess(Construct):
                 for path in ("/api/*", "/v1/*")
             },
         )
-        acknowledge(
-            distribution,
-            "AwsSolutions::AwsSolutions-CFR4",
-            "the default *.cloudfront.net certificate cannot pin TLS 1.2; a department domain's certificate does",
-        )
+        if domain is None:
+            acknowledge(
+                distribution,
+                "AwsSolutions::AwsSolutions-CFR4",
+                "the default *.cloudfront.net certificate cannot pin TLS 1.2 (CloudFront serves TLSv1 on it); "
+                f"-c {PAGE_DOMAIN_CONTEXT}=... -c {PAGE_CERTIFICATE_CONTEXT}=... gives TLSv1.2_2021",
+            )
         s3deploy.BucketDeployment(
             self,
             "PageFiles",
@@ -227,7 +262,8 @@ class StaffAccess(Construct):
             distribution=distribution,
         )
         self._acknowledge_deployment_helper(bucket)
-        cdk.CfnOutput(cdk.Stack.of(self), "PageUrl", value=f"https://{distribution.distribution_domain_name}/")
+        page_host = domain[0] if domain else distribution.distribution_domain_name
+        cdk.CfnOutput(cdk.Stack.of(self), "PageUrl", value=f"https://{page_host}/")
 
     def _acknowledge_deployment_helper(self, bucket: s3.Bucket) -> None:
         """CDK puts the page-deployment function at the stack's root (one per stack)."""

@@ -278,8 +278,13 @@ def failure_queue_ids(resources: dict[str, Any]) -> set[str]:
             found.add(referenced_id(queue["RedrivePolicy"]["deadLetterTargetArn"]))
     for mapping in of_type(resources, "AWS::Lambda::EventSourceMapping").values():
         destination = mapping.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
-        if destination:
+        if destination and resources[referenced_id(destination)]["Type"] == "AWS::SQS::Queue":
             found.add(referenced_id(destination))
+    # Failed stream records are kept in S3 and announced to a queue (the stream-failures one).
+    for notifications in of_type(resources, "Custom::S3BucketNotifications").values():
+        for config in notifications["NotificationConfiguration"].get("QueueConfigurations", []):
+            if any(r["Value"] == "aws/lambda/" for r in config["Filter"]["Key"]["FilterRules"]):
+                found.add(referenced_id(config["QueueArn"]))
     for rule in of_type(resources, "AWS::Events::Rule").values():
         for target in rule.get("Targets", []):
             if "DeadLetterConfig" in target:
@@ -288,6 +293,71 @@ def failure_queue_ids(resources: dict[str, Any]) -> set[str]:
         if "DeadLetterConfig" in function:
             found.add(referenced_id(function["DeadLetterConfig"]["TargetArn"]))
     return found
+
+
+def lifecycle_days(bucket: dict[str, Any], key: str) -> int | None:
+    """The fewest days after which a lifecycle rule of the bucket expires the current version of ``key``."""
+    days = [
+        rule["ExpirationInDays"]
+        for rule in bucket.get("LifecycleConfiguration", {}).get("Rules", [])
+        if rule.get("Status") == "Enabled" and key.startswith(rule.get("Prefix", "")) and "ExpirationInDays" in rule
+    ]
+    return min(days) if days else None
+
+
+def test_every_stream_event_source_keeps_its_failed_records_fourteen_days_with_their_data(
+    resources: dict[str, Any],
+) -> None:
+    """A DynamoDB or Kinesis stream keeps a record 24 hours. An SQS or SNS on-failure destination of a stream event
+    source mapping receives only the batch's metadata (shard, sequence numbers); "for Amazon S3 destinations,
+    Lambda also sends the entire invocation record along with the metadata" (AWS Lambda Developer Guide, "Retaining
+    discarded records for a DynamoDB event source in Lambda"; CloudFormation, AWS::Lambda::EventSourceMapping
+    OnFailure: SNS, SQS or S3 for Kinesis and DynamoDB). So every stream mapping fails to a bucket that keeps
+    Lambda's records (aws/lambda/...) at least 14 days, announces them to a 14-day queue, and the function's role
+    may write them."""
+    from alpr import schema
+
+    streams = {
+        lid: m
+        for lid, m in of_type(resources, "AWS::Lambda::EventSourceMapping").items()
+        if ":dynamodb:" in str(m["EventSourceArn"])
+        or ":kinesis:" in str(m["EventSourceArn"])
+        or "StreamArn" in str(m["EventSourceArn"])
+    }
+    assert len(streams) >= 2
+    notifications = [
+        r["NotificationConfiguration"] for r in of_type(resources, "Custom::S3BucketNotifications").values()
+    ]
+    key = f"{schema.BUCKET.stream_failures}11111111-2222-3333-4444-555555555555/shardId-1/2026/01/01/x"
+    for lid, mapping in streams.items():
+        destination = mapping.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+        assert destination is not None, f"{lid}: no on-failure destination"
+        bucket_id = referenced_id(destination)
+        assert resources[bucket_id]["Type"] == "AWS::S3::Bucket", f"{lid}: only an S3 destination keeps the records"
+        kept = lifecycle_days(resources[bucket_id]["Properties"], key)
+        assert kept is None or kept >= 14, f"{lid}: failed records expire after {kept} days"
+        announced = [
+            referenced_id(config["QueueArn"])
+            for n in notifications
+            for config in n.get("QueueConfigurations", [])
+            if any(r["Value"] == schema.BUCKET.stream_failures for r in config["Filter"]["Key"]["FilterRules"])
+        ]
+        assert announced, f"{lid}: nobody is told of a failed record"
+        for queue in announced:
+            assert resources[queue]["Properties"].get("MessageRetentionPeriod") == FOURTEEN_DAYS_S
+        function = referenced_id(mapping["FunctionName"])
+        role = referenced_id(resources[function]["Properties"]["Role"])
+        granted = [
+            statement
+            for policy in of_type(resources, "AWS::IAM::Policy").values()
+            if role in [referenced_id(r) for r in policy["Roles"]]
+            for statement in policy["PolicyDocument"]["Statement"]
+            if "s3:PutObject" in as_list(statement["Action"])
+            and any(
+                schema.BUCKET.stream_failures in str(r) and bucket_id in str(r) for r in as_list(statement["Resource"])
+            )
+        ]
+        assert granted, f"{lid}: the function's role may not write its failed records"
 
 
 def test_every_failure_queue_keeps_messages_fourteen_days(resources: dict[str, Any]) -> None:

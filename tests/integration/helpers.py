@@ -127,3 +127,19 @@ def call_v1_handler(
         }
     response = invoke(load_handler(handler), event, function_name)
     return response["statusCode"], json.loads(response["body"])
+
+
+def push_while_matching_fails(stack: Any, photo: Path, monkeypatch: Any, *, recovers: bool = True) -> None:
+    """Sends a photo and delivers its events while the hotlist cannot be read: the read's matching fails until
+    the stream mapping gives up on it (issue 13, finding 10). With ``recovers`` the hotlist is back afterwards;
+    without, it stays unreadable for the rest of the test."""
+    from alpr.services.match import MatcherCache
+
+    def unavailable(self: MatcherCache) -> None:
+        raise RuntimeError("hotlist unavailable")
+
+    monkeypatch.setattr(MatcherCache, "matcher", unavailable)
+    push(stack, photo)
+    stack.drain()
+    if recovers:
+        monkeypatch.undo()

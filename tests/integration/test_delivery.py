@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from alpr.local.stack import LocalConfig, LocalStack, PortInUse
-from alpr.services.match import MatcherCache
-from tests.integration.helpers import push, table_items
+from alpr.services.stream_failures import announced_key
+from tests.integration.helpers import push, push_while_matching_fails, table_items
 
 
 def queue_depth(stack: LocalStack, url: str) -> int:
@@ -32,24 +32,25 @@ def test_a_frame_whose_ocr_keeps_failing_moves_to_the_dead_letter_queue(
     assert queue_depth(stack, dlq) == 1
     [message] = stack.session.client("sqs").receive_message(QueueUrl=dlq)["Messages"]
     assert frame_id in json.loads(message["Body"])["Records"][0]["s3"]["object"]["key"]
-    assert stack.runtime.repos.frames.get(frame_id).status.value == "received"
+    frame = stack.runtime.repos.frames.get(frame_id)
+    assert frame is not None and frame.status.value == "received"
 
 
 def test_a_read_whose_matching_keeps_failing_is_parked_not_lost(
     stack: LocalStack, demo_photo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def unavailable(self: MatcherCache) -> None:
-        raise RuntimeError("hotlist unavailable")
-
-    monkeypatch.setattr(MatcherCache, "matcher", unavailable)
-    push(stack, demo_photo)
-    stack.drain()
-    failures = stack.provisioned.queue_urls["stream-failures"]
-    assert queue_depth(stack, failures) == 1
-    [message] = stack.session.client("sqs").receive_message(QueueUrl=failures)["Messages"]
-    parked = json.loads(message["Body"])
+    push_while_matching_fails(stack, demo_photo, monkeypatch)
+    # Kept with its data where the on-failure destination (S3) keeps it, and announced to the failures queue.
+    [key] = stack.runtime.repos.stream_failures.kept()
+    failure = stack.runtime.repos.stream_failures.get(key)
+    assert failure.function_name == f"{stack.settings.prefix}-match"
+    [parked] = failure.records
     assert parked["eventName"] == "INSERT"
     assert parked["dynamodb"]["NewImage"]["plate"]["S"] == "7ABC123"
+    messages = stack.session.client("sqs").receive_message(
+        QueueUrl=stack.provisioned.queue_urls["stream-failures"], MaxNumberOfMessages=10
+    )["Messages"]
+    assert key in {announced_key(m["Body"]) for m in messages}  # besides S3's s3:TestEvent of the set-up
     assert table_items(stack, "alerts") == []
 
 

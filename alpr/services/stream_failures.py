@@ -1,0 +1,68 @@
+"""Replays the stream records a function gave up on (kept 14 days under ``aws/lambda/``) through that function."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote_plus
+
+from alpr.domain.stream_failures import StreamFailure
+from alpr.repositories.stream_failures import StreamFailureStore
+
+# Runs a failure's batch through its function; returns the sequence numbers that failed again.
+Rerun = Callable[[StreamFailure], set[str]]
+
+
+@dataclass
+class Replayed:
+    replayed: list[str] = field(default_factory=list)
+    failed_again: dict[str, int] = field(default_factory=dict)
+    announcements_cleared: int = 0
+
+
+def replay(store: StreamFailureStore, rerun: Rerun) -> Replayed:
+    """Each kept batch goes through its function again; a batch that passes is deleted, one that fails stays."""
+    outcome = Replayed()
+    for key in list(store.kept()):
+        failure = store.get(key)
+        failed = rerun(failure)
+        if failed:
+            outcome.failed_again[key] = len(failed)
+            continue
+        store.delete(key)
+        outcome.replayed.append(key)
+    return outcome
+
+
+def announced_key(message_body: str) -> str | None:
+    """The object key an S3 event notification names (URL-encoded in the event: Amazon S3 User Guide, "Event
+    message structure")."""
+    try:
+        records = json.loads(message_body).get("Records", [])
+    except (ValueError, AttributeError):
+        return None
+    for record in records:
+        key = record.get("s3", {}).get("object", {}).get("key")
+        if key:
+            return unquote_plus(str(key))
+    return None
+
+
+def clear_announcements(sqs: Any, queue_url: str, kept: set[str]) -> int:
+    """Deletes the queue's notifications of records no longer kept (replayed): the queue's depth alarm then says
+    only what is still waiting."""
+    cleared = 0
+    while True:
+        batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=30).get(
+            "Messages", []
+        )
+        if not batch:
+            return cleared
+        for message in batch:
+            key = announced_key(message["Body"])
+            # A record still kept stays announced: its message comes back when the 30 s are up.
+            if key is None or key not in kept:
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+                cleared += 1
