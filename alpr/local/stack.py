@@ -14,9 +14,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 from alpr import schema
+from alpr.aws_session import new_session
 from alpr.clock import Clock, SystemClock
 from alpr.config import Settings
 from alpr.local.apigateway import LocalApiGateway, Route, cognito_authorizer, geo_match
@@ -158,7 +157,7 @@ class LocalStack:
 
     @property
     def session(self) -> Any:
-        return boto3.session.Session(region_name=self.config.region)
+        return new_session(self.config.region)
 
     def start(self, run_pumps: bool = True, serve_api: bool = True) -> LocalStack:
         from moto.server import ThreadedMotoServer

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-import boto3
-
 from alpr import schema
+from alpr.aws_session import new_session
 from alpr.config import Settings
 from alpr.repositories.access import AccessLogRepository
 from alpr.repositories.access_seals import AccessSealStore
@@ -54,7 +53,7 @@ class Repositories:
 
     @cached_property
     def _session(self) -> Any:
-        return self.session or boto3.session.Session()
+        return self.session or new_session()
 
     @cached_property
     def dynamodb(self) -> Any:
