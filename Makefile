@@ -19,6 +19,8 @@ FONT_FILES := /usr/share/fonts/truetype/liberation/LiberationSansNarrow-Bold.ttf
 	/usr/share/fonts/opentype/bebas-neue/BebasNeue-Bold.otf \
 	/usr/share/fonts/truetype/opendin/OSP-DIN.ttf
 TRAIN_ARGS ?= --steps 200 --minutes 65
+# pytest-xdist workers for the test targets (one a core on the 2-core CI machine; 0 runs in one process).
+TEST_WORKERS ?= 2
 
 .PHONY: install run test test-slow test-all lint format synth check-infra bench clean train train-deps fonts system-packages rehearse
 
@@ -70,15 +72,15 @@ run: $(STAMP)
 # The default run (under 15 minutes on a 2-core machine): everything but the suites marked slow. The training
 # smoke run (tests/ocr/test_training.py, slow) needs the train extra and the fonts, the renderer tests need the fonts.
 test: $(STAMP) $(NODE_STAMP) train-deps system-packages
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow" -n $(TEST_WORKERS)
 
 # The slow suites: the browser workflows, the deploy rehearsal, the RTSP agent, the 50 MB import, the training
 # smoke run, the load and fault bench, the real reader at scale. CI runs them after `make test` (.ci/run).
 test-slow: $(STAMP) $(NODE_STAMP) train-deps system-packages
-	$(BIN)/python -m pytest -m slow
+	$(BIN)/python -m pytest -m slow -n $(TEST_WORKERS)
 
 test-all: $(STAMP) $(NODE_STAMP) train-deps system-packages
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
