@@ -74,8 +74,8 @@ run: $(STAMP)
 test: $(STAMP) $(NODE_STAMP) train-deps system-packages
 	$(BIN)/python -m pytest -m "not slow" -n $(TEST_WORKERS)
 
-# The slow suites: the browser workflows, the deploy rehearsal, the RTSP agent, the 50 MB import, the training
-# smoke run, the load and fault bench, the real reader at scale. CI runs them after `make test` (.ci/run).
+# The slow suites: the browser tests, the deploy rehearsal, the 50 MB list import and the training
+# smoke run. CI runs them after `make test` (.ci/run).
 test-slow: $(STAMP) $(NODE_STAMP) train-deps system-packages
 	$(BIN)/python -m pytest -m slow -n $(TEST_WORKERS)
 
