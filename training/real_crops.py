@@ -18,7 +18,8 @@ import numpy as np
 from alpr.ocr.plate_format import latin_alphanumerics
 from training.plate_renderer import degrade
 
-DEFAULT_CROPS_DIR = Path("/work/shared/datasets/openalpr-us-plate-crops")
+# The shared datasets lie beside the repository (../shared), wherever it is cloned; never copied into it.
+DEFAULT_CROPS_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "openalpr-us-plate-crops"
 VALIDATION_SHARE = 0.15
 
 
