@@ -346,6 +346,8 @@ def _replay_stream_failures(rt: Any, sqs: Any, queue_name: str) -> int:
 
 
 def _replay_dead_letters(sqs: Any, name: str, queues: dict[str, str | None]) -> int:
+    from alpr.repositories.queues import received_until_empty
+
     source = queues.get(name)
     if source is None:
         print(f"{name}: not a dead-letter queue with a source to replay to", file=sys.stderr)
@@ -353,14 +355,10 @@ def _replay_dead_letters(sqs: Any, name: str, queues: dict[str, str | None]) -> 
     url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
     target = sqs.get_queue_url(QueueName=source)["QueueUrl"]
     moved = 0
-    while True:
-        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
-        if not batch:
-            break
-        for message in batch:
-            sqs.send_message(QueueUrl=target, MessageBody=message["Body"])
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-            moved += 1
+    for message in received_until_empty(sqs, url):
+        sqs.send_message(QueueUrl=target, MessageBody=message["Body"])
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        moved += 1
     print(f"{moved} message(s) sent back to {source}")
     return 0
 

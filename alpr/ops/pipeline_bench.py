@@ -47,6 +47,7 @@ from alpr.domain.records import FINAL_FRAME_STATUSES, FrameStatus
 from alpr.local.lambda_runtime import Handler, LocalContext
 from alpr.local.pumps import PumpThread, SqsPump
 from alpr.local.stack import LocalConfig, LocalStack, free_port
+from alpr.repositories.queues import received_until_empty
 from alpr.schema import FRAME_EVENTS_QUEUE, SourceClass
 from alpr.services.cameras import register_camera
 
@@ -443,14 +444,9 @@ class PipelineRun:
         from alpr.s3events import object_keys
 
         found: set[str] = set()
-        while True:
-            messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=300).get(
-                "Messages", []
-            )
-            if not messages:
-                return found
-            for message in messages:
-                found |= {PurePosixPath(key).stem for _bucket, key in object_keys(message["Body"])}
+        for message in received_until_empty(sqs, url, visibility_s=300):
+            found |= {PurePosixPath(key).stem for _bucket, key in object_keys(message["Body"])}
+        return found
 
     def _account(self, stack: LocalStack, expected: dict[str, int], timeline: Timeline, elapsed_s: float) -> RunFigures:
         final = self._final_frames(stack)

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from alpr.domain.stream_failures import StreamFailure
+from alpr.repositories.queues import received_until_empty
 from alpr.repositories.stream_failures import StreamFailureStore
 
 # Runs a failure's batch through its function; returns the sequence numbers that failed again.
@@ -54,15 +55,10 @@ def clear_announcements(sqs: Any, queue_url: str, kept: set[str]) -> int:
     """Deletes the queue's notifications of records no longer kept (replayed): the queue's depth alarm then says
     only what is still waiting."""
     cleared = 0
-    while True:
-        batch = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=30).get(
-            "Messages", []
-        )
-        if not batch:
-            return cleared
-        for message in batch:
-            key = announced_key(message["Body"])
-            # A record still kept stays announced: its message comes back when the 30 s are up.
-            if key is None or key not in kept:
-                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-                cleared += 1
+    for message in received_until_empty(sqs, queue_url, visibility_s=30):
+        key = announced_key(message["Body"])
+        # A record still kept stays announced: its message comes back when the 30 s are up.
+        if key is None or key not in kept:
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+            cleared += 1
+    return cleared
