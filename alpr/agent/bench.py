@@ -41,7 +41,9 @@ def run_bench(
         per_plate = seconds / max(1, plates)
         wanted = [BENCH_PLATES[i % len(BENCH_PLATES)] for i in range(plates)]
         video = root / "street.mp4"
-        render_passing_cars(video, wanted, size=size, fps=fps, pass_s=per_plate * 2 / 3, gap_s=per_plate / 3)
+        render_passing_cars(
+            video, wanted, size=size, fps=fps, pass_s=per_plate * 2 / 3, gap_s=per_plate / 3, lead_in_s=1.0
+        )
         stack = LocalStack(
             LocalConfig(
                 moto_port=free_port(),

@@ -103,8 +103,12 @@ def render_passing_cars(
     fps: int = 10,
     pass_s: float = 2.0,
     gap_s: float = 1.0,
+    lead_in_s: float = 0.0,
 ) -> list[Pass]:
-    """Writes ``path`` (MPEG-4 in .mp4, or MJPEG in .avi) and returns when each plate is in view."""
+    """Writes ``path`` (MPEG-4 in .mp4, or MJPEG in .avi) and returns when each plate is in view.
+
+    ``lead_in_s`` of empty street come first: a receiver joins a live stream at its next key frame, so a car in the
+    very first frames may never reach it (the agent's RTSP listener missed the first car of a 3 s stream)."""
     width, height = size
     fourcc = cv2.VideoWriter.fourcc(*("MJPG" if path.suffix == ".avi" else "mp4v"))
     writer = cv2.VideoWriter(str(path), fourcc, fps, (width, height))
@@ -115,6 +119,9 @@ def render_passing_cars(
     frame_number = 0
     pass_frames, gap_frames = max(2, round(pass_s * fps)), round(gap_s * fps)
     try:
+        for _ in range(round(lead_in_s * fps)):
+            writer.write(street)
+            frame_number += 1
         for plate in plates:
             rendered = render_plate(plate)
             first = frame_number
@@ -157,7 +164,11 @@ class RtspPublisher(threading.Thread):
         for _ in range(self.attempts):
             if self._stopped.is_set():
                 return
-            self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+            try:
+                self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+            except OSError:  # a failed spawn (seen once: EFAULT from exec under load) is tried again like a refusal
+                self._stopped.wait(0.3)
+                continue
             self.returncode = self._process.wait()
             if self.returncode == 0:
                 return

@@ -39,7 +39,7 @@ PLATES = ["7ABC123", "4XYZ567", "8KLM901"]
 @pytest.fixture(scope="module")
 def street(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Pass]]:
     video = tmp_path_factory.mktemp("video") / "street.mp4"
-    return video, render_passing_cars(video, PLATES, size=(960, 540), fps=10, pass_s=2.0, gap_s=1.0)
+    return video, render_passing_cars(video, PLATES, size=(960, 540), fps=10, pass_s=2.0, gap_s=1.0, lead_in_s=1.0)
 
 
 @pytest.fixture

@@ -63,7 +63,7 @@ class OneShardStream:
 
 
 def pump(streams: OneShardStream) -> StreamPump:
-    return StreamPump("match", streams, "arn:stream", lambda event, context: None, sqs=None, failures_queue_url="")
+    return StreamPump("match", streams, "arn:stream", lambda event, context: None, failures=None, function_arn="")  # type: ignore[arg-type]
 
 
 def test_shards_are_listed_once_while_they_are_open() -> None:
