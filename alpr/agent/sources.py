@@ -122,9 +122,8 @@ def _capture(kind: str, target: str, rtsp_listen: bool) -> cv2.VideoCapture:
         # TCP interleaving survives NAT and lossy radio links better than UDP. With rtsp_listen the agent is the
         # RTSP server and the camera (or an encoder) publishes to it (FFmpeg's "rtsp_flags listen").
         # (listen_timeout in seconds: FFmpeg's default of -1 is refused by the tcp protocol in OpenCV's build.)
-        # FFmpeg probes a stream (analyzeduration, 5 s by default) before it hands out the first frame, and the
-        # frames it probed then arrive in one burst, stamped at once by StreamClock: the rate gate then kept one
-        # frame of those seconds (seen on a short stream). Half a second of probing is enough for H.264.
+        # FFmpeg probes a stream (analyzeduration, 5 s by default) before it hands out the first frame; half a
+        # second is enough for H.264, so frames start sooner after a camera connects, without a buffered burst.
         options = "rtsp_transport;tcp|analyzeduration;500000|fflags;nobuffer"
         if rtsp_listen:
             options += "|rtsp_flags;listen|listen_timeout;120"
