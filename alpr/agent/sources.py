@@ -109,6 +109,10 @@ def v4l2_device(target: str) -> str:
     return f"/dev/video{target}" if target.isdigit() else target
 
 
+# OpenCV's variable for FFmpeg options (not ours: alpr.schema names only the platform's own variables).
+FFMPEG_OPTIONS_ENV = "OPENCV_FFMPEG_CAPTURE_OPTIONS"
+
+
 def _capture(kind: str, target: str, rtsp_listen: bool) -> cv2.VideoCapture:
     if kind == "v4l2":
         device = v4l2_device(target)
@@ -118,17 +122,27 @@ def _capture(kind: str, target: str, rtsp_listen: bool) -> cv2.VideoCapture:
         if not os.access(device, os.R_OK | os.W_OK):
             raise SourceError(f"no permission to open {device} (add the agent's user to the 'video' group)")
         return cv2.VideoCapture(device, cv2.CAP_V4L2)
-    if kind == "rtsp":
-        # TCP interleaving survives NAT and lossy radio links better than UDP. With rtsp_listen the agent is the
-        # RTSP server and the camera (or an encoder) publishes to it (FFmpeg's "rtsp_flags listen").
-        # (listen_timeout in seconds: FFmpeg's default of -1 is refused by the tcp protocol in OpenCV's build.)
-        # FFmpeg probes a stream (analyzeduration, 5 s by default) before it hands out the first frame; half a
-        # second is enough for H.264, so frames start sooner after a camera connects, without a buffered burst.
-        options = "rtsp_transport;tcp|analyzeduration;500000|fflags;nobuffer"
-        if rtsp_listen:
-            options += "|rtsp_flags;listen|listen_timeout;120"
-        os.environ["OPENCV_FFMPEG_CAPTURE_OPTIONS"] = options
-    return cv2.VideoCapture(target, cv2.CAP_FFMPEG)
+    if kind != "rtsp":
+        return cv2.VideoCapture(target, cv2.CAP_FFMPEG)
+    # TCP interleaving survives NAT and lossy radio links better than UDP. With rtsp_listen the agent is the
+    # RTSP server and the camera (or an encoder) publishes to it (FFmpeg's "rtsp_flags listen").
+    # (listen_timeout in seconds: FFmpeg's default of -1 is refused by the tcp protocol in OpenCV's build.)
+    # FFmpeg probes a stream (analyzeduration, 5 s by default) before it hands out the first frame; half a
+    # second is enough for H.264, so frames start sooner after a camera connects.
+    options = "rtsp_transport;tcp|analyzeduration;500000"
+    if rtsp_listen:
+        options += "|rtsp_flags;listen|listen_timeout;120"
+    # OpenCV reads its FFmpeg options from the environment when a capture opens: set them for this capture only,
+    # or every later capture in the process (a video file) would be opened with a stream's options.
+    saved = os.environ.get(FFMPEG_OPTIONS_ENV)
+    os.environ[FFMPEG_OPTIONS_ENV] = options
+    try:
+        return cv2.VideoCapture(target, cv2.CAP_FFMPEG)
+    finally:
+        if saved is None:
+            os.environ.pop(FFMPEG_OPTIONS_ENV, None)
+        else:
+            os.environ[FFMPEG_OPTIONS_ENV] = saved
 
 
 @dataclass

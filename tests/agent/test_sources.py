@@ -209,3 +209,17 @@ def test_v4l2_errors_say_what_is_wrong(tmp_path: Path) -> None:
     not_a_device.write_bytes(b"")
     with pytest.raises(SourceError, match="cannot open v4l2 source"):
         next(sources.open_source(f"v4l2:{not_a_device}"))
+
+
+def test_a_streams_ffmpeg_options_are_not_left_for_the_next_capture(monkeypatch: pytest.MonkeyPatch) -> None:
+    """OpenCV reads FFmpeg's options from the environment: a stream's (probe size, listen mode) once leaked into
+    every later video file opened in the process, whose frames then came out shifted."""
+    from alpr.local.stack import free_port
+
+    monkeypatch.delenv(sources.FFMPEG_OPTIONS_ENV, raising=False)
+    capture = sources._capture("rtsp", f"rtsp://127.0.0.1:{free_port()}/nobody", rtsp_listen=False)
+    capture.release()
+    assert sources.FFMPEG_OPTIONS_ENV not in os.environ
+    monkeypatch.setenv(sources.FFMPEG_OPTIONS_ENV, "the operator's own")
+    sources._capture("rtsp", f"rtsp://127.0.0.1:{free_port()}/nobody", rtsp_listen=False).release()
+    assert os.environ[sources.FFMPEG_OPTIONS_ENV] == "the operator's own"
