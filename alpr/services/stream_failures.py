@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote_plus
 
 from alpr.domain.stream_failures import StreamFailure
 from alpr.repositories.queues import received_until_empty
 from alpr.repositories.stream_failures import StreamFailureStore
+from alpr.s3events import object_keys
 
 # Runs a failure's batch through its function; returns the sequence numbers that failed again.
 Rerun = Callable[[StreamFailure], set[str]]
@@ -20,7 +19,6 @@ Rerun = Callable[[StreamFailure], set[str]]
 class Replayed:
     replayed: list[str] = field(default_factory=list)
     failed_again: dict[str, int] = field(default_factory=dict)
-    announcements_cleared: int = 0
 
 
 def replay(store: StreamFailureStore, rerun: Rerun) -> Replayed:
@@ -37,28 +35,17 @@ def replay(store: StreamFailureStore, rerun: Rerun) -> Replayed:
     return outcome
 
 
-def announced_key(message_body: str) -> str | None:
-    """The object key an S3 event notification names (URL-encoded in the event: Amazon S3 User Guide, "Event
-    message structure")."""
-    try:
-        records = json.loads(message_body).get("Records", [])
-    except (ValueError, AttributeError):
-        return None
-    for record in records:
-        key = record.get("s3", {}).get("object", {}).get("key")
-        if key:
-            return unquote_plus(str(key))
-    return None
-
-
 def clear_announcements(sqs: Any, queue_url: str, kept: set[str]) -> int:
     """Deletes the queue's notifications of records no longer kept (replayed): the queue's depth alarm then says
     only what is still waiting."""
     cleared = 0
     for message in received_until_empty(sqs, queue_url, visibility_s=30):
-        key = announced_key(message["Body"])
+        try:
+            announced = {key for _bucket, key in object_keys(message["Body"])}
+        except ValueError:  # not an S3 notification: nothing it announces is kept
+            announced = set()
         # A record still kept stays announced: its message comes back when the 30 s are up.
-        if key is None or key not in kept:
+        if not announced & kept:
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
             cleared += 1
     return cleared
