@@ -92,7 +92,9 @@ def cognito_authorizer(verify: Callable[[str], dict[str, Any]]) -> Authorizer:
             return None
         try:
             claims = verify(token)
-        except Exception:  # any token the pool did not issue, or that has expired, is refused alike
+        except Exception as exc:  # any token the pool did not issue, or that has expired, is refused alike
+            # API Gateway writes why to the stage's execution log; the token itself is never logged.
+            log.warning("authorizer refused a token: %s: %s", type(exc).__name__, exc)
             return None
         return {
             name: "[" + ", ".join(map(str, value)) + "]" if isinstance(value, list) else str(value)
@@ -106,10 +108,13 @@ class LocalApiGateway:
     def __init__(self, host: str, port: int, routes: list[Route], static_dir: Path | None = None) -> None:
         self._routes = sorted(routes, key=lambda r: len(r.prefix), reverse=True)
         self._static_dir = static_dir
-        # One warm container per function, as Lambda runs them: a container takes one event at a time, and the
-        # handlers rely on it (Powertools' resolver keeps the current event, the logger its keys, in module
-        # globals). Requests for the same function wait their turn; different functions run side by side.
-        self._containers: dict[int, threading.Lock] = {id(r.handler): threading.Lock() for r in routes}
+        # Lambda gives each container one event at a time, and our handlers rely on it: Powertools' REST resolver
+        # keeps the current event on the *class* (aws_lambda_powertools/event_handler/api_gateway.py, 3.37:
+        # ``BaseRouter.current_event = self._to_proxy_event(event)`` in ``resolve``), so every resolver in one
+        # process shares it. Deployed, each function has processes of its own; here they share this one, so two
+        # functions running side by side read each other's requests (an officer's call arrived at the hotlist
+        # function with the search request's missing claims and was refused). One event at a time, for all of them.
+        self._one_event_at_a_time = threading.Lock()
         gateway = self
 
         class RequestHandler(BaseHTTPRequestHandler):
@@ -163,7 +168,7 @@ class LocalApiGateway:
                 return
             event["requestContext"]["authorizer"] = {"claims": claims}
         try:
-            with self._containers[id(route.handler)]:
+            with self._one_event_at_a_time:
                 result = invoke(route.handler, event, route.function_name)
         except Exception:
             log.exception("handler %s failed", route.function_name)
