@@ -1,8 +1,9 @@
 """What audits read: a registry of datasets, each a name and a callable giving its rows for a time range.
 
 The quarterly summary and the annual bundle both walk this registry. A dataset the deployment does not
-record yet (sharing, user and training changes are built elsewhere) is registered with no source: audits show
-it as "not yet recorded", never as zero. Adding one later is one line: ``register(Dataset(...))``.
+record (member accounts live in the Cognito user pool, whose changes CloudTrail keeps) is registered with no
+source: audits show it as "not yet recorded", never as zero. Adding one later is one line:
+``register(Dataset(...))``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from alpr import schema
+from alpr.domain.sharing import RequestStatus
+from alpr.domain.transparency import SOURCE_TEXT
 from alpr.repositories.audits import rows_between
 from alpr.repositories.factory import Repositories
 
@@ -144,10 +147,51 @@ register(
         "error",
     )
 )
-# Recorded by other parts of the platform once they exist: give each a source here.
-register(Dataset("sharing_requests", "requests for ALPR data from other agencies (418.7)"))
-register(Dataset("sharing_grants", "data shared with or received from other agencies (418.7)"))
-register(Dataset("user_changes", "members added, removed, roles changed"))
+# A grant's token is a secret the agency holds; its hash stays in the table and out of every audit file.
+_SHARE_REQUEST_SECRETS = ("grant_token_hash",)
+
+
+def share_request_rows(repos: Repositories, start: str, end: str) -> list[dict[str, Any]]:
+    """Every request filed in the range, approved, denied, refused or routed to records release (418.7(c))."""
+    rows = rows_between(repos.table(schema.SHARE_REQUESTS), "filed_at", start, end)
+    return [{k: v for k, v in row.items() if k not in _SHARE_REQUEST_SECRETS} for row in rows]
+
+
+def share_grant_rows(repos: Repositories, start: str, end: str) -> list[dict[str, Any]]:
+    """Data shared with another agency: each request a captain approved in the range, what it covered, who
+    approved it and until when the grant works. ``agency`` and ``data`` name them in words (the transparency
+    page lists them)."""
+    approved = [
+        r
+        for r in rows_between(repos.table(schema.SHARE_REQUESTS), "decided_at", start, end)
+        if r.get("status") == RequestStatus.APPROVED.value
+    ]
+    return [
+        {
+            "request_id": r["request_id"],
+            "ori": r["ori"],
+            "agency": r.get("agency_name") or r["ori"],
+            "data": SOURCE_TEXT.get(schema.SourceClass(str(r["data_class"])), str(r["data_class"])),
+            "case_number": r.get("case_number", ""),
+            "intended_purpose": r.get("intended_purpose", ""),
+            "plates": r.get("plates", []),
+            "window_start": r["window_start"],
+            "window_end": r["window_end"],
+            "decided_by": r.get("decided_by", ""),
+            "decided_at": r["decided_at"],
+            "grant_expires_at": r.get("grant_expires_at", ""),
+        }
+        for r in approved
+    ]
+
+
+register(
+    Dataset("sharing_requests", "requests for ALPR data from other agencies (418.7)", share_request_rows, "status")
+)
+register(
+    Dataset("sharing_grants", "data shared with other agencies: approved requests (418.7)", share_grant_rows, "ori")
+)
+register(Dataset("user_changes", "members added, removed, roles changed (kept by Cognito and CloudTrail)"))
 register(
     Dataset(
         "training_changes",

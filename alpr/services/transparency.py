@@ -136,11 +136,10 @@ class TransparencyService:
         if not grants.recorded:
             agencies.append({"agency": "Other agencies", "data": NOT_RECORDED, "basis": "policy 418.7"})
         else:
-            # Every grant on record, whatever its date: "0" and "9" bound any ISO 8601 timestamp.
-            for row in grants.rows(self._repos, "0", "9"):
-                agencies.append(
-                    {"agency": str(row.get("agency", "")), "data": str(row.get("data", "")), "basis": "policy 418.7"}
-                )
+            # Every grant on record, whatever its date ("0" and "9" bound any ISO 8601 timestamp): each agency
+            # and kind of data once, however many requests it made.
+            shared = {(str(row["agency"]), str(row["data"])) for row in grants.rows(self._repos, "0", "9")}
+            agencies += [{"agency": a, "data": d, "basis": "policy 418.7"} for a, d in sorted(shared)]
         return agencies
 
     def _audits(self) -> list[dict[str, Any]]:

@@ -68,7 +68,8 @@ def test_sample_is_from_the_preceding_quarter_reproducible_and_at_least_five(
     summary = first.summary
     assert summary["searches"]["by_member_and_purpose"] == {"off-1": {"a": 1}, "off-2": {"a": 1}}
     assert summary["image_views_and_downloads"]["total"] == 9
-    assert summary["sharing_grants"] == "not yet recorded" and summary["hotlist_changes"]["rows"] == 0
+    assert summary["sharing_grants"] == {"rows": 0, "by_ori": {}} and summary["hotlist_changes"]["rows"] == 0
+    assert summary["user_changes"] == "not yet recorded"
     assert summary["access_chain"]["broken"] == []
 
     bigger = audits.run_quarterly(AUDITOR, seed=20261, size=8)
@@ -187,7 +188,8 @@ def test_the_annual_bundle_matches_its_manifest(stack: LocalStack, clock: FixedC
     files = bundle.files
     manifest = json.loads(files["manifest.json"])
     assert {"access_records.csv", "access_records.json", "hotlist_changes.csv", "purge_reports.json"} <= set(files)
-    assert manifest["datasets"]["sharing_requests"]["rows"] == "not yet recorded"
+    assert manifest["datasets"]["sharing_requests"]["rows"] == 0
+    assert manifest["datasets"]["user_changes"]["rows"] == "not yet recorded"
     assert manifest["datasets"]["access_records"]["rows"] == 8
     assert manifest["datasets"]["administrator_designations"]["rows"] == 1
     assert check_bundle(files, stack.runtime.audits.stored_manifest(bundle.bundle_id)) == []

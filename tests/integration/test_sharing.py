@@ -3,6 +3,7 @@ access records, and the bypass attempts the policy must withstand."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
@@ -278,3 +279,39 @@ def test_member_routes_need_a_signed_in_member(registry: LocalStack) -> None:
     assert registry.api is not None
     response = requests.get(f"{registry.api.url}/share/requests", timeout=10)
     assert response.status_code == 401
+
+
+def test_every_request_and_grant_is_in_the_audit_datasets_and_the_agencies_on_the_transparency_page(
+    registry: LocalStack, clock: FixedClock
+) -> None:
+    """Policy 418.7 sharing is audited (418.6.1) and published (Civil Code 1798.90.51): approved requests are
+    grants; every filed request, whatever its outcome, is in the requests dataset; no grant token hash leaves."""
+    from alpr.services.audit_datasets import DATASETS, summarize
+
+    stack = registry
+    granted, _ = approved(stack)
+    approved(stack, case_number="OPD-26-5000")  # the same agency again: listed once on the public page
+    to_deny = stack.runtime.sharing.file_request(**filing(data_class="vehicle"))
+    stack.runtime.sharing.deny(CAPTAIN, to_deny.request_id, note="no case on file")
+    with pytest.raises(SharingRefused):
+        stack.runtime.sharing.file_request(**filing(OUT_OF_STATE))
+    start, end = iso(clock.now() - timedelta(days=1)), iso(clock.now() + timedelta(days=1))
+
+    requests_on_file = DATASETS["sharing_requests"].rows(stack.runtime.repos, start, end)
+    assert [r["agency_name"] for r in requests_on_file if r["status"] == "refused"] == ["Reno Police Department"]
+    assert sorted(r["status"] for r in requests_on_file) == ["approved", "approved", "denied", "refused"]
+    grants = DATASETS["sharing_grants"].rows(stack.runtime.repos, start, end)
+    assert [g["request_id"] for g in grants if g["case_number"] == "OPD-26-4411"] == [granted]
+    assert {(g["agency"], g["data"], g["decided_by"]) for g in grants} == {
+        ("Oakland Police Department", "Fixed (Flock) cameras", CAPTAIN.member_id)
+    }
+    assert not any("grant_token_hash" in row for row in [*requests_on_file, *grants])
+    summary = summarize(stack.runtime.repos, start, end)
+    assert summary["sharing_grants"] == {"rows": 2, "by_ori": {IN_STATE: 2}}
+    assert summary["sharing_requests"]["by_status"] == {"approved": 2, "denied": 1, "refused": 1}
+
+    assert stack.api is not None
+    public = requests.get(f"{stack.api.url}/public/transparency", timeout=30).json()
+    others = [a for a in public["shared_with"] if "NCRIC" not in a["agency"]]
+    assert others == [{"agency": "Oakland Police Department", "data": "Fixed (Flock) cameras", "basis": "policy 418.7"}]
+    assert "7ABC123" not in json.dumps(public)

@@ -69,7 +69,8 @@ def test_the_public_page_shows_policy_and_counts_and_no_plate(stack: LocalStack,
     assert summary["per_month"]["reads"][month] == 2 and summary["per_month"]["hotlist_hits"][month] == 2
     assert summary["per_month"]["searches"][month] == 1
     assert sum(summary["per_month"]["reads"].values()) == 3
-    assert any(a["data"] == "not yet recorded" for a in summary["shared_with"])
+    # No request was approved: the only agency data goes to is NCRIC (tests/integration/test_sharing.py adds one).
+    assert [a["agency"] for a in summary["shared_with"]] == ["Northern California Regional Intelligence Center (NCRIC)"]
 
     page = requests.get(f"{stack.api.url}/transparency.html", timeout=30)
     script = requests.get(f"{stack.api.url}/transparency.js", timeout=30)
