@@ -80,5 +80,8 @@ def create_session(model: Path | bytes, threads: int) -> ort.InferenceSession:
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3
+    # Without the arena each session frees what a frame needed; with it, every one of the five sessions kept
+    # its largest frame's memory for good (peak 573 MB over the US dev photos; 413 MB without, same reads).
+    options.enable_cpu_mem_arena = False
     source = model if isinstance(model, bytes) else str(model)
     return ort.InferenceSession(source, sess_options=options, providers=["CPUExecutionProvider"])

@@ -22,6 +22,11 @@ _INPUT_HEIGHT = 48
 # degrades on narrower canvases because the model was trained that way.
 _MIN_INPUT_WIDTH = 320
 _MAX_INPUT_WIDTH = 960
+# Lines per inference. The output holds a probability for every symbol the model knows at every time step
+# (PP-OCRv6: ~18,700 symbols x 240 steps at full width, 18 MB per line), so a frame's 24 candidate lines in
+# one batch peaked at 750 MB; a few at a time keeps it near 100 MB. Every line of a call is still drawn on
+# the same canvas width, so what each line reads does not depend on how the lines were grouped.
+_LINES_PER_RUN = 4
 
 
 @dataclass(frozen=True)
@@ -74,8 +79,11 @@ class TextRecognizer:
             width = min(width, canvas_width)
             resized = cv2.resize(line, (width, _INPUT_HEIGHT), interpolation=cv2.INTER_LINEAR)
             batch[i, :, :, :width] = (resized.astype(np.float32) / 127.5 - 1.0).transpose(2, 0, 1)
-        probabilities = self._session.run(None, {self._input_name: batch})[0]
-        return [self._decode(p) for p in probabilities]
+        recognized: list[RecognizedLine] = []
+        for first in range(0, len(lines), _LINES_PER_RUN):
+            probabilities = self._session.run(None, {self._input_name: batch[first : first + _LINES_PER_RUN]})[0]
+            recognized += [self._decode(p) for p in probabilities]
+        return recognized
 
     def _decode(self, probabilities: np.ndarray) -> RecognizedLine:
         best = probabilities.argmax(axis=1)
