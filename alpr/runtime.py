@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from alpr import schema
@@ -38,8 +39,11 @@ from alpr.services.sightings import SightingService
 from alpr.services.staff import StaffGate
 from alpr.services.transparency import TransparencyService
 
+if TYPE_CHECKING:
+    from alpr.ocr.reader import PlateReader
 
-def _reader():  # type: ignore[no-untyped-def]
+
+def _reader() -> PlateReader:
     # Imported on first use so functions that never read plates don't pay for loading the models.
     from alpr.ocr.reader import get_reader
 

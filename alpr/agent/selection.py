@@ -63,9 +63,9 @@ class PlateGate:
     def _load(self) -> object:
         if self._detector is None:
             from alpr.ocr.models import create_session, plate_detector_model
-            from alpr.ocr.plate_detector import PlateDetector
+            from alpr.ocr.plate_detector import YoloPlateDetector
 
-            self._detector = PlateDetector(create_session(plate_detector_model(), 1))
+            self._detector = YoloPlateDetector(create_session(plate_detector_model(), 1))
             # One uncounted run: ONNX Runtime allocates its buffers on the first, which is not a frame's cost.
             self._detector.detect(np.zeros((288, 512, 3), np.uint8), min_score=self.min_score)
         return self._detector

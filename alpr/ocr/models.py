@@ -4,6 +4,8 @@ Weights are never downloaded at run time: they are located inside the installed
 ``rapidocr`` (PP-OCRv6), ``rapidocr_onnxruntime`` (PP-OCRv4) and ``platedet`` packages
 (found via importlib so the packages themselves, and their heavy imports, are not loaded:
 importing ``rapidocr`` may download models).
+
+``DefaultModels`` is the one place that picks the reader's models: which class reads which weights.
 """
 
 from __future__ import annotations
@@ -13,7 +15,14 @@ import lzma
 import os
 from pathlib import Path
 
+import cv2
 import onnxruntime as ort
+
+from alpr.ocr.plate_detector import YoloPlateDetector
+from alpr.ocr.plate_recognizer import PlateRecognizer
+from alpr.ocr.protocols import LineDetector, PlateDetector, Recognizers
+from alpr.ocr.recognizer import TextRecognizer
+from alpr.ocr.text_detector import TextDetector
 
 
 class ModelNotFoundError(RuntimeError):
@@ -85,3 +94,29 @@ def create_session(model: Path | bytes, threads: int) -> ort.InferenceSession:
     options.enable_cpu_mem_arena = False
     source = model if isinstance(model, bytes) else str(model)
     return ort.InferenceSession(source, sess_options=options, providers=["CPUExecutionProvider"])
+
+
+class DefaultModels:
+    """Today's models for ``alpr.ocr.reader.PlateReader``, each loaded when asked for, on ``threads`` ONNX
+    Runtime threads. A new model is a class satisfying a protocol of ``alpr.ocr.protocols`` and a line here."""
+
+    def __init__(self, threads: int | None = None) -> None:
+        self.threads = resolve_threads(threads)
+        # OpenCV's pool is process-wide; match it to the budget we were given.
+        cv2.setNumThreads(self.threads)
+
+    def plate_detector(self) -> PlateDetector:
+        return YoloPlateDetector(self._session(plate_detector_model()))
+
+    def recognizers(self) -> Recognizers:
+        return Recognizers(
+            plate=PlateRecognizer(self._session(plate_recognizer_model())),
+            lines=TextRecognizer(self._session(text_recognizer_path())),
+            second_opinion=TextRecognizer(self._session(second_opinion_recognizer_path())),
+        )
+
+    def line_detector(self) -> LineDetector:
+        return TextDetector(self._session(text_detector_path()))
+
+    def _session(self, model: Path | bytes) -> ort.InferenceSession:
+        return create_session(model, self.threads)

@@ -37,7 +37,9 @@ class PlateBox:
         return round(self.x), round(self.y), round(self.w), round(self.h)
 
 
-class PlateDetector:
+class YoloPlateDetector:
+    """platedet's YOLO (``alpr.ocr.models.plate_detector_model``); a ``protocols.PlateDetector``."""
+
     def __init__(self, session: ort.InferenceSession) -> None:
         self._session = session
         model_input = session.get_inputs()[0]

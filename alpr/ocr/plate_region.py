@@ -26,9 +26,9 @@ from alpr.ocr.plate_format import (
     looks_like_plate_words,
     read_plate,
 )
-from alpr.ocr.plate_recognizer import PlateRecognizer
-from alpr.ocr.recognizer import RecognizedLine, TextRecognizer
-from alpr.ocr.text_detector import TextBox, TextDetector, crop_text_line, merge_line_boxes
+from alpr.ocr.protocols import LineDetector, LineRecognizer
+from alpr.ocr.recognizer import RecognizedLine
+from alpr.ocr.text_detector import TextBox, crop_text_line, merge_line_boxes
 
 # Context kept around the detector's box: its boxes are sometimes tight and cut
 # off the first/last character.
@@ -89,7 +89,7 @@ def plate_crop(frame: np.ndarray, plate: PlateBox, pad: float = _PLATE_CROP_PAD)
 
 
 def read_plate_crop(
-    frame: np.ndarray, plate: PlateBox, recognizer: PlateRecognizer
+    frame: np.ndarray, plate: PlateBox, recognizer: LineRecognizer
 ) -> tuple[PlateCandidate, PlateReading, RecognizedLine] | None:
     """Reads the registration with the trained whole-plate recognizer (no text detector needed); the line is
     what may join a second opinion's vote (``read_plate_region(joined=...)``)."""
@@ -113,11 +113,11 @@ class _LineReading:
 def read_plate_region(
     frame: np.ndarray,
     plate: PlateBox,
-    detector: TextDetector,
-    recognizer: TextRecognizer,
+    detector: LineDetector,
+    recognizer: LineRecognizer,
     variants: tuple[CropVariant, ...] = (),
     sure_enough: float = 1.0,
-    second_opinion: TextRecognizer | None = None,
+    second_opinion: LineRecognizer | None = None,
     joined: Sequence[RecognizedLine] = (),
 ) -> PlateCandidate | None:
     """Reads the registration; when its confidence is below ``sure_enough``, ``variants`` crops vote, each read
@@ -159,7 +159,7 @@ def read_plate_region(
 
 
 def read_frame_without_plate_box(
-    frame: np.ndarray, detector: TextDetector, recognizer: TextRecognizer, max_lines: int = 24
+    frame: np.ndarray, detector: LineDetector, recognizer: LineRecognizer, max_lines: int = 24
 ) -> list[PlateCandidate]:
     """Fallback when the plate detector finds nothing: plate-like lines anywhere in the frame. Each line is read
     stretched and, where that reading fits no format, as it is (``_FRAME_LINE_STRETCHES``)."""
@@ -210,7 +210,7 @@ def _inside_plate(box: TextBox, plate: PlateBox) -> bool:
 
 
 def _recognize(
-    frame: np.ndarray, boxes: list[TextBox], recognizer: TextRecognizer, stretch: float = 1.0
+    frame: np.ndarray, boxes: list[TextBox], recognizer: LineRecognizer, stretch: float = 1.0
 ) -> list[_LineReading]:
     padded_boxes = [_pad_box(b) for b in boxes]
     crops = [crop_text_line(frame, b) for b in padded_boxes]

@@ -6,6 +6,10 @@ plate, PP-OCRv6's recognizer reads them (crop variants voting, with v4's recogni
 reading votes with them. Frames where the plate detector finds nothing are searched line by line with the
 same path (lines that fit a listed US or foreign layout).
 
+The reader is composed of models that satisfy the small protocols of ``alpr.ocr.protocols`` (``PlateDetector``,
+``LineDetector``, ``LineRecognizer``); which concrete models it gets by default is decided in one place,
+``alpr.ocr.models.DefaultModels``.
+
 Public interface used by the rest of the platform:
 ``PlateResult``, ``ImageDecodeError``, ``decode_image``, ``PlateReader``, ``get_reader``.
 """
@@ -20,26 +24,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 from alpr.ocr.image_decoding import ImageDecodeError, decode_image, to_bgr
 from alpr.ocr.line_vote import DEFAULT_VARIANTS, CropVariant
-from alpr.ocr.models import (
-    create_session,
-    plate_detector_model,
-    plate_recognizer_model,
-    resolve_threads,
-    second_opinion_recognizer_path,
-    text_detector_path,
-    text_recognizer_path,
-)
-from alpr.ocr.plate_detector import PlateBox, PlateDetector
+from alpr.ocr.models import DefaultModels
+from alpr.ocr.plate_detector import PlateBox
 from alpr.ocr.plate_format import PlateReading
-from alpr.ocr.plate_recognizer import PlateRecognizer
 from alpr.ocr.plate_region import PlateCandidate, read_frame_without_plate_box, read_plate_crop, read_plate_region
-from alpr.ocr.recognizer import RecognizedLine, TextRecognizer
-from alpr.ocr.text_detector import TextDetector
+from alpr.ocr.protocols import LineDetector, PlateDetector, Recognizers
+from alpr.ocr.recognizer import RecognizedLine
 from alpr.schema import OperatorEnv
 
 __all__ = ["ImageDecodeError", "PlateReader", "PlateResult", "decode_image", "get_reader"]
@@ -77,26 +71,32 @@ class PlateResult:
 
 
 class PlateReader:
-    """Loads the models once; ``read`` is safe to call repeatedly (not concurrently)."""
+    """Composes a plate detector, a line detector and recognizers (``alpr.ocr.protocols``); those not given
+    are today's (``DefaultModels``), loaded here once. ``read`` is safe to call repeatedly (not concurrently)."""
 
     def __init__(
         self,
+        detector: PlateDetector | None = None,
+        recognizers: Recognizers | None = None,
+        line_detector: LineDetector | None = None,
+        *,
         threads: int | None = None,
         variants: tuple[CropVariant, ...] = DEFAULT_VARIANTS,
         second_opinion_below: float = SECOND_OPINION_BELOW,
     ) -> None:
-        """``variants``: extra crops that vote in the general-text path; ``second_opinion_below``: the
-        trained recognizer's confidence under which that path reads the plate too (0: never)."""
-        self.threads = resolve_threads(threads)
+        """``threads``: the budget of the default models (and OpenCV's pool) when any is loaded; ``variants``:
+        extra crops that vote in the general-text path; ``second_opinion_below``: the trained recognizer's
+        confidence under which that path reads the plate too (0: never)."""
+        if detector is None or recognizers is None or line_detector is None:
+            defaults = DefaultModels(threads)
+            detector = defaults.plate_detector() if detector is None else detector
+            recognizers = defaults.recognizers() if recognizers is None else recognizers
+            line_detector = defaults.line_detector() if line_detector is None else line_detector
+        self._detector = detector
+        self._recognizers = recognizers
+        self._line_detector = line_detector
         self._variants = variants
         self._second_opinion_below = second_opinion_below
-        # OpenCV's pool is process-wide; match it to the budget we were given.
-        cv2.setNumThreads(self.threads)
-        self._plate_detector = PlateDetector(create_session(plate_detector_model(), self.threads))
-        self._plate_recognizer = PlateRecognizer(create_session(plate_recognizer_model(), self.threads))
-        self._text_detector = TextDetector(create_session(text_detector_path(), self.threads))
-        self._recognizer = TextRecognizer(create_session(text_recognizer_path(), self.threads))
-        self._second_opinion = TextRecognizer(create_session(second_opinion_recognizer_path(), self.threads))
         self.stage_ms: dict[str, float] = {}
 
     def read(self, image: np.ndarray) -> list[PlateResult]:
@@ -106,9 +106,9 @@ class PlateReader:
             return []
         candidates: list[PlateCandidate] = []
         with self._timed("detector"):
-            plate_boxes = self._plate_detector.detect(frame, max_plates=_MAX_PLATE_BOXES)
+            plate_boxes = self._detector.detect(frame, max_plates=_MAX_PLATE_BOXES)
         with self._timed("recognizer"):
-            trained = [read_plate_crop(frame, plate_box, self._plate_recognizer) for plate_box in plate_boxes]
+            trained = [read_plate_crop(frame, plate_box, self._recognizers.plate) for plate_box in plate_boxes]
         # The second opinion is for the frame's plate, not for every box: only the most confident trained
         # reading gets it, and only when no box was read surely (boxes the trained model could not read at
         # all still get the general-text path, as their only reading).
@@ -125,7 +125,7 @@ class PlateReader:
                 candidates.append(candidate)
         if not candidates:
             with self._timed("text_boxes"):
-                candidates = read_frame_without_plate_box(frame, self._text_detector, self._recognizer)
+                candidates = read_frame_without_plate_box(frame, self._line_detector, self._recognizers.lines)
         candidates.sort(key=lambda c: c.confidence, reverse=True)
         return _without_duplicates(candidates)
 
@@ -133,17 +133,17 @@ class PlateReader:
         self,
         frame: np.ndarray,
         plate_box: PlateBox,
-        trained: tuple[PlateCandidate, PlateReading, RecognizedLine] | None,
+        trained: _TrainedRead | None,
     ) -> PlateCandidate | None:
         with self._timed("voting"):
             general = read_plate_region(
                 frame,
                 plate_box,
-                self._text_detector,
-                self._recognizer,
+                self._line_detector,
+                self._recognizers.lines,
                 self._variants,
                 _SURE_ENOUGH if trained is None else _ALWAYS_VOTE,
-                self._second_opinion,
+                self._recognizers.second_opinion,
                 joined=() if trained is None else (trained[2],),
             )
         if trained is None or general is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING
 
 from alpr import schema
 from alpr.clock import Clock, iso
@@ -16,7 +16,14 @@ from alpr.domain.retention import RetentionPolicy
 from alpr.repositories.factory import Repositories
 from alpr.services.sightings import SightingService
 
-ReaderFactory = Callable[[], Any]
+if TYPE_CHECKING:
+    # Typing only: importing alpr.ocr loads OpenCV and ONNX Runtime, which functions that never read plates
+    # should not pay for.
+    from alpr.ocr.protocols import Reader
+
+# Gives the plate reader (alpr.ocr.reader.get_reader: the models are loaded on the first frame, once per
+# container) or a stand-in.
+ReaderFactory = Callable[[], "Reader"]
 
 
 @dataclass(frozen=True)

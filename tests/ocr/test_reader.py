@@ -163,8 +163,7 @@ def test_second_opinion_only_below_the_confidence_threshold(below: float, asks_s
     from alpr.ocr.reader import PlateReader
 
     scene, (x, y, w, h) = plate_scene("7ABC123")
-    reader = PlateReader(threads=1, second_opinion_below=below)
-    reader._plate_detector = FixedDetector(PlateBox(x, y, w, h, score=0.9))  # type: ignore[assignment]
+    reader = PlateReader(detector=FixedDetector(PlateBox(x, y, w, h, score=0.9)), threads=1, second_opinion_below=below)
     results = reader.read(scene)
     assert results and results[0].text == "7ABC123"
     assert results[0].format == "US"
@@ -193,8 +192,7 @@ def test_a_foreign_plate_without_a_plate_box_is_still_read() -> None:
     from alpr.ocr.reader import PlateReader
 
     scene, _ = plate_scene("LY64XFL")  # a United Kingdom layout (LL99LLL), no US one
-    reader = PlateReader(threads=1)
-    reader._plate_detector = FixedDetector(None)  # type: ignore[assignment]
+    reader = PlateReader(detector=FixedDetector(None), threads=1)
     results = reader.read(scene)
     assert results and results[0].text == "LY64XFL"
     assert reader.stage_ms["text_boxes"] > 0
