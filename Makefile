@@ -35,6 +35,7 @@ $(NODE_STAMP): package.json package-lock.json
 	touch $(NODE_STAMP)
 
 install: $(STAMP) $(NODE_STAMP)
+	@$(BIN)/python -m alpr.ocr.unpack >/dev/null
 
 # Debian packages the tests drive: chromium (the page's browser test) and ffmpeg (the agent's RTSP stream).
 SYSTEM_PACKAGES := chromium ffmpeg
@@ -66,21 +67,21 @@ fonts:
 train: train-deps
 	nice -n 10 $(BIN)/python -m training.pipeline --out training/runs/main $(TRAIN_ARGS)
 
-run: $(STAMP)
+run: install
 	$(BIN)/alpr local
 
 # The default run (under 15 minutes on a 2-core machine): everything but the suites marked slow. The training
 # smoke run (tests/ocr/test_training.py, slow) needs the train extra and the fonts, the renderer tests need the fonts.
-test: $(STAMP) $(NODE_STAMP) train-deps system-packages
+test: install train-deps system-packages
 	$(BIN)/python -m pytest -m "not slow" -n $(TEST_WORKERS)
 
 # The slow suites: the browser tests, the deploy rehearsal, the 50 MB list import and the training
 # smoke run. CI runs them after `make test` (.ci/run). In one process: two chromiums each beside its own
 # embedded AWS on two cores made the browser workflows miss their 20 s waits.
-test-slow: $(STAMP) $(NODE_STAMP) train-deps system-packages
+test-slow: install train-deps system-packages
 	$(BIN)/python -m pytest -m slow
 
-test-all: $(STAMP) $(NODE_STAMP) train-deps system-packages
+test-all: install train-deps system-packages
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 lint: $(STAMP)
@@ -95,7 +96,7 @@ format: $(STAMP)
 
 # The quick benchmarks, at sizes that finish in a few minutes; each prints its measured figures. The full-size
 # runs are in the README (`alpr bench <name> --help`); every bench also runs at a tiny size in `make test`.
-bench: $(STAMP)
+bench: install
 	$(BIN)/alpr bench hotlist --entries 100000 --patterns 200 --reads 20000
 	$(BIN)/alpr bench purge --reads 5000
 	$(BIN)/alpr bench search --reads 20000

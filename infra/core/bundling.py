@@ -67,7 +67,7 @@ def light_function_code() -> Any:
 
     return lambda_.Code.from_asset(
         str(REPO_ROOT),
-        exclude=["*", "!alpr/**", "!functions/**"],
+        exclude=["*", "!alpr/**", "!functions/**", "alpr/ocr/models/.unpacked"],
         bundling=cdk.BundlingOptions(
             image=lambda_.Runtime.PYTHON_3_12.bundling_image,
             local=PipLocalBundling(),

@@ -26,6 +26,8 @@ DOCKER_EXCLUDES = [
     "node_modules",
     "tests",
     ".alpr-local",
+    # The image unpacks the bundled models itself (functions/ocr/Dockerfile).
+    "alpr/ocr/models/.unpacked",
     "**/__pycache__",
     ".mypy_cache",
     ".ruff_cache",
