@@ -1,38 +1,36 @@
-"""CLI: ``alpr hotlist ...`` (imports, manual entries), ``alpr alerts ...`` (list, review, verify, close, mute)
-and ``alpr bench hotlist``.
+"""``alpr hotlist import|upload|imports|add|searches|deactivate|extend|list|history``: imported lists and manual
+entries.
 
 Who you are comes from ``--member``/``--role`` (or ALPR_MEMBER, ALPR_ROLES=officer,administrator); whether you
 are trained comes from the training records administrators keep (policy 418.4(d)), never from the command
 line. The deployed API takes identity and roles from Cognito; here the command line stands in for them.
+Refusals (no training, wrong role, bad input) propagate to the CLI gate (alpr/cli/common.py), which records
+them, prints their reason and exits 3.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from alpr.schema import OperatorEnv, Role
-
-Command = Callable[[argparse.Namespace], int]
+from alpr.cli.common import acting_member, member_options, print_rows, runtime
 
 
-def register(commands: argparse._SubParsersAction, bench_commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction) -> None:
     from alpr.domain.hotlist.entries import Priority
-    from alpr.domain.records import HotlistReason, ReviewOutcome
+    from alpr.domain.records import HotlistReason
 
     hotlist = commands.add_parser("hotlist", help="hotlists: imported lists and manual entries").add_subparsers(
         dest="hotlist_command", required=True
     )
-    imp = _common(hotlist.add_parser("import", help="import a state/federal list file (CSV); prints the report"))
+    imp = member_options(hotlist.add_parser("import", help="import a state/federal list file (CSV); prints the report"))
     imp.add_argument("file", type=Path)
     imp.add_argument("--list", dest="list_name", required=True, help="the list it replaces, e.g. ca-svs or ncic")
-    imp.set_defaults(func=_guarded(cmd_import))
-    upload = _common(
+    imp.set_defaults(func=cmd_import)
+    upload = member_options(
         hotlist.add_parser(
             "upload", help="upload a list file the way the page does (presigned S3 POST), then wait for its import"
         )
@@ -40,13 +38,13 @@ def register(commands: argparse._SubParsersAction, bench_commands: argparse._Sub
     upload.add_argument("file", type=Path)
     upload.add_argument("--list", dest="list_name", required=True, help="the list it replaces, e.g. ca-svs or ncic")
     upload.add_argument("--wait", type=float, default=300, metavar="SECONDS", help="how long to wait for the import")
-    upload.set_defaults(func=_guarded(cmd_upload))
-    versions = _common(hotlist.add_parser("imports", help="versions of an imported list, with bad-row counts"))
+    upload.set_defaults(func=cmd_upload)
+    versions = member_options(hotlist.add_parser("imports", help="versions of an imported list, with bad-row counts"))
     versions.add_argument("--list", dest="list_name", required=True)
     versions.add_argument("--bad-rows", action="store_true", help="also print the bad rows of the newest version")
-    versions.set_defaults(func=_guarded(cmd_imports))
+    versions.set_defaults(func=cmd_imports)
 
-    add = _common(hotlist.add_parser("add", help="add a plate or partial plate (7AB?12, *ABC1*)"))
+    add = member_options(hotlist.add_parser("add", help="add a plate or partial plate (7AB?12, *ABC1*)"))
     add.add_argument("value", help="a plate, or a partial plate: ? is one character, * any run")
     add.add_argument("--reason", required=True, choices=[r.value for r in HotlistReason])
     add.add_argument("--case", required=True, help="case number")
@@ -58,122 +56,36 @@ def register(commands: argparse._SubParsersAction, bench_commands: argparse._Sub
     add.add_argument(
         "--wait", type=float, default=0, metavar="SECONDS", help="wait this long for the historical search to finish"
     )
-    add.set_defaults(func=_guarded(cmd_add))
-    searches = _common(hotlist.add_parser("searches", help="an entry's historical searches: status and counts"))
+    add.set_defaults(func=cmd_add)
+    searches = member_options(hotlist.add_parser("searches", help="an entry's historical searches: status and counts"))
     searches.add_argument("entry_id")
     searches.add_argument("--again", action="store_true", help="queue another search first")
-    searches.set_defaults(func=_guarded(cmd_searches))
-    deactivate = _common(hotlist.add_parser("deactivate", help="stop looking for an entry (kept for audits)"))
+    searches.set_defaults(func=cmd_searches)
+    deactivate = member_options(hotlist.add_parser("deactivate", help="stop looking for an entry (kept for audits)"))
     deactivate.add_argument("entry_id")
     deactivate.add_argument("--why", required=True)
-    deactivate.set_defaults(func=_guarded(cmd_deactivate))
-    extend = _common(hotlist.add_parser("extend", help="give an entry a new expiry"))
+    deactivate.set_defaults(func=cmd_deactivate)
+    extend = member_options(hotlist.add_parser("extend", help="give an entry a new expiry"))
     extend.add_argument("entry_id")
     extend.add_argument("--days", type=int, required=True)
-    extend.set_defaults(func=_guarded(cmd_extend))
-    listing = _common(hotlist.add_parser("list", help="manual entries in force (--all: also expired/deactivated)"))
+    extend.set_defaults(func=cmd_extend)
+    listing = member_options(
+        hotlist.add_parser("list", help="manual entries in force (--all: also expired/deactivated)")
+    )
     listing.add_argument("--all", action="store_true")
-    listing.set_defaults(func=_guarded(cmd_list))
-    history = _common(hotlist.add_parser("history", help="every change to an entry: who, when, before/after"))
+    listing.set_defaults(func=cmd_list)
+    history = member_options(hotlist.add_parser("history", help="every change to an entry: who, when, before/after"))
     history.add_argument("entry_id")
-    history.set_defaults(func=_guarded(cmd_history))
-
-    alerts = commands.add_parser("alerts", help="hotlist alerts").add_subparsers(dest="alerts_command", required=True)
-    alist = _common(alerts.add_parser("list", help="alerts, high priority first (writes an access record)"))
-    _justification(alist)
-    alist.add_argument("--status", choices=["new", "verified", "not_confirmed", "closed"])
-    alist.add_argument("--entry", help="only alerts for this hotlist entry (e.g. its historical hits)")
-    alist.set_defaults(func=_guarded(cmd_alerts_list))
-    review = _common(alerts.add_parser("review", help="say what the image shows"))
-    review.add_argument("alert_id")
-    review.add_argument("--outcome", required=True, choices=[o.value for o in ReviewOutcome])
-    review.add_argument("--note", default="")
-    review.set_defaults(func=_guarded(cmd_review))
-    for name, status, needs_clets in (
-        ("verify", "verified", True),
-        ("not-confirmed", "not_confirmed", True),
-        ("close", "closed", False),
-    ):
-        move = _common(alerts.add_parser(name, help=f"mark an alert {status}"))
-        move.add_argument("alert_id")
-        move.add_argument("--clets", required=needs_clets, default="", help="CLETS inquiry reference (418.4(f))")
-        move.add_argument("--note", default="")
-        move.set_defaults(func=_guarded(cmd_move), status=status)
-    mute = _common(alerts.add_parser("mute", help="silence further alerts for this alert's entry"))
-    mute.add_argument("alert_id")
-    mute.add_argument("--everyone", action="store_true", help="for all members (administrators)")
-    mute.add_argument("--reason", default="")
-    mute.set_defaults(func=_guarded(cmd_mute))
-    misreads = _common(alerts.add_parser("misreads", help="review outcomes per camera (reader error statistics)"))
-    _justification(misreads)
-    misreads.set_defaults(func=_guarded(cmd_misreads))
-
-    bench = bench_commands.add_parser("hotlist", help="hotlist import, snapshot, load and match speed at scale")
-    bench.add_argument("--entries", type=int, default=1_000_000)
-    bench.add_argument("--patterns", type=int, default=10_000)
-    bench.add_argument("--reads", type=int, default=20_000)
-    bench.add_argument("--json", action="store_true", help="print one JSON object")
-    bench.set_defaults(func=cmd_bench)
-
-
-def _common(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    parser.add_argument(
-        "--aws", dest="local", action="store_false", help="use the AWS account in your environment, not the local stack"
-    )
-    parser.add_argument("--json", action="store_true", help="JSON output")
-    parser.add_argument(
-        "--member", default=os.environ.get(OperatorEnv.MEMBER), help="your member id (default: ALPR_MEMBER)"
-    )
-    parser.add_argument("--member-name")
-    parser.add_argument(
-        "--role",
-        action="append",
-        choices=[r.value for r in Role],
-        help="your role(s) (default: ALPR_ROLES or officer)",
-    )
-    return parser
-
-
-def _justification(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--purpose", help="policy 418.4.1 purpose letter a-g (required)")
-    parser.add_argument("--case", help="case or incident number (required)")
-
-
-def _member(args: argparse.Namespace) -> Any:
-    """The one CLI identity (alpr/cli_gate.py): ALPR_MEMBER, never the operating-system login."""
-    from alpr.cli_gate import cli_member
-
-    _runtime(args)
-    return cli_member(args)
-
-
-def _runtime(args: argparse.Namespace) -> Any:
-    if args.local:
-        from alpr.cli import _use_local_stack
-
-        _use_local_stack()
-    from alpr.runtime import runtime
-
-    return runtime()
-
-
-def _guarded(command: Command) -> Command:
-    """Refusals (no training, wrong role, bad input) propagate to the CLI gate (alpr/cli_gate.py), which
-    records them, prints their reason and exits 3."""
-    return command
-
-
-def _print(rows: list[dict[str, Any]], as_json: bool) -> None:
-    from alpr.cli import _print_rows
-
-    _print_rows(rows, as_json)
+    history.set_defaults(func=cmd_history)
 
 
 # --- hotlists --------------------------------------------------------------------------------------------
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    report = _runtime(args).hotlist.import_list(_member(args), args.list_name, args.file.read_bytes(), origin="cli")
+    report = runtime(args).hotlist.import_list(
+        acting_member(args), args.list_name, args.file.read_bytes(), origin="cli"
+    )
     return _print_report(report.as_item(), args.json)
 
 
@@ -201,8 +113,8 @@ def cmd_upload(args: argparse.Namespace) -> int:
 
     import requests
 
-    rt = _runtime(args)
-    member = _member(args)
+    rt = runtime(args)
+    member = acting_member(args)
     size = args.file.stat().st_size
     upload = rt.hotlist.request_upload(member, args.list_name, size, args.file.name)
     with args.file.open("rb") as data:
@@ -224,9 +136,9 @@ def cmd_upload(args: argparse.Namespace) -> int:
 
 
 def cmd_imports(args: argparse.Namespace) -> int:
-    versions = _runtime(args).hotlist.versions(_member(args), args.list_name)
+    versions = runtime(args).hotlist.versions(acting_member(args), args.list_name)
     keys = ("version", "status", "in_force", "imported_at", "imported_by", "rows", "imported", "bad_count")
-    _print([{k: v.get(k, "") for k in keys} for v in versions], args.json)
+    print_rows([{k: v.get(k, "") for k in keys} for v in versions], args.json)
     if args.bad_rows and versions:
         for bad in versions[0].get("bad_rows", []):
             print(f"  line {bad['line']}: {bad['reason']}")
@@ -265,9 +177,9 @@ def _wait_for(rt: Any, search: Any, seconds: float) -> Any:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    rt = _runtime(args)
+    rt = runtime(args)
     entry, search = rt.hotlist.add(
-        _member(args),
+        acting_member(args),
         value=args.value,
         reason=args.reason,
         case_number=args.case,
@@ -294,37 +206,39 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_searches(args: argparse.Namespace) -> int:
-    rt = _runtime(args)
-    member = _member(args)
+    rt = runtime(args)
+    member = acting_member(args)
     if args.again:
         rt.hotlist.search_again(member, args.entry_id)
-    _print([_search_row(s) for s in rt.historical_searches.searches(member, args.entry_id)], args.json)
+    print_rows([_search_row(s) for s in rt.historical_searches.searches(member, args.entry_id)], args.json)
     return 0
 
 
 def cmd_deactivate(args: argparse.Namespace) -> int:
-    rt = _runtime(args)
-    entry = rt.hotlist.deactivate(_member(args), args.entry_id, args.why)
-    _print([_entry_row(entry, rt.clock.now())], args.json)
+    rt = runtime(args)
+    entry = rt.hotlist.deactivate(acting_member(args), args.entry_id, args.why)
+    print_rows([_entry_row(entry, rt.clock.now())], args.json)
     return 0
 
 
 def cmd_extend(args: argparse.Namespace) -> int:
-    rt = _runtime(args)
-    entry, search = rt.hotlist.extend(_member(args), args.entry_id, args.days)
-    _print([{**_entry_row(entry, rt.clock.now()), "historical_search": search.job_id}], args.json)
+    rt = runtime(args)
+    entry, search = rt.hotlist.extend(acting_member(args), args.entry_id, args.days)
+    print_rows([{**_entry_row(entry, rt.clock.now()), "historical_search": search.job_id}], args.json)
     return 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    rt = _runtime(args)
+    rt = runtime(args)
     now = rt.clock.now()
-    _print([_entry_row(e, now) for e in rt.hotlist.entries(_member(args), include_inactive=args.all)], args.json)
+    print_rows(
+        [_entry_row(e, now) for e in rt.hotlist.entries(acting_member(args), include_inactive=args.all)], args.json
+    )
     return 0
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    changes = _runtime(args).hotlist.history(_member(args), args.entry_id)
+    changes = runtime(args).hotlist.history(acting_member(args), args.entry_id)
     if args.json:
         for change in changes:
             print(change.model_dump_json())
@@ -335,72 +249,4 @@ def cmd_history(args: argparse.Namespace) -> int:
         for field, value in change.after.items():
             if before.get(field) != value and (before or field in ("value", "reason", "case_number", "expires_on")):
                 print(f"    {field}: {before.get(field, '')!s} -> {value!s}")
-    return 0
-
-
-# --- alerts ----------------------------------------------------------------------------------------------
-
-
-def _alert_row(alert: Any) -> dict[str, Any]:
-    return {
-        "alert_id": alert.alert_id,
-        "priority": alert.priority,
-        "match": alert.match_kind,
-        "plate": alert.plate,
-        "listed": alert.hotlist_value,
-        "reason": alert.reason.value,
-        "case": alert.case_number,
-        "status": alert.status.value,
-        "review": alert.review.outcome.value if alert.review else "",
-        "camera": alert.camera_id,
-        "captured_at": alert.captured_at,
-        "historical": alert.historical,
-    }
-
-
-def cmd_alerts_list(args: argparse.Namespace) -> int:
-    from alpr.domain.records import AlertStatus
-
-    alerts = _runtime(args).alerts.list(
-        _member(args),
-        args.purpose,
-        args.case,
-        "cli",
-        status=AlertStatus(args.status) if args.status else None,
-        entry_id=args.entry,
-    )
-    _print([_alert_row(a) for a in alerts], args.json)
-    return 0
-
-
-def cmd_review(args: argparse.Namespace) -> int:
-    alert = _runtime(args).alerts.review(_member(args), args.alert_id, args.outcome, args.note, client="cli")
-    _print([_alert_row(alert)], args.json)
-    return 0
-
-
-def cmd_move(args: argparse.Namespace) -> int:
-    alert = _runtime(args).alerts.move(_member(args), args.alert_id, args.status, args.note, args.clets, client="cli")
-    _print([_alert_row(alert)], args.json)
-    return 0
-
-
-def cmd_mute(args: argparse.Namespace) -> int:
-    mute = _runtime(args).alerts.mute(_member(args), args.alert_id, args.everyone, args.reason)
-    who = "everyone" if args.everyone else mute.member_id
-    print(f"alerts for entry {mute.entry_id} muted for {who}")
-    return 0
-
-
-def cmd_misreads(args: argparse.Namespace) -> int:
-    rows = _runtime(args).alerts.misreads(_member(args), args.purpose, args.case, "cli")
-    _print([{**r.__dict__, "misread_rate": r.misread_rate} for r in rows], args.json)
-    return 0
-
-
-def cmd_bench(args: argparse.Namespace) -> int:
-    from alpr.hotlist_bench import format_summary, run_benchmark
-
-    summary = run_benchmark(entries=args.entries, patterns=args.patterns, reads=args.reads)
-    print(json.dumps(summary) if args.json else format_summary(summary))
     return 0
