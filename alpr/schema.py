@@ -374,7 +374,7 @@ class OperatorEnv(StrEnum):
 
     # A fixed "now" for a command: a test and demo device, honoured against the local stack only.
     CLOCK = "ALPR_CLOCK"
-    # Who a CLI command acts as (alpr/cli_gate.py): one identity source for every command.
+    # Who a CLI command acts as (alpr/cli/common.py): one identity source for every command.
     MEMBER = "ALPR_MEMBER"
     MEMBER_NAME = "ALPR_MEMBER_NAME"
     ROLES = "ALPR_ROLES"

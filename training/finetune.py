@@ -90,7 +90,7 @@ def train_mode(model: torch.nn.Module) -> None:
 
 def evaluate(model: torch.nn.Module, crops: list[RealCrop]) -> dict[str, float]:
     """Exact and within-one rates on clean validation crops (greedy CTC)."""
-    from alpr.ocr.benchmark_data import levenshtein
+    from alpr.bench.ocr_data import levenshtein
 
     model.eval()
     exact = within1 = 0

@@ -1,6 +1,7 @@
 """ALPR administration (policy 418.3.1(e), 418.4(d), 418.6): the administrator designee, cameras, members'
 training records and error reports to NCRIC. Every change goes to the append-only administration log with who
-and when; the CLI (alpr/audit_cli.py) and the staff API (functions/admin/handler.py) both come through here."""
+and when; the CLI (alpr/cli/admin.py, alpr/cli/cameras.py) and the staff API (functions/admin/handler.py) both
+come through here."""
 
 from __future__ import annotations
 

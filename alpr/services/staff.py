@@ -7,7 +7,7 @@ Routes cannot forget the record:
 - every route of the ``/v1/*`` and ``/share/*`` resolvers runs inside ``StaffGate.guard`` through the
   middleware ``functions.rest.gate_every_route`` installs on the resolver, so a new route is covered by
   construction;
-- every CLI command but the operator ones in ``alpr.cli_gate.UNGATED`` runs inside ``StaffGate.guard`` too.
+- every CLI command but the operator ones in ``alpr.cli.common.UNGATED`` runs inside ``StaffGate.guard`` too.
 
 ``guard`` writes one record for the call (allowed, refused or failed) unless the services the call ran wrote
 their own (those carry the purpose, case number and result count they know), so no call goes unrecorded and

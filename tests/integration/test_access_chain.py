@@ -108,7 +108,7 @@ def test_a_lost_race_is_retried_on_the_new_head(stack: LocalStack, clock: FixedC
 def test_the_verify_command_reports_the_first_broken_link(
     stack: LocalStack, clock: FixedClock, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("alpr.cli.STATE_DIR", stack.config.state_dir)
+    monkeypatch.setattr("alpr.cli.common.STATE_DIR", stack.config.state_dir)
     items = write_records(stack, clock, 3)
     clock.advance(days=1)
     write_records(stack, clock, 2)

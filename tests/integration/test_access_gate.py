@@ -13,7 +13,7 @@ import pytest
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 from alpr.cli import build_parser, main
-from alpr.cli_gate import UNAUTHENTICATED, _ungated, command_paths
+from alpr.cli.common import UNAUTHENTICATED, _ungated, command_paths
 from alpr.local.stack import LocalStack
 from functions.rest import routes_of
 from tests.integration.helpers import table_items
@@ -139,7 +139,7 @@ def gated_commands() -> list[tuple[str, argparse.ArgumentParser]]:
 def test_every_staff_command_run_by_an_untrained_member_is_refused_and_recorded(
     stack: LocalStack, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr("alpr.cli.STATE_DIR", stack.config.state_dir)
+    monkeypatch.setattr("alpr.cli.common.STATE_DIR", stack.config.state_dir)
     monkeypatch.setenv("ALPR_MEMBER", "untrained")
     (tmp_path / "x.csv").write_text("plate,reason_code,record_id\n")
     problems = []
@@ -169,7 +169,7 @@ def test_a_cli_command_names_nobody_but_alpr_member(
     stack: LocalStack, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Issue 16 point 4: not the operating-system login."""
-    monkeypatch.setattr("alpr.cli.STATE_DIR", stack.config.state_dir)
+    monkeypatch.setattr("alpr.cli.common.STATE_DIR", stack.config.state_dir)
     monkeypatch.delenv("ALPR_MEMBER", raising=False)
     assert main(["alerts", "list", "--purpose", "a", "--case", "26-0001"]) == 3
     assert "ALPR_MEMBER" in capsys.readouterr().err

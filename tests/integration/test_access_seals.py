@@ -33,7 +33,7 @@ def sealer(stack: LocalStack) -> AccessSealer:
 
 
 def verify(monkeypatch: pytest.MonkeyPatch, stack: LocalStack, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    monkeypatch.setattr("alpr.cli.STATE_DIR", stack.config.state_dir)
+    monkeypatch.setattr("alpr.cli.common.STATE_DIR", stack.config.state_dir)
     capsys.readouterr()
     code = main(["access", "verify", "--member", "auditor", "--role", "auditor"])
     return code, capsys.readouterr().out

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from alpr import schema
-from alpr.cli import cmd_dead_letters
+from alpr.cli.reads import cmd_dead_letters
 from alpr.local.stack import LocalStack
 from tests.integration.helpers import push_while_matching_fails, table_items
 

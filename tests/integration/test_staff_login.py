@@ -197,9 +197,9 @@ def test_the_local_pool_is_set_up_as_the_deployed_one_for_this_flow(stack: Local
 def test_the_cli_prints_a_demo_members_current_code(
     stack: LocalStack, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import alpr.cli
+    import alpr.cli.common
 
-    monkeypatch.setattr(alpr.cli, "STATE_DIR", stack.config.state_dir)
+    monkeypatch.setattr(alpr.cli.common, "STATE_DIR", stack.config.state_dir)
     asked = step(stack, username="officer", password=stack.demo_staff["officer"]).json()
     assert alpr.cli.main(["login-code", "officer"]) == 0
     code = capsys.readouterr().out.strip()

@@ -7,16 +7,12 @@ from pathlib import Path
 import pytest
 from synthetic import plate_scene, write_jpeg
 
-from alpr.ocr import commands
-from alpr.ocr.benchmark import SUMMARY_KEYS
+from alpr.bench.ocr import SUMMARY_KEYS
+from alpr.cli import build_parser
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="alpr")
-    subparsers = parser.add_subparsers(dest="command", required=True)
-    bench = subparsers.add_parser("bench")
-    commands.register(subparsers, bench.add_subparsers(dest="bench_command", required=True))
-    return parser.parse_args(argv)
+    return build_parser().parse_args(argv)
 
 
 @pytest.fixture(autouse=True)

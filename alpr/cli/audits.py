@@ -1,24 +1,19 @@
-"""CLI for audits and administration:
-
-``alpr audit quarterly|review|notes|finalize|list|show|bundle|verify-bundle``, ``alpr access verify``,
-``alpr admin designate|designee|error-report|error-reports``, ``alpr camera activate|deactivate|history``
-and ``alpr transparency``.
-"""
+"""``alpr audit quarterly|review|notes|finalize|list|show|bundle|verify-bundle|demo-activity`` (quarterly audits
+and the annual bundle, 418.6.1) and ``alpr access verify`` (the access records' hash chains)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from alpr.retention_commands import _actor, _against_stack, _identity, _print, _runtime
+from alpr.cli.common import acting_member, identity_options, print_json, refusable, runtime, stack_options
 
 
-def register(commands: argparse._SubParsersAction, bench_commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction) -> None:
     audit = commands.add_parser("audit", help="quarterly audits and the annual bundle (418.6.1)")
     sub = audit.add_subparsers(dest="audit_command", required=True)
 
@@ -57,16 +52,14 @@ def register(commands: argparse._SubParsersAction, bench_commands: argparse._Sub
     bundle.add_argument("out_dir", type=Path)
     bundle.set_defaults(func=cmd_bundle)
 
-    verify_bundle = _against_stack(
-        sub.add_parser("verify-bundle", help="check an exported bundle against its manifest")
-    )
+    verify_bundle = stack_options(sub.add_parser("verify-bundle", help="check an exported bundle against its manifest"))
     verify_bundle.add_argument("directory", type=Path)
     verify_bundle.add_argument(
         "--stored", action="store_true", help="also compare the manifest with the copy stored under Object Lock"
     )
     verify_bundle.set_defaults(func=cmd_verify_bundle)
 
-    demo = _against_stack(sub.add_parser("demo-activity", help="local stack only: a quarter of member activity"))
+    demo = stack_options(sub.add_parser("demo-activity", help="local stack only: a quarter of member activity"))
     demo.add_argument("--quarter", required=True, help="e.g. 2026-Q3")
     demo.add_argument("--images", type=int, default=12, help="image views and downloads to write")
     demo.add_argument("--searches", type=int, default=20)
@@ -80,62 +73,9 @@ def register(commands: argparse._SubParsersAction, bench_commands: argparse._Sub
     verify.add_argument("--day", action="append", help="a UTC day YYYY-MM-DD (repeatable; default: every day)")
     verify.set_defaults(func=cmd_access_verify)
 
-    admin = commands.add_parser("admin", help="ALPR administration (418.3.1(e), 418.6)")
-    admin_sub = admin.add_subparsers(dest="admin_command", required=True)
-    designate = _administrator(admin_sub.add_parser("designate", help="record the ALPR administrator designee"))
-    designate.add_argument("--title", required=True)
-    designate.add_argument("--name", required=True)
-    designate.set_defaults(func=cmd_designate, default_role="captain")
-    _against_stack(admin_sub.add_parser("designee", help="the current designee")).set_defaults(func=cmd_designee)
-    report = _administrator(
-        admin_sub.add_parser("error-report", help="record a misread or wrong hit reported to NCRIC")
-    )
-    report.add_argument("read_id")
-    report.add_argument("--error", required=True, choices=["misread", "wrong_hit"])
-    report.add_argument("--corrected-plate", help="what the plate really is (misreads)")
-    report.add_argument("--what", required=True, help="what was wrong and how it was found")
-    report.add_argument("--alert", help="the alert the error caused, if any")
-    report.set_defaults(func=cmd_error_report)
-    _administrator(admin_sub.add_parser("error-reports", help="every error report")).set_defaults(
-        func=cmd_error_reports
-    )
-
-    camera = _subcommands(commands.choices["camera"])
-    for name, active in (("activate", True), ("deactivate", False)):
-        p = _administrator(camera.add_parser(name, help=f"{name} a camera (the change is recorded)"))
-        p.add_argument("camera_id")
-        p.add_argument("--reason", required=True)
-        p.set_defaults(func=cmd_camera_active, active=active)
-    history = _against_stack(camera.add_parser("history", help="camera changes: added, deactivated, activated"))
-    history.add_argument("camera_id", nargs="?")
-    history.set_defaults(func=cmd_camera_history)
-
-    public = _against_stack(commands.add_parser("transparency", help="the public transparency summary (no plates)"))
-    public.set_defaults(func=cmd_transparency)
-
-
-def _subcommands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction:
-    """The sub-command group of an existing command, so this module can add to ``alpr camera``."""
-    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-
 
 def _auditor(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    _identity(_against_stack(p), default_role="auditor")
-    return p
-
-
-def _administrator(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    _identity(_against_stack(p), default_role="administrator")
-    return p
-
-
-def _refusable(run: Callable[[], int | None]) -> int:
-    # A refusal propagates to the CLI gate (alpr/cli_gate.py), which records and prints it.
-    try:
-        return run() or 0
-    except ValueError as invalid:
-        print(f"error: {invalid}", file=sys.stderr)
-        return 2
+    return identity_options(stack_options(p), default_role="auditor")
 
 
 def _audit_line(audit: Any) -> dict[str, Any]:
@@ -155,15 +95,15 @@ def cmd_quarterly(args: argparse.Namespace) -> int:
 
     def run() -> None:
         quarter = Quarter.parse(args.quarter) if args.quarter else None
-        audit = _runtime(args).audits.run_quarterly(_actor(args), quarter, args.seed, args.size)
+        audit = runtime(args).audits.run_quarterly(acting_member(args), quarter, args.seed, args.size)
         _print_audit(audit, args.json)
 
-    return _refusable(run)
+    return refusable(run)
 
 
 def _print_audit(audit: Any, as_json: bool) -> None:
     if as_json:
-        _print(audit.model_dump(mode="json"), True)
+        print_json(audit.model_dump(mode="json"), True)
         return
     print(f"audit {audit.audit_id}  {audit.quarter}  {audit.status.value}")
     print(f"period {audit.period_start} .. {audit.period_end} ({audit.time_zone})")
@@ -185,47 +125,47 @@ def _print_audit(audit: Any, as_json: bool) -> None:
 
 def cmd_review(args: argparse.Namespace) -> int:
     def run() -> None:
-        audit = _runtime(args).audits.review(
-            _actor(args), args.audit_id, args.item, args.consistent == "yes", args.comment
+        audit = runtime(args).audits.review(
+            acting_member(args), args.audit_id, args.item, args.consistent == "yes", args.comment
         )
-        _print(_audit_line(audit), args.json)
+        print_json(_audit_line(audit), args.json)
 
-    return _refusable(run)
+    return refusable(run)
 
 
 def cmd_notes(args: argparse.Namespace) -> int:
     def run() -> None:
         given = {"community_safety": args.community_safety, "prosecutions": args.prosecutions, "other": args.other}
         notes = {k: v for k, v in given.items() if v is not None}
-        audit = _runtime(args).audits.notes(_actor(args), args.audit_id, notes)
-        _print(audit.notes.model_dump(), args.json)
+        audit = runtime(args).audits.notes(acting_member(args), args.audit_id, notes)
+        print_json(audit.notes.model_dump(), args.json)
 
-    return _refusable(run)
+    return refusable(run)
 
 
 def cmd_finalize(args: argparse.Namespace) -> int:
     def run() -> None:
-        audit = _runtime(args).audits.finalize(_actor(args), args.audit_id)
-        _print({**_audit_line(audit), "locked": audit.locked.model_dump() if audit.locked else None}, args.json)
+        audit = runtime(args).audits.finalize(acting_member(args), args.audit_id)
+        print_json({**_audit_line(audit), "locked": audit.locked.model_dump() if audit.locked else None}, args.json)
 
-    return _refusable(run)
+    return refusable(run)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     def run() -> None:
-        for audit in _runtime(args).audits.list_audits(_actor(args)):
-            _print(_audit_line(audit), True)
+        for audit in runtime(args).audits.list_audits(acting_member(args)):
+            print_json(_audit_line(audit), True)
 
-    return _refusable(run)
+    return refusable(run)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    return _refusable(lambda: _print_audit(_runtime(args).audits.get(_actor(args), args.audit_id), args.json))
+    return refusable(lambda: _print_audit(runtime(args).audits.get(acting_member(args), args.audit_id), args.json))
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:
     def run() -> None:
-        bundle = _runtime(args).audits.bundle(_actor(args), args.first, args.last)
+        bundle = runtime(args).audits.bundle(acting_member(args), args.first, args.last)
         args.out_dir.mkdir(parents=True, exist_ok=True)
         for name, data in bundle.files.items():
             (args.out_dir / name).write_bytes(data)
@@ -235,7 +175,7 @@ def cmd_bundle(args: argparse.Namespace) -> int:
             print(f"  {name:28} {entry['rows']}")
         print(f"also stored under Object Lock at {bundle.stored_prefix}")
 
-    return _refusable(run)
+    return refusable(run)
 
 
 def cmd_verify_bundle(args: argparse.Namespace) -> int:
@@ -245,7 +185,7 @@ def cmd_verify_bundle(args: argparse.Namespace) -> int:
     stored = None
     if args.stored and MANIFEST_FILE in files:
         bundle_id = json.loads(files[MANIFEST_FILE])["bundle_id"]
-        stored = _runtime(args).audits.stored_manifest(bundle_id)
+        stored = runtime(args).audits.stored_manifest(bundle_id)
     problems = check_bundle(files, stored)
     for problem in problems:
         print(f"PROBLEM {problem}")
@@ -265,7 +205,7 @@ def cmd_demo_activity(args: argparse.Namespace) -> int:
     if not args.local:
         print("error: demo activity is written to the local stack only", file=sys.stderr)
         return 2
-    rt = _runtime(args)
+    rt = runtime(args)
     start, end = Quarter.parse(args.quarter).bounds(rt.settings.time_zone)
     members = [Member(f"off-{n}", name) for n, name in enumerate(("Ana Ruiz", "Ben Cho", "Cara Diaz", "Dev Patel"), 1)]
     clock = FixedClock(start)
@@ -284,59 +224,11 @@ def cmd_demo_activity(args: argparse.Namespace) -> int:
 
 def cmd_access_verify(args: argparse.Namespace) -> int:
     def run() -> int:
-        results = _runtime(args).audits.verify_access_chain(_actor(args), args.day)
+        results = runtime(args).audits.verify_access_chain(acting_member(args), args.day)
         for result in results:
             print(result.describe())
         broken = [r for r in results if not r.intact]
         print(f"{len(results)} day(s) checked, {len(broken)} broken")
         return 1 if broken else 0
 
-    return _refusable(run)
-
-
-def cmd_designate(args: argparse.Namespace) -> int:
-    return _refusable(
-        lambda: _print(_runtime(args).administration.designate(_actor(args), args.title, args.name), args.json)
-    )
-
-
-def cmd_designee(args: argparse.Namespace) -> int:
-    _print(_runtime(args).administration.designee(), args.json)
-    return 0
-
-
-def cmd_error_report(args: argparse.Namespace) -> int:
-    def run() -> None:
-        report = _runtime(args).administration.report_error(
-            _actor(args), args.read_id, args.error, args.what, args.corrected_plate, args.alert
-        )
-        _print(report, args.json)
-
-    return _refusable(run)
-
-
-def cmd_error_reports(args: argparse.Namespace) -> int:
-    def run() -> None:
-        for report in _runtime(args).administration.error_reports(_actor(args)):
-            _print(report, True)
-
-    return _refusable(run)
-
-
-def cmd_camera_active(args: argparse.Namespace) -> int:
-    def run() -> None:
-        change = _runtime(args).administration.set_camera_active(_actor(args), args.camera_id, args.active, args.reason)
-        _print(change, args.json)
-
-    return _refusable(run)
-
-
-def cmd_camera_history(args: argparse.Namespace) -> int:
-    for change in _runtime(args).administration.camera_history(args.camera_id):
-        _print(change, True)
-    return 0
-
-
-def cmd_transparency(args: argparse.Namespace) -> int:
-    _print(_runtime(args).transparency.summary(), args.json)
-    return 0
+    return refusable(run)

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from alpr.ocr.benchmark_data import LabelledImage, box_matches, levenshtein, load_benchmark
+from alpr.bench.ocr_data import LabelledImage, box_matches, levenshtein, load_benchmark
 from alpr.ocr.plate_format import latin_alphanumerics
 
 SUMMARY_KEYS = (
@@ -146,7 +146,7 @@ def run_pipeline(
 def run_pipeline_in_subprocess(pipeline: str, folder: Path) -> dict[str, Any]:
     """Runs a pipeline in its own interpreter so its peak memory is its own."""
     completed = subprocess.run(
-        [sys.executable, "-m", "alpr.ocr.benchmark", pipeline, str(folder)],
+        [sys.executable, "-m", "alpr.bench.ocr", pipeline, str(folder)],
         capture_output=True,
         text=True,
         check=True,

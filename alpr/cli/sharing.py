@@ -1,5 +1,5 @@
-"""CLI: ``alpr agency ...`` (the registry), ``alpr share ...`` (requests, review, fulfilment, access records) and
-``alpr ncric ...`` (forwarding failures, replay, reconcile).
+"""``alpr agency add|edit|list|history`` (the registry of agencies data may be shared with, 418.7) and
+``alpr share request|approve|deny|list|fetch|check|access`` (requests, review, fulfilment, access records).
 
 Who you are comes from ``--member``/``--role`` (or ALPR_MEMBER and ALPR_ROLES=administrator,captain), as for
 ``alpr hotlist``; the deployed API takes the same facts from Cognito.
@@ -8,46 +8,45 @@ Who you are comes from ``--member``/``--role`` (or ALPR_MEMBER and ALPR_ROLES=ad
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from alpr.hotlist_cli import _common, _guarded, _member, _print, _runtime
+from alpr.cli.common import acting_member, local_state, member_options, print_rows, runtime
 
 
-def register(commands: argparse._SubParsersAction, bench_commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction) -> None:
     from alpr.domain.sharing import AgencyType, RequestStatus
     from alpr.schema import SourceClass
 
     agency = commands.add_parser("agency", help="agencies data may be shared with (418.7)").add_subparsers(
         dest="agency_command", required=True
     )
-    add = _common(agency.add_parser("add", help="register an agency (administrators)"))
+    add = member_options(agency.add_parser("add", help="register an agency (administrators)"))
     add.add_argument("ori", help="the agency's ORI, e.g. CA0010100")
     add.add_argument("--name", required=True)
     add.add_argument("--state", required=True, help="two-letter state code")
     add.add_argument("--type", dest="agency_type", required=True, choices=[t.value for t in AgencyType])
     add.add_argument("--ncric-partner", action="store_true")
     add.add_argument("--fixed-access", action="store_true", help="granted access to the fixed-camera system")
-    add.set_defaults(func=_guarded(cmd_agency_add))
-    edit = _common(agency.add_parser("edit", help="change an agency (administrators; every change is kept)"))
+    add.set_defaults(func=cmd_agency_add)
+    edit = member_options(agency.add_parser("edit", help="change an agency (administrators; every change is kept)"))
     edit.add_argument("ori")
     edit.add_argument("--name")
     edit.add_argument("--state")
     edit.add_argument("--type", dest="agency_type", choices=[t.value for t in AgencyType])
     edit.add_argument("--ncric-partner", choices=["yes", "no"])
     edit.add_argument("--fixed-access", choices=["yes", "no"])
-    edit.set_defaults(func=_guarded(cmd_agency_edit))
-    _common(agency.add_parser("list", help="the registry")).set_defaults(func=_guarded(cmd_agency_list))
-    history = _common(agency.add_parser("history", help="every change to an agency: who, when, before/after"))
+    edit.set_defaults(func=cmd_agency_edit)
+    member_options(agency.add_parser("list", help="the registry")).set_defaults(func=cmd_agency_list)
+    history = member_options(agency.add_parser("history", help="every change to an agency: who, when, before/after"))
     history.add_argument("ori")
-    history.set_defaults(func=_guarded(cmd_agency_history))
+    history.set_defaults(func=cmd_agency_history)
 
     share = commands.add_parser("share", help="requests for ALPR data from other agencies").add_subparsers(
         dest="share_command", required=True
     )
-    request = _common(share.add_parser("request", help="file a request as an outside agency would (418.7(a))"))
+    request = member_options(share.add_parser("request", help="file a request as an outside agency would (418.7(a))"))
     request.add_argument("--ori", required=True)
     request.add_argument("--agency-name", default="", help="the name of the agency")
     request.add_argument("--requester", default="", help="the name of the person requesting")
@@ -57,53 +56,37 @@ def register(commands: argparse._SubParsersAction, bench_commands: argparse._Sub
     request.add_argument("--plate", action="append", required=True, help="a plate (repeat for more)")
     request.add_argument("--from", dest="window_start", required=True, help="ISO 8601 with offset")
     request.add_argument("--to", dest="window_end", required=True, help="ISO 8601 with offset")
-    request.set_defaults(func=_guarded(cmd_request))
-    approve = _common(share.add_parser("approve", help="approve a request (the captain); prints the grant token once"))
+    request.set_defaults(func=cmd_request)
+    approve = member_options(
+        share.add_parser("approve", help="approve a request (the captain); prints the grant token once")
+    )
     approve.add_argument("request_id")
     approve.add_argument("--days", type=int, default=7, help="how long the grant lasts (1-30 days)")
     approve.add_argument("--note", default="")
-    approve.set_defaults(func=_guarded(cmd_approve))
-    deny = _common(share.add_parser("deny", help="deny a request (the captain)"))
+    approve.set_defaults(func=cmd_approve)
+    deny = member_options(share.add_parser("deny", help="deny a request (the captain)"))
     deny.add_argument("request_id")
     deny.add_argument("--note", required=True, help="why; kept on file")
-    deny.set_defaults(func=_guarded(cmd_deny))
-    listing = _common(share.add_parser("list", help="the file of requests (approved and denied kept forever)"))
+    deny.set_defaults(func=cmd_deny)
+    listing = member_options(share.add_parser("list", help="the file of requests (approved and denied kept forever)"))
     listing.add_argument("--status", choices=[s.value for s in RequestStatus])
     listing.add_argument("--ori")
-    listing.set_defaults(func=_guarded(cmd_list))
-    fetch = _common(share.add_parser("fetch", help="fetch what an approved request covers, as the agency would"))
+    listing.set_defaults(func=cmd_list)
+    fetch = member_options(share.add_parser("fetch", help="fetch what an approved request covers, as the agency would"))
     fetch.add_argument("request_id")
     fetch.add_argument("--token", required=True, help="the grant token the captain handed over")
     fetch.add_argument("--plate")
     fetch.add_argument("--from", dest="start")
     fetch.add_argument("--to", dest="end")
     fetch.add_argument("--download", type=Path, help="also save each frame into this folder")
-    fetch.set_defaults(func=_guarded(cmd_fetch))
-    check = _common(share.add_parser("check", help="may this agency get this data without a request?"))
+    fetch.set_defaults(func=cmd_fetch)
+    check = member_options(share.add_parser("check", help="may this agency get this data without a request?"))
     check.add_argument("--ori", required=True)
     check.add_argument("--data", required=True, choices=[s.value for s in SourceClass])
-    check.set_defaults(func=_guarded(cmd_check))
-    access = _common(share.add_parser("access", help="access records of data given to outside agencies"))
+    check.set_defaults(func=cmd_check)
+    access = member_options(share.add_parser("access", help="access records of data given to outside agencies"))
     access.add_argument("--day", help="UTC date YYYY-MM-DD (default: today)")
-    access.set_defaults(func=_guarded(cmd_access))
-
-    ncric = commands.add_parser("ncric", help="forwarding of vehicle-mounted reads to NCRIC (418.5)").add_subparsers(
-        dest="ncric_command", required=True
-    )
-    _common(ncric.add_parser("failures", help="reads waiting in the dead-letter queue")).set_defaults(
-        func=_guarded(cmd_ncric_failures)
-    )
-    _common(ncric.add_parser("replay", help="send every dead letter through delivery again")).set_defaults(
-        func=_guarded(cmd_ncric_replay)
-    )
-    _common(
-        ncric.add_parser(
-            "reconcile", help="queue again every vehicle read in retention that NCRIC has not acknowledged"
-        )
-    ).set_defaults(func=_guarded(cmd_ncric_reconcile))
-    deliveries = _common(ncric.add_parser("deliveries", help="the delivery log"))
-    deliveries.add_argument("--status", default="delivered", choices=["delivered", "failing"])
-    deliveries.set_defaults(func=_guarded(cmd_ncric_deliveries))
+    access.set_defaults(func=cmd_access)
 
 
 # --- agencies --------------------------------------------------------------------------------------------
@@ -123,10 +106,10 @@ def _agency_row(agency: Any) -> dict[str, Any]:
 
 
 def cmd_agency_add(args: argparse.Namespace) -> int:
-    agency = _runtime(args).sharing.add_agency(
-        _member(args), args.ori, args.name, args.state, args.agency_type, args.ncric_partner, args.fixed_access
+    agency = runtime(args).sharing.add_agency(
+        acting_member(args), args.ori, args.name, args.state, args.agency_type, args.ncric_partner, args.fixed_access
     )
-    _print([_agency_row(agency)], args.json)
+    print_rows([_agency_row(agency)], args.json)
     return 0
 
 
@@ -134,8 +117,8 @@ def cmd_agency_edit(args: argparse.Namespace) -> int:
     def yes_no(value: str | None) -> bool | None:
         return None if value is None else value == "yes"
 
-    agency = _runtime(args).sharing.edit_agency(
-        _member(args),
+    agency = runtime(args).sharing.edit_agency(
+        acting_member(args),
         args.ori,
         name=args.name,
         state=args.state,
@@ -143,17 +126,17 @@ def cmd_agency_edit(args: argparse.Namespace) -> int:
         ncric_partner=yes_no(args.ncric_partner),
         fixed_camera_access=yes_no(args.fixed_access),
     )
-    _print([_agency_row(agency)], args.json)
+    print_rows([_agency_row(agency)], args.json)
     return 0
 
 
 def cmd_agency_list(args: argparse.Namespace) -> int:
-    _print([_agency_row(a) for a in _runtime(args).sharing.agencies(_member(args))], args.json)
+    print_rows([_agency_row(a) for a in runtime(args).sharing.agencies(acting_member(args))], args.json)
     return 0
 
 
 def cmd_agency_history(args: argparse.Namespace) -> int:
-    for change in _runtime(args).sharing.agency_history(_member(args), args.ori):
+    for change in runtime(args).sharing.agency_history(acting_member(args), args.ori):
         if args.json:
             print(change.model_dump_json())
             continue
@@ -189,7 +172,7 @@ def cmd_request(args: argparse.Namespace) -> int:
     from alpr.domain.sharing import SharingRefused
 
     try:
-        filed = _runtime(args).sharing.file_request(
+        filed = runtime(args).sharing.file_request(
             args.ori,
             args.agency_name,
             args.requester,
@@ -209,14 +192,14 @@ def cmd_request(args: argparse.Namespace) -> int:
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
-    approval = _runtime(args).sharing.approve(_member(args), args.request_id, args.days, args.note)
+    approval = runtime(args).sharing.approve(acting_member(args), args.request_id, args.days, args.note)
     print(f"request {args.request_id} approved; the grant lasts until {approval.request.grant_expires_at}")
     print(f"grant token (shown once; hand it to the requesting agency):\n{approval.grant_token}")
     return 0
 
 
 def cmd_deny(args: argparse.Namespace) -> int:
-    denied = _runtime(args).sharing.deny(_member(args), args.request_id, args.note)
+    denied = runtime(args).sharing.deny(acting_member(args), args.request_id, args.note)
     print(f"request {denied.request_id}: {denied.status.value}")
     return 0
 
@@ -225,7 +208,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     from alpr.domain.sharing import RequestStatus
 
     status = RequestStatus(args.status) if args.status else None
-    _print([_request_row(r) for r in _runtime(args).sharing.requests(_member(args), status, args.ori)], args.json)
+    print_rows(
+        [_request_row(r) for r in runtime(args).sharing.requests(acting_member(args), status, args.ori)], args.json
+    )
     return 0
 
 
@@ -240,7 +225,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         start=parse_timestamp(args.start) if args.start else None,
         end=parse_timestamp(args.end) if args.end else None,
     )
-    sharing = _runtime(args).sharing
+    sharing = runtime(args).sharing
     shared = sharing.fetch(args.request_id, args.token, scope, base_url, "cli")
     rows = [
         {
@@ -253,7 +238,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         }
         for s in shared.reads
     ]
-    _print(rows, args.json)
+    print_rows(rows, args.json)
     if args.download:
         args.download.mkdir(parents=True, exist_ok=True)
         for item in shared.reads:
@@ -270,67 +255,21 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 def _api_url(args: argparse.Namespace) -> str:
     if not args.local:
         return "https://share-api"
-    from alpr.cli import STATE_DIR
-    from alpr.local.state_file import load_state
-
-    return str(load_state(STATE_DIR).get("api_url") or "http://127.0.0.1:8080")
+    return str(local_state().get("api_url") or "http://127.0.0.1:8080")
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from alpr.schema import SourceClass
 
-    decision = _runtime(args).sharing.standing_access(args.ori, SourceClass(args.data))
+    decision = runtime(args).sharing.standing_access(args.ori, SourceClass(args.data))
     print(f"{'allowed' if decision.allowed else 'refused'} ({decision.rule}): {decision.reason}")
     return 0 if decision.allowed else 3
 
 
 def cmd_access(args: argparse.Namespace) -> int:
-    rt = _runtime(args)
+    rt = runtime(args)
     day = args.day or rt.clock.now().date().isoformat()
-    records = rt.sharing.access_records(_member(args), day)
+    records = rt.sharing.access_records(acting_member(args), day)
     keys = ("at", "action", "outcome", "outside_agency", "outside_person", "subject", "case_number", "results")
-    _print([{k: getattr(r, k) for k in keys} for r in records], args.json)
-    return 0
-
-
-# --- NCRIC -----------------------------------------------------------------------------------------------
-
-
-def cmd_ncric_failures(args: argparse.Namespace) -> int:
-    rt = _runtime(args)
-    rows = []
-    for parked in rt.ncric.failures():
-        recorded = rt.repos.ncric_deliveries.get(parked.read_id)
-        rows.append(
-            {
-                "read_id": parked.read_id,
-                "tries": parked.receive_count,
-                "last_error": recorded.last_error if recorded else "",
-                "message_id": parked.message_id,
-            }
-        )
-    _print(rows, args.json)
-    return 0
-
-
-def cmd_ncric_replay(args: argparse.Namespace) -> int:
-    moved = _runtime(args).ncric.replay()
-    print(json.dumps({"replayed": moved}) if args.json else f"{len(moved)} read(s) sent back for delivery")
-    return 0
-
-
-def cmd_ncric_reconcile(args: argparse.Namespace) -> int:
-    result = _runtime(args).ncric.reconcile()
-    print(
-        json.dumps(result.__dict__)
-        if args.json
-        else f"{result.checked} vehicle read(s) in retention; {len(result.requeued)} unacknowledged, queued again"
-    )
-    return 0
-
-
-def cmd_ncric_deliveries(args: argparse.Namespace) -> int:
-    found = _runtime(args).repos.ncric_deliveries.with_status(args.status)
-    keys = ("read_id", "status", "attempts", "updated_at", "receipt", "last_error")
-    _print([{k: getattr(d, k) for k in keys} for d in found], args.json)
+    print_rows([{k: getattr(r, k) for k in keys} for r in records], args.json)
     return 0
