@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,18 @@ def test_settings_built_with_values_do_not_read_the_process_environment(monkeypa
         Settings(prefix="t", hotlist_refresh_s="soon")  # type: ignore[arg-type]
     with pytest.raises(ValidationError):
         built.prefix = "changed"  # type: ignore[misc]
+
+
+def test_the_runtime_keeps_retention_days_in_the_time_zone_of_its_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One reader of ALPR_TIME_ZONE: the settings (the per-class retention overrides stay the policy's to read)."""
+    from alpr.runtime import Runtime
+
+    monkeypatch.setenv("ALPR_TIME_ZONE", "America/Los_Angeles")
+    monkeypatch.setenv(schema.retention_days_env(schema.SourceClass.VEHICLE), "180")
+    captured = datetime(2026, 11, 2, 23, 30, tzinfo=UTC)
+    retention = Runtime(Settings(time_zone="UTC")).retention
+    assert retention.age_days(captured, captured + timedelta(hours=1)) == 2  # a new day in UTC, not in California
+    assert retention.age_days(captured, captured + timedelta(hours=1)) != (
+        Runtime(Settings.from_env()).retention.age_days(captured, captured + timedelta(hours=1))
+    )
+    assert retention.days(schema.SourceClass.VEHICLE) == 180
