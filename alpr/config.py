@@ -104,11 +104,9 @@ class Settings(BaseSettings):
 
 
 class _Environment(EnvSettingsSource):
-    """pydantic-settings' environment source, over a given mapping rather than always ``os.environ``."""
+    """pydantic-settings' environment source over a given mapping (it reads ``os.environ`` itself): the model's
+    config applies as it would to os.environ (names as they are, an empty variable unset)."""
 
     def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
-        self._environ = environ
         super().__init__(settings_cls)
-
-    def _load_env_vars(self) -> Mapping[str, str | None]:
-        return {name: value for name, value in self._environ.items() if value}
+        self.env_vars = {name: value for name, value in environ.items() if value}

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from aws_cdk.assertions import Match
 
 from alpr import schema
+from alpr.config import Settings
+from infra.core.functions import Functions, _EveryNeedProvided
 
 
 def resources(template: Any, kind: str) -> dict[str, Any]:
@@ -198,11 +202,14 @@ def test_each_function_is_deployed_with_exactly_the_variables_declared_for_it(te
 
 
 def test_a_need_nothing_provides_fails_synthesis() -> None:
-    from infra.core.functions import _EveryNeedProvided
-
     missing = _EveryNeedProvided({(schema.RETENTION_API_FUNCTION.name, schema.Env.PURGE_FUNCTION)}).validate()
     assert missing == [
         "search needs ALPR_USER_POOL_CLIENT_ID: nothing called Functions.provide with it",
         "search needs ALPR_USER_POOL_ID: nothing called Functions.provide with it",
         "admin-api needs ALPR_USER_POOL_ID: nothing called Functions.provide with it",
     ]
+
+
+def test_a_variable_no_function_needs_is_refused() -> None:
+    with pytest.raises(ValueError, match="no function is declared to need ALPR_HOTLIST_REFRESH_S"):
+        Functions.provide(SimpleNamespace(_functions={}, _provided=set()), Settings(hotlist_refresh_s=5))  # type: ignore[arg-type]
