@@ -61,7 +61,8 @@ class Runtime:
 
     @cached_property
     def retention(self) -> RetentionPolicy:
-        return RetentionPolicy.from_env(os.environ)
+        # A department's shorter periods (schema.retention_days_env), in the time zone the settings hold.
+        return RetentionPolicy.from_env({**os.environ, schema.Env.TIME_ZONE.value: self.settings.time_zone})
 
     @cached_property
     def ingest(self) -> IngestService:

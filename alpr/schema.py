@@ -332,14 +332,15 @@ BUCKET = BucketLayout()
 
 
 class Env(StrEnum):
-    """The environment variables a function reads (``alpr.config.Settings``), set by the CDK stack and the local
-    stack. Declared once, here, next to the functions that read them."""
+    """The environment variables a function reads (``alpr.config.Settings``, one field each; Powertools reads its
+    own), set by the CDK stack and the local stack. Declared once, here, next to the functions that read them;
+    which function is deployed with which is declared here too (``function_environment``). Those no function is
+    deployed with keep their defaults (``Settings``) unless an operator sets them."""
 
     PREFIX = "ALPR_PREFIX"
     IMAGES_BUCKET = "ALPR_IMAGES_BUCKET"
     ALERTS_TOPIC_ARN = "ALPR_ALERTS_TOPIC_ARN"
     TIME_ZONE = "ALPR_TIME_ZONE"
-    FRAME_EVENTS_QUEUE_URL = "ALPR_FRAME_EVENTS_QUEUE_URL"
     USER_POOL_ID = "ALPR_USER_POOL_ID"
     USER_POOL_CLIENT_ID = "ALPR_USER_POOL_CLIENT_ID"
     JWKS_URL = "ALPR_JWKS_URL"
@@ -396,7 +397,11 @@ class FunctionSpec:
     handler: str
     memory_mb: int = 512
     timeout_s: int = 30
-    environment: dict[str, str] = field(default_factory=dict)
+    # Fixed values of settings for this function alone.
+    environment: dict[Env, str] = field(default_factory=dict)
+    # Variables the CDK stack sets for this function alone, from resources it creates (infra/core/functions.py
+    # Functions.provide), beside those every function gets (EVERY_FUNCTION_ENV).
+    needs: frozenset[Env] = frozenset()
     # Invoked asynchronously (schedules, events): failed invocations go to a dead-letter queue.
     invoked_async: bool = False
     # Concurrency kept for this function alone, so a burst elsewhere (OCR) cannot starve it (cameras uploading,
@@ -428,15 +433,33 @@ HOTLIST_SEARCH_FUNCTION = FunctionSpec(
 )
 # Evidence holds and the compliance report, for administrators and the records custodian.
 RETENTION_API_FUNCTION = FunctionSpec(
-    "retention-api", "functions.retention.handler.handler", memory_mb=512, timeout_s=60
+    "retention-api",
+    "functions.retention.handler.handler",
+    memory_mb=512,
+    timeout_s=60,
+    # A hold released past its date hands its reads to the purge function.
+    needs=frozenset({Env.PURGE_FUNCTION}),
 )
 SEARCH_FUNCTION = FunctionSpec(
-    "search", "functions.search.handler.handler", memory_mb=1024, timeout_s=29, reserved_concurrency=20
+    "search",
+    "functions.search.handler.handler",
+    memory_mb=1024,
+    timeout_s=29,
+    reserved_concurrency=20,
+    # Staff login: the pool and its app client (the tokens' audience).
+    needs=frozenset({Env.USER_POOL_ID, Env.USER_POOL_CLIENT_ID}),
 )
 # Quarterly audits, annual bundles and access-chain verification, for auditors (418.6.1).
 AUDIT_API_FUNCTION = FunctionSpec("audit-api", "functions.audit.handler.handler", memory_mb=1024, timeout_s=29)
 # ALPR administration (418.3.1(e), 418.4(d), 418.6): designee, cameras, members' training, error reports.
-ADMIN_API_FUNCTION = FunctionSpec("admin-api", "functions.admin.handler.handler", memory_mb=512, timeout_s=29)
+ADMIN_API_FUNCTION = FunctionSpec(
+    "admin-api",
+    "functions.admin.handler.handler",
+    memory_mb=512,
+    timeout_s=29,
+    # Members are the pool's role groups.
+    needs=frozenset({Env.USER_POOL_ID}),
+)
 # The public transparency summary (418.3.1(g)): no login, no plate data, read-only.
 TRANSPARENCY_FUNCTION = FunctionSpec(
     "transparency",
@@ -478,6 +501,26 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     ACCESS_SEALER_FUNCTION,
     CAMERA_HEALTH_FUNCTION,
 )
+
+# What every function is deployed with: where its data is, the department's time zone and Powertools' settings.
+EVERY_FUNCTION_ENV: frozenset[Env] = frozenset(
+    {
+        Env.PREFIX,
+        Env.IMAGES_BUCKET,
+        Env.ALERTS_TOPIC_ARN,
+        Env.TIME_ZONE,
+        Env.POWERTOOLS_SERVICE_NAME,
+        Env.POWERTOOLS_METRICS_NAMESPACE,
+        Env.POWERTOOLS_LOG_LEVEL,
+    }
+)
+
+
+def function_environment(spec: FunctionSpec) -> frozenset[Env]:
+    """The variables the CDK stack deploys a function with: every function's, its own fixed values and what it
+    needs of the resources the stack creates (tests/infra/test_template.py holds the template to this)."""
+    return EVERY_FUNCTION_ENV | spec.needs | frozenset(spec.environment)
+
 
 # AWS: "set the source queue's visibility timeout to at least six times the timeout that you configure on your
 # function" (Lambda Developer Guide, "Creating and configuring an Amazon SQS event source mapping"): the extra

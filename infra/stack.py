@@ -72,6 +72,7 @@ class AlprStack(cdk.Stack):
             share=fn(schema.SHARE_FUNCTION),
             routes=[(fn(spec), paths) for spec, paths in STAFF_ROUTES],
         )
+        functions.provide(staff.settings)
         Audits(
             self,
             "Audits",

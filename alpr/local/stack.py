@@ -122,9 +122,8 @@ def aws_environment(endpoint: str, config: LocalConfig, settings: Settings) -> d
         "AWS_DEFAULT_REGION": config.region,
         "AWS_REGION": config.region,
         "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-        Env.PREFIX.value: settings.prefix,
-        Env.IMAGES_BUCKET.value: settings.images_bucket,
-        Env.ALERTS_TOPIC_ARN.value: settings.alerts_topic_arn,
+        # Where the data is, as a command run against this stack reads it back (the state file; Settings.from_env).
+        **settings.environment(["prefix", "images_bucket", "alerts_topic_arn"]),
         Env.POWERTOOLS_METRICS_NAMESPACE.value: "ALPR",
         Env.POWERTOOLS_SERVICE_NAME.value: "alpr-local",
         "POWERTOOLS_TRACE_DISABLED": "1",
@@ -241,11 +240,11 @@ class LocalStack:
     def user_pool_environment(self) -> dict[str, str]:
         """Tokens carry the AWS issuer URL; their keys are fetched from moto's copy of the pool."""
         pool = self.provisioned.user_pool_id
-        return {
-            Env.USER_POOL_ID.value: pool,
-            Env.USER_POOL_CLIENT_ID.value: self.provisioned.user_pool_client_id,
-            Env.JWKS_URL.value: f"{self.endpoint}/{pool}/.well-known/jwks.json",
-        }
+        return Settings(
+            user_pool_id=pool,
+            user_pool_client_id=self.provisioned.user_pool_client_id,
+            jwks_url=f"{self.endpoint}/{pool}/.well-known/jwks.json",
+        ).environment()
 
     def _use_user_pool(self) -> None:
         os.environ.update(self.user_pool_environment())

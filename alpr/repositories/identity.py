@@ -17,8 +17,9 @@ from typing import Any
 import jwt
 from botocore.exceptions import ClientError
 
+from alpr.config import Settings
 from alpr.domain.errors import DomainError, Unauthenticated
-from alpr.schema import USER_POOL, Env, Role
+from alpr.schema import USER_POOL, Role
 
 
 @dataclass(frozen=True)
@@ -34,14 +35,16 @@ class IdentityConfig:
 
     @classmethod
     def from_env(cls) -> IdentityConfig:
+        """The pool the function is deployed with (``alpr.config.Settings``), in the region Lambda sets."""
+        settings = Settings.from_env()
         region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-west-2"
-        pool = os.environ.get(Env.USER_POOL_ID.value, "")
+        pool = settings.user_pool_id
         default_jwks = f"https://cognito-idp.{region}.amazonaws.com/{pool}/.well-known/jwks.json"
         return cls(
             region=region,
             user_pool_id=pool,
-            client_id=os.environ.get(Env.USER_POOL_CLIENT_ID.value, ""),
-            jwks_url=os.environ.get(Env.JWKS_URL.value) or default_jwks,
+            client_id=settings.user_pool_client_id,
+            jwks_url=settings.jwks_url or default_jwks,
         )
 
 

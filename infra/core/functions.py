@@ -9,11 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
+import jsii
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
-from constructs import Construct
+from constructs import Construct, IValidation
 
 from alpr import schema
+from alpr.config import Settings
 from alpr.schema import Env
 from infra.core.bundling import REPO_ROOT, light_function_code
 from infra.core.data import QUEUE_RETENTION, DataPlane, camel
@@ -48,23 +50,40 @@ class Functions(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, data: DataPlane) -> None:
         super().__init__(scope, construct_id)
         self._prefix = data.prefix
+        # Every function's settings (schema.EVERY_FUNCTION_ENV), named by the settings model.
         environment = {
-            Env.PREFIX.value: data.prefix,
-            Env.IMAGES_BUCKET.value: data.images.bucket_name,
-            Env.ALERTS_TOPIC_ARN.value: data.alerts_topic.topic_arn,
-            Env.TIME_ZONE.value: schema.DEPARTMENT_TIME_ZONE,
+            **Settings(
+                prefix=data.prefix,
+                images_bucket=data.images.bucket_name,
+                alerts_topic_arn=data.alerts_topic.topic_arn,
+                time_zone=schema.DEPARTMENT_TIME_ZONE,
+            ).environment(),
             Env.POWERTOOLS_METRICS_NAMESPACE.value: "ALPR",
             Env.POWERTOOLS_LOG_LEVEL.value: "INFO",
         }
         self._reserve = str(self.node.try_get_context(RESERVE_CONCURRENCY_CONTEXT)).lower() != "false"
         light_code = light_function_code()
         self._functions: dict[str, lambda_.Function] = {}
+        self._provided: set[tuple[str, Env]] = set()
         for spec in schema.FUNCTIONS:
             self._functions[spec.name] = self._function(spec, environment, light_code, data)
+        self.provide(Settings(purge_function=self.physical_name(schema.PURGE_FUNCTION)))
+        self.node.add_validation(_EveryNeedProvided(self._provided))
         # The queue key needs no blanket grant: the event sources, the stream's on-failure queue and the
         # topic grant their consumers and publishers exactly the key use they need.
         for function in self._functions.values():
             data.data_key.grant_encrypt_decrypt(function)
+
+    def provide(self, values: Settings) -> None:
+        """Sets each of the values' variables on exactly the functions declared to need it
+        (``schema.FunctionSpec.needs``): the features that create a resource never choose who reads it."""
+        for variable, value in values.environment().items():
+            needing = [spec for spec in schema.FUNCTIONS if variable in spec.needs]
+            if not needing:
+                raise ValueError(f"no function is declared to need {variable} (schema.FunctionSpec.needs)")
+            for spec in needing:
+                self._functions[spec.name].add_environment(variable, value)
+                self._provided.add((spec.name, Env(variable)))
 
     def of(self, spec: schema.FunctionSpec) -> lambda_.Function:
         return self._functions[spec.name]
@@ -79,7 +98,9 @@ class Functions(Construct):
     def _function(
         self, spec: schema.FunctionSpec, environment: dict[str, str], light_code: Any, data: DataPlane
     ) -> lambda_.Function:
-        own = {str(key): value for key, value in spec.environment.items()}
+        # Its own fixed values, refused here if they do not parse (Settings names the variable).
+        own = {variable.value: value for variable, value in spec.environment.items()}
+        Settings.from_env(own)
         common: dict[str, Any] = {
             "function_name": self.physical_name(spec),
             "memory_size": spec.memory_mb,
@@ -119,3 +140,19 @@ class Functions(Construct):
             code=light_code,
             **common,
         )
+
+
+@jsii.implements(IValidation)
+class _EveryNeedProvided:
+    """Synthesis fails when a function declared to need a variable was never given it."""
+
+    def __init__(self, provided: set[tuple[str, Env]]) -> None:
+        self._provided = provided
+
+    def validate(self) -> list[str]:
+        return [
+            f"{spec.name} needs {variable.value}: nothing called Functions.provide with it"
+            for spec in schema.FUNCTIONS
+            for variable in sorted(spec.needs)
+            if (spec.name, variable) not in self._provided
+        ]

@@ -8,7 +8,6 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from alpr import schema
-from alpr.schema import Env
 from infra.core.data import DataPlane
 from infra.core.grants import allow, allow_table
 
@@ -24,7 +23,6 @@ class Administration(Construct):
         user_pool: cognito.IUserPool,
     ) -> None:
         super().__init__(scope, construct_id)
-        admin_api.add_environment(Env.USER_POOL_ID.value, user_pool.user_pool_id)
         data.grant_access_records(admin_api)
         # Append and read the administration log: designations, camera changes, training records, error reports.
         allow_table(admin_api, data.table(schema.ADMIN_LOG), ["PutItem", "GetItem", "Query"])

@@ -11,7 +11,6 @@ from aws_cdk import aws_lambda_event_sources as sources
 from constructs import Construct
 
 from alpr import schema
-from alpr.schema import Env
 from infra.core.data import DataPlane, schedule_dead_letters
 from infra.core.grants import allow, allow_table
 
@@ -106,7 +105,6 @@ class Retention(Construct):
             resource_name=purge_name,
             arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
         )
-        api.add_environment(Env.PURGE_FUNCTION.value, purge_name)
         allow(api, ["lambda:InvokeFunction"], [purge_arn])
         # Holds change TTLs but never delete: a release past the date hands the reads to the purge function.
         allow_table(api, data.table(schema.READS), ["GetItem", "Query", "Scan", "UpdateItem"])

@@ -18,7 +18,7 @@ from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
 from alpr import schema
-from alpr.schema import Env
+from alpr.config import Settings
 from infra.core.api_stage import BINARY_MEDIA_TYPES, logged_stage
 from infra.core.bundling import REPO_ROOT
 from infra.core.data import DataPlane
@@ -69,8 +69,10 @@ class StaffAccess(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.user_pool, client = self._user_pool(data)
-        search.add_environment(Env.USER_POOL_ID.value, self.user_pool.user_pool_id)
-        search.add_environment(Env.USER_POOL_CLIENT_ID.value, client.user_pool_client_id)
+        # What the functions that need the pool are deployed with (Functions.provide).
+        self.settings = Settings(
+            user_pool_id=self.user_pool.user_pool_id, user_pool_client_id=client.user_pool_client_id
+        )
         self._grant_search(data, search)
         # Every route of these functions passes the access gate (issue 16): training lookup and access records.
         for function in {id(f): f for f in (share, *(f for f, _ in routes))}.values():

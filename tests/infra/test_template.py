@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from aws_cdk.assertions import Match
 
 from alpr import schema
+from alpr.config import Settings
+from infra.core.functions import Functions, _EveryNeedProvided
 
 
 def resources(template: Any, kind: str) -> dict[str, Any]:
@@ -176,3 +180,36 @@ def test_every_access_log_writer_can_extend_the_hash_chain(template: Any) -> Non
     assert writers, "no function writes access records"
     for role in writers:
         assert "dynamodb:UpdateItem" in chain.get(role, set()), f"{role} writes access records outside the chain"
+
+
+def test_each_function_is_deployed_with_exactly_the_variables_declared_for_it(template: Any) -> None:
+    """schema.function_environment: every function's settings, its own fixed values, and a variable the stack
+    sets from a resource it creates (the user pool, the purge function) on the functions that need it, no other."""
+    deployed = {
+        f["Properties"]["FunctionName"]: f["Properties"]["Environment"]["Variables"]
+        for f in resources(template, "AWS::Lambda::Function").values()
+        if str(f["Properties"].get("FunctionName", "")).startswith("alpr-")
+    }
+    for spec in schema.FUNCTIONS:
+        variables = deployed[f"alpr-{spec.name}"]
+        assert set(variables) == {v.value for v in schema.function_environment(spec)}, spec.name
+        assert variables[schema.Env.PREFIX] == "alpr"
+        assert variables[schema.Env.POWERTOOLS_SERVICE_NAME] == spec.name
+        for variable, value in spec.environment.items():
+            assert variables[variable] == value, spec.name
+    assert deployed["alpr-retention-api"][schema.Env.PURGE_FUNCTION] == "alpr-purge"
+    assert deployed["alpr-transparency"][schema.Env.TRANSPARENCY_CACHE_S] == "900"
+
+
+def test_a_need_nothing_provides_fails_synthesis() -> None:
+    missing = _EveryNeedProvided({(schema.RETENTION_API_FUNCTION.name, schema.Env.PURGE_FUNCTION)}).validate()
+    assert missing == [
+        "search needs ALPR_USER_POOL_CLIENT_ID: nothing called Functions.provide with it",
+        "search needs ALPR_USER_POOL_ID: nothing called Functions.provide with it",
+        "admin-api needs ALPR_USER_POOL_ID: nothing called Functions.provide with it",
+    ]
+
+
+def test_a_variable_no_function_needs_is_refused() -> None:
+    with pytest.raises(ValueError, match="no function is declared to need ALPR_HOTLIST_REFRESH_S"):
+        Functions.provide(SimpleNamespace(_functions={}, _provided=set()), Settings(hotlist_refresh_s=5))  # type: ignore[arg-type]
