@@ -3,7 +3,9 @@ they (role, training), why (purpose, offense, case number), and the access recor
 is returned.
 
 Routes cannot forget the record:
-- the search page's routes (``/api/*``) are declared with a ``Rule`` and run inside ``StaffGate.serve``;
+- each of the search page's routes (``/api/*``) declares its ``Rule`` in its route middleware
+  (``functions.search.page.staff``), which runs it inside ``StaffGate.serve``; a route without one stops the
+  function from loading;
 - every route of the ``/v1/*`` and ``/share/*`` resolvers runs inside ``StaffGate.guard`` through the
   middleware ``functions.rest.gate_every_route`` installs on the resolver, so a new route is covered by
   construction;
