@@ -41,7 +41,8 @@ class StaffGateMiddleware(BaseMiddlewareHandler[APIGatewayRestResolver]):
         self.rule = rule
 
     def handler(self, app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
-        # Read ids contain "#", which travels percent-encoded in a path: the route gets them decoded.
+        # Read ids contain "#", which travels percent-encoded in a path: the route gets them decoded (Powertools
+        # calls the route with the context's ``_route_args``).
         arguments: Mapping[str, str] = app.context.get("_route_args") or {}
         app.append_context(_route_args={name: unquote(value) for name, value in arguments.items()})
         call = request_call(app, token=bearer(Requests(app).header("Authorization")), case_keys=("case_number",))
