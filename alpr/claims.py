@@ -1,5 +1,6 @@
-"""Who is calling, from the claims an API Gateway Cognito authorizer passes to a function: the one parser every
-REST function reads its caller with (``functions.rest.Requests.member``)."""
+"""Who is calling, from Cognito ID-token claims: the one parser for the claims API Gateway's Cognito authorizer
+passes to a function (``functions.rest.Requests.member``) and for the token the staff page's gate verifies
+itself (``StaffGate.member``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from alpr.domain.errors import Unauthenticated
 from alpr.schema import Role
-from alpr.services.access import Member
+from alpr.services.access import DEPARTMENT, Member
 
 
 def roles_from_claims(claims: Mapping[str, Any]) -> frozenset[Role]:
@@ -23,14 +24,16 @@ def roles_from_claims(claims: Mapping[str, Any]) -> frozenset[Role]:
 def member_from_claims(
     claims: Mapping[str, Any] | None, trained: Callable[[str], bool] = lambda _member_id: False
 ) -> Member:
-    """``cognito:username`` (or ``sub``), ``name`` and the roles its groups name; ``trained`` says whether the
-    member's training is on record (policy 418.4(d)). No username: not signed in."""
+    """``cognito:username`` (or ``sub``), ``name``, ``custom:organization`` (else the department) and the roles
+    its groups name; ``trained`` says whether the member's training is on record (policy 418.4(d)). No
+    username: not signed in."""
     member_id = str((claims or {}).get("cognito:username") or (claims or {}).get("sub") or "")
     if not claims or not member_id:
         raise Unauthenticated("sign in first")
     return Member(
         member_id=member_id,
         name=str(claims.get("name") or member_id),
+        organization=str(claims.get("custom:organization") or DEPARTMENT),
         roles=roles_from_claims(claims),
         trained=trained(member_id),
     )

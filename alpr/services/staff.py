@@ -22,13 +22,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
+from alpr.claims import member_from_claims
 from alpr.domain.access import Offense, Purpose, justification, offense_for
 from alpr.domain.errors import Forbidden, TrainingRequired, Unauthenticated
 from alpr.repositories.identity import TokenVerifier
 from alpr.repositories.training import TrainingRepository
 from alpr.schema import Role
 from alpr.services.access import (
-    DEPARTMENT,
     UNKNOWN_MEMBER,
     AccessRecorder,
     AccessRequest,
@@ -93,13 +93,8 @@ class StaffGate:
     def member(self, token: str | None) -> Member:
         if not token:
             raise Unauthenticated("log in first")
-        claims = self._verifier.verify(token)
-        return Member(
-            member_id=claims.username,
-            name=claims.name,
-            organization=claims.organization or DEPARTMENT,
-            roles=claims.groups,
-            trained=self._training.get(claims.username) is not None,
+        return member_from_claims(
+            self._verifier.verified_claims(token), trained=lambda member_id: self._training.get(member_id) is not None
         )
 
     @staticmethod
