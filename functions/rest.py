@@ -1,62 +1,76 @@
-"""What the staff REST APIs behind the Cognito authorizer share: who is calling, the request's body and query,
-JSON responses, the errors every route answers the same way, and the access gate every route passes."""
+"""What the REST functions share: who is calling, the request's body and query, JSON responses, the errors
+every route answers the same way, and the access gate every staff route passes."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel, ValidationError
 
-from alpr.claims import roles_from_claims
-from alpr.domain.errors import DomainError, Unauthenticated
+from alpr.claims import member_from_claims
+from alpr.domain.errors import DomainError
 from alpr.runtime import runtime
 from alpr.services.access import Member
 from alpr.services.staff import Call, Rule
 
-
-def member_from_claims(claims: dict[str, Any] | None) -> Member:
-    member_id = str((claims or {}).get("cognito:username") or (claims or {}).get("sub") or "")
-    if not claims or not member_id:
-        raise Unauthenticated("sign in first")
-    roles = roles_from_claims(claims)
-    return Member(
-        member_id=member_id,
-        name=str(claims.get("name") or member_id),
-        roles=roles,
-        # Training is what administrators recorded (policy 418.4(d)), the same source the staff page uses.
-        trained=runtime().repos.training.get(member_id) is not None,
-    )
+# Where a gate leaves the member it identified, for the route to read (``Requests.member``). Powertools clears
+# a resolver's context after every event, so it never outlives the call.
+MEMBER = "alpr.member"
 
 
 class Requests:
-    """The current request of one resolver, read the same way by every route."""
+    """The current request of one resolver or router, read the same way by every route.
 
-    def __init__(self, app: APIGatewayRestResolver) -> None:
-        self._app = app
+    It holds the router, never the event: Powertools keeps the current event on ``BaseRouter`` itself, shared
+    by every resolver in a process, so it is read afresh on every call.
+    """
+
+    def __init__(self, router: BaseRouter) -> None:
+        self._router = router
+
+    def event(self) -> APIGatewayProxyEvent:
+        return cast(APIGatewayProxyEvent, self._router.current_event)
 
     def member(self) -> Member:
-        authorizer = self._app.current_event.request_context.authorizer
-        return member_from_claims(authorizer.claims if authorizer else None)
+        """Who the route's gate identified; else who the Cognito authorizer's claims say (training looked up in
+        the records administrators keep, policy 418.4(d), the same source the staff page uses)."""
+        known = self._router.context.get(MEMBER)
+        if isinstance(known, Member):
+            return known
+        return member_from_claims(
+            self.event().request_context.authorizer.claims,
+            trained=lambda member_id: runtime().repos.training.get(member_id) is not None,
+        )
 
     def body(self, model: type[BaseModel]) -> Any:
-        return model.model_validate_json(self._app.current_event.decoded_body or "{}")
+        """The JSON body as ``model``; one that does not validate is answered 400 ``bad_request`` (answer_errors)."""
+        return model.model_validate_json(self.event().decoded_body or "{}")
+
+    def validated(self, model: type[BaseModel]) -> Any:
+        """The JSON body as ``model``; one that is not JSON or does not validate is a DomainError (400)."""
+        try:
+            return model.model_validate(self.event().json_body or {})
+        except (ValidationError, ValueError) as exc:
+            raise DomainError(f"invalid request body: {exc}") from exc
+
+    def json_object(self) -> dict[str, Any]:
+        """The JSON object body; anything else reads as no body (a route's model then says what is missing)."""
+        return _json_object(self.event().decoded_body)
 
     def query(self, name: str) -> str | None:
-        return self._app.current_event.get_query_string_value(name)
+        return self.event().get_query_string_value(name)
 
-
-def validated_body(app: APIGatewayRestResolver, model: type[BaseModel]) -> Any:
-    """The request's JSON body as ``model``; a body that is not JSON or does not validate is a DomainError (400)."""
-    try:
-        return model.model_validate(app.current_event.json_body or {})
-    except (ValidationError, ValueError) as exc:
-        raise DomainError(f"invalid request body: {exc}") from exc
+    def header(self, name: str) -> str | None:
+        headers = self.event().headers
+        return headers.get(name.lower()) or headers.get(name)
 
 
 def json_response(value: Any, status: int = 200) -> Response:
@@ -97,6 +111,31 @@ def routes_of(app: APIGatewayRestResolver) -> list[tuple[str, str]]:
     )
 
 
+def request_call(
+    router: BaseRouter, token: str | None = None, case_keys: tuple[str, ...] = ("case_number", "case")
+) -> Call:
+    """What the gate knows of the request before it decides: the client, the route called, and the purpose,
+    offense and case number the query or the JSON body name (418.4.1)."""
+    event = Requests(router).event()
+    params = {**(event.query_string_parameters or {}), **_json_object(event.decoded_body)}
+    return Call(
+        token=token,
+        client=event.request_context.identity.source_ip or "",
+        subject=f"{event.http_method} {event.path}",
+        purpose=_text(params.get("purpose")),
+        offense=_text(params.get("offense")),
+        case_number=_text(next((params[key] for key in case_keys if params.get(key)), None)),
+        # The id the Logger's correlation path (correlation_paths.API_GATEWAY_REST) reads.
+        correlation_id=str(event.request_context.request_id or ""),
+    )
+
+
+def remember(router: BaseRouter, member: Member) -> Member:
+    """Leaves the member the gate identified for the route (``Requests.member``)."""
+    router.append_context(**{MEMBER: member})
+    return member
+
+
 def gate_every_route(
     app: APIGatewayRestResolver, service: str, rules: Mapping[str, Rule] | None = None
 ) -> Callable[..., Response]:
@@ -110,22 +149,16 @@ def gate_every_route(
     overrides = dict(rules or {})
 
     def gate(resolver: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
-        route = resolver.context.get("_route")
-        key = route_key(resolver.current_event.http_method, route.path if route else resolver.current_event.path)
-        rule = overrides.get(key) or Rule(f"{service} {key}", justified=False)
         event = resolver.current_event
-        params = {**(event.query_string_parameters or {}), **_json_object(event.decoded_body)}
-        call = Call(
-            token=None,
-            client=event.request_context.identity.source_ip or "",
-            subject=f"{event.http_method} {event.path}",
-            purpose=_text(params.get("purpose")),
-            offense=_text(params.get("offense")),
-            case_number=_text(params.get("case_number") or params.get("case")),
-            correlation_id=str(event.request_context.request_id or ""),
-        )
+        route = resolver.context.get("_route")
+        key = route_key(event.http_method, route.path if route else event.path)
+        rule = overrides.get(key) or Rule(f"{service} {key}", justified=False)
         return runtime().staff_gate.guard(
-            rule, call, lambda: Requests(resolver).member(), lambda _: next_middleware(resolver), count_results
+            rule,
+            request_call(resolver),
+            lambda: remember(resolver, Requests(resolver).member()),
+            lambda _: next_middleware(resolver),
+            count_results,
         )
 
     app.use(middlewares=[gate])

@@ -48,14 +48,6 @@ class IdentityConfig:
         )
 
 
-@dataclass(frozen=True)
-class Claims:
-    username: str
-    name: str
-    groups: frozenset[Role]
-    organization: str | None
-
-
 class TokenVerifier:
     def __init__(self, config: IdentityConfig) -> None:
         self._config = config
@@ -64,19 +56,9 @@ class TokenVerifier:
     def _keys(self) -> jwt.PyJWKClient:
         return jwt.PyJWKClient(self._config.jwks_url, cache_keys=True, lifespan=3600, timeout=10)
 
-    def verify(self, token: str) -> Claims:
-        claims = self.verified_claims(token)
-        groups = frozenset(Role(g) for g in claims.get("cognito:groups", []) if g in Role._value2member_map_)
-        username = str(claims.get("cognito:username") or claims["sub"])
-        return Claims(
-            username=username,
-            name=str(claims.get("name") or username),
-            groups=groups,
-            organization=claims.get("custom:organization"),
-        )
-
     def verified_claims(self, token: str) -> dict[str, Any]:
-        """The token's claims once its signature, issuer, audience, expiry and use (an ID token) check out."""
+        """The token's claims once its signature, issuer, audience, expiry and use (an ID token) check out; who
+        they name is read by ``alpr.claims.member_from_claims``."""
         try:
             key = self._keys.get_signing_key_from_jwt(token)
             claims = jwt.decode(

@@ -3,7 +3,9 @@ they (role, training), why (purpose, offense, case number), and the access recor
 is returned.
 
 Routes cannot forget the record:
-- the search page's routes (``/api/*``) are declared with a ``Rule`` and run inside ``StaffGate.serve``;
+- each of the search page's routes (``/api/*``) declares its ``Rule`` in its route middleware
+  (``functions.search.page.staff``), which runs it inside ``StaffGate.serve``; a route without one stops the
+  function from loading;
 - every route of the ``/v1/*`` and ``/share/*`` resolvers runs inside ``StaffGate.guard`` through the
   middleware ``functions.rest.gate_every_route`` installs on the resolver, so a new route is covered by
   construction;
@@ -20,13 +22,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
+from alpr.claims import member_from_claims
 from alpr.domain.access import Offense, Purpose, justification, offense_for
 from alpr.domain.errors import Forbidden, TrainingRequired, Unauthenticated
 from alpr.repositories.identity import TokenVerifier
 from alpr.repositories.training import TrainingRepository
 from alpr.schema import Role
 from alpr.services.access import (
-    DEPARTMENT,
     UNKNOWN_MEMBER,
     AccessRecorder,
     AccessRequest,
@@ -91,13 +93,8 @@ class StaffGate:
     def member(self, token: str | None) -> Member:
         if not token:
             raise Unauthenticated("log in first")
-        claims = self._verifier.verify(token)
-        return Member(
-            member_id=claims.username,
-            name=claims.name,
-            organization=claims.organization or DEPARTMENT,
-            roles=claims.groups,
-            trained=self._training.get(claims.username) is not None,
+        return member_from_claims(
+            self._verifier.verified_claims(token), trained=lambda member_id: self._training.get(member_id) is not None
         )
 
     @staticmethod

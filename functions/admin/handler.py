@@ -13,7 +13,8 @@ GET   /v1/admin/error-reports                 every error report (an access reco
 POST  /v1/admin/error-reports                 {read_id, error, description, corrected_plate?, alert_id?}
 
 Who may do what is the administration service's rule (alpr/services/administration.py); the caller is who the
-authorizer's claims say (alpr/claims.py). Every change lands in the append-only administration log.
+authorizer's claims say (``functions.rest.Requests.member``). Every change lands in the append-only
+administration log.
 """
 
 from __future__ import annotations
@@ -28,16 +29,16 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
-from alpr.claims import staff_member
 from alpr.domain.cameras import Camera
 from alpr.domain.errors import DomainError, Forbidden
 from alpr.runtime import runtime
 from alpr.schema import SourceClass
-from alpr.services.holds import StaffMember
-from functions.rest import answer_errors, gate_every_route, validated_body
+from alpr.services.access import Member
+from functions.rest import Requests, answer_errors, gate_every_route
 
 logger = Logger(service="admin-api")
 app = APIGatewayRestResolver()
+request = Requests(app)
 gate_every_route(app, "admin-api")
 
 TEXT = 2000
@@ -77,20 +78,12 @@ class ErrorReportRequest(BaseModel):
     alert_id: str | None = Field(default=None, max_length=128)
 
 
-def caller() -> StaffMember:
-    return staff_member(app.current_event.request_context.authorizer.raw_event)
-
-
-def trained_caller() -> StaffMember:
+def trained_caller() -> Member:
     """Error reports open ALPR data: policy 418.4(d) asks for recorded training first."""
-    member = caller()
-    if runtime().repos.training.get(member.member_id) is None:
+    member = request.member()
+    if not member.trained:
         raise Forbidden("no recorded completion of department-approved ALPR training (policy 418.4(d))")
     return member
-
-
-def _body(model: type[BaseModel]) -> Any:
-    return validated_body(app, model)
 
 
 def _camera(camera: Camera) -> dict[str, Any]:
@@ -100,27 +93,27 @@ def _camera(camera: Camera) -> dict[str, Any]:
 
 @app.get("/v1/admin/designee")
 def designee() -> dict[str, Any]:
-    caller()
+    request.member()
     return {"designee": runtime().administration.designee()}
 
 
 @app.put("/v1/admin/designee")
 def designate() -> dict[str, Any]:
-    body: DesigneeRequest = _body(DesigneeRequest)
-    return {"designation": runtime().administration.designate(caller(), body.title, body.name)}
+    body: DesigneeRequest = request.validated(DesigneeRequest)
+    return {"designation": runtime().administration.designate(request.member(), body.title, body.name)}
 
 
 @app.get("/v1/admin/cameras")
 def cameras() -> dict[str, Any]:
     service = runtime().administration
-    registry = [_camera(c) for c in service.cameras(caller())]
+    registry = [_camera(c) for c in service.cameras(request.member())]
     return {"cameras": registry, "changes": service.camera_history()}
 
 
 @app.get("/v1/admin/cameras/health")
 def camera_health() -> dict[str, Any]:
     """Camera health (418.3.1(c)): last seen, agent, spool depth, last error; silent ones first."""
-    runtime().administration.cameras(caller())  # who may list the registry may see its health
+    runtime().administration.cameras(request.member())  # who may list the registry may see its health
     report = runtime().camera_health.report()
     order = {"silent": 0, "never_seen": 1, "ok": 2, "not_watched": 3, "deactivated": 4}
     report.sort(key=lambda h: (order.get(h.state.value, 9), h.camera_id))
@@ -129,22 +122,22 @@ def camera_health() -> dict[str, Any]:
 
 @app.post("/v1/admin/cameras")
 def add_camera() -> Response:
-    body: NewCamera = _body(NewCamera)
+    body: NewCamera = request.validated(NewCamera)
     camera, api_key = runtime().administration.add_camera(
-        caller(), body.camera_id, body.source, body.name, body.latitude, body.longitude
+        request.member(), body.camera_id, body.source, body.name, body.latitude, body.longitude
     )
     return Response(201, "application/json", {"camera": _camera(camera), "api_key": api_key})
 
 
 @app.patch("/v1/admin/cameras/<camera_id>")
 def change_camera(camera_id: str) -> dict[str, Any]:
-    body: CameraChange = _body(CameraChange)
+    body: CameraChange = request.validated(CameraChange)
     located = body.latitude is not None or body.longitude is not None
     if located and (body.latitude is None or body.longitude is None):
         raise DomainError("give both latitude and longitude")
     service = runtime().administration
     changes = service.update_camera(
-        caller(),
+        request.member(),
         unquote(camera_id),
         body.reason,
         active=body.active,
@@ -156,19 +149,21 @@ def change_camera(camera_id: str) -> dict[str, Any]:
 
 @app.get("/v1/admin/members")
 def members() -> dict[str, Any]:
-    return {"members": runtime().administration.members(caller())}
+    return {"members": runtime().administration.members(request.member())}
 
 
 @app.put("/v1/admin/members/<member_id>/training")
 def record_training(member_id: str) -> dict[str, Any]:
-    body: TrainingRequest = _body(TrainingRequest)
-    record = runtime().administration.record_training(caller(), unquote(member_id), body.course, body.completed_on)
+    body: TrainingRequest = request.validated(TrainingRequest)
+    record = runtime().administration.record_training(
+        request.member(), unquote(member_id), body.course, body.completed_on
+    )
     return {"training": record.model_dump()}
 
 
 @app.get("/v1/admin/training-changes")
 def training_changes() -> dict[str, Any]:
-    return {"changes": runtime().administration.training_history(caller())}
+    return {"changes": runtime().administration.training_history(request.member())}
 
 
 @app.get("/v1/admin/error-reports")
@@ -178,7 +173,7 @@ def error_reports() -> dict[str, Any]:
 
 @app.post("/v1/admin/error-reports")
 def report_error() -> Response:
-    body: ErrorReportRequest = _body(ErrorReportRequest)
+    body: ErrorReportRequest = request.validated(ErrorReportRequest)
     report = runtime().administration.report_error(
         trained_caller(), body.read_id, body.error, body.description, body.corrected_plate, body.alert_id
     )

@@ -21,15 +21,14 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
-from alpr.claims import staff_member
 from alpr.domain.audit import Quarter
 from alpr.domain.errors import DomainError
 from alpr.runtime import runtime
-from alpr.services.holds import StaffMember
-from functions.rest import answer_errors, gate_every_route, validated_body
+from functions.rest import Requests, answer_errors, gate_every_route
 
 logger = Logger(service="audit-api")
 app = APIGatewayRestResolver()
+request = Requests(app)
 gate_every_route(app, "audit-api")
 
 
@@ -55,36 +54,28 @@ class BundleRequest(BaseModel):
     last: date = Field(alias="to")
 
 
-def caller() -> StaffMember:
-    return staff_member(app.current_event.request_context.authorizer.raw_event)
-
-
-def _body(model: type[BaseModel]) -> Any:
-    return validated_body(app, model)
-
-
 def _audit(audit: Any) -> dict[str, Any]:
     return dict(audit.model_dump(mode="json"))
 
 
 @app.get("/v1/audits")
 def list_audits() -> dict[str, Any]:
-    audits = runtime().audits.list_audits(caller())
+    audits = runtime().audits.list_audits(request.member())
     return {"audits": [{**_audit(a), "outcome": a.outcome()} for a in audits]}
 
 
 @app.post("/v1/audits")
 def run_quarterly() -> Response:
-    body: RunRequest = _body(RunRequest)
+    body: RunRequest = request.validated(RunRequest)
     quarter = Quarter.parse(body.quarter) if body.quarter else None
-    audit = runtime().audits.run_quarterly(caller(), quarter, body.seed, body.size)
+    audit = runtime().audits.run_quarterly(request.member(), quarter, body.seed, body.size)
     return Response(201, "application/json", {"audit": _audit(audit)})
 
 
 @app.post("/v1/audits/bundles")
 def bundle() -> Response:
-    body: BundleRequest = _body(BundleRequest)
-    made = runtime().audits.bundle(caller(), body.first, body.last)
+    body: BundleRequest = request.validated(BundleRequest)
+    made = runtime().audits.bundle(request.member(), body.first, body.last)
     return Response(
         201,
         "application/json",
@@ -94,8 +85,8 @@ def bundle() -> Response:
 
 @app.get("/v1/audits/access-chain")
 def verify_chain() -> dict[str, Any]:
-    day = app.current_event.get_query_string_value("day")
-    results = runtime().audits.verify_access_chain(caller(), [day] if day else None)
+    day = request.query("day")
+    results = runtime().audits.verify_access_chain(request.member(), [day] if day else None)
     return {
         "intact": all(r.intact for r in results),
         "days": [{"day": r.day, "records": r.records, "intact": r.intact, "finding": r.describe()} for r in results],
@@ -104,34 +95,34 @@ def verify_chain() -> dict[str, Any]:
 
 @app.get("/v1/audits/finalized")
 def finalized() -> dict[str, Any]:
-    return {"audits": runtime().audits.finalized(caller())}
+    return {"audits": runtime().audits.finalized(request.member())}
 
 
 @app.get("/v1/audits/<audit_id>")
 def get_audit(audit_id: str) -> dict[str, Any]:
-    audit = runtime().audits.get(caller(), audit_id)
+    audit = runtime().audits.get(request.member(), audit_id)
     return {"audit": _audit(audit), "outcome": audit.outcome()}
 
 
 @app.post("/v1/audits/<audit_id>/items/<item>/review")
 def review(audit_id: str, item: str) -> dict[str, Any]:
-    body: ReviewRequest = _body(ReviewRequest)
+    body: ReviewRequest = request.validated(ReviewRequest)
     if not item.isdigit():
         raise DomainError("the item is a number")
-    audit = runtime().audits.review(caller(), audit_id, int(item), body.consistent, body.comment)
+    audit = runtime().audits.review(request.member(), audit_id, int(item), body.consistent, body.comment)
     return {"audit": _audit(audit)}
 
 
 @app.post("/v1/audits/<audit_id>/notes")
 def notes(audit_id: str) -> dict[str, Any]:
-    body: NotesRequest = _body(NotesRequest)
-    audit = runtime().audits.notes(caller(), audit_id, body.model_dump(exclude_none=True))
+    body: NotesRequest = request.validated(NotesRequest)
+    audit = runtime().audits.notes(request.member(), audit_id, body.model_dump(exclude_none=True))
     return {"audit": _audit(audit)}
 
 
 @app.post("/v1/audits/<audit_id>/finalize")
 def finalize(audit_id: str) -> dict[str, Any]:
-    return {"audit": _audit(runtime().audits.finalize(caller(), audit_id))}
+    return {"audit": _audit(runtime().audits.finalize(request.member(), audit_id))}
 
 
 # Refusals keep their status and code, a body that does not validate is a 400: the same on every API.

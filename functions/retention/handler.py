@@ -13,15 +13,14 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
-from alpr.claims import staff_member
 from alpr.domain.holds import HoldScope
 from alpr.runtime import runtime
 from alpr.schema import Role
-from alpr.services.holds import StaffMember
-from functions.rest import answer_errors, gate_every_route, validated_body
+from functions.rest import Requests, answer_errors, gate_every_route
 
 logger = Logger(service="retention-api")
 app = APIGatewayRestResolver()
+request = Requests(app)
 gate_every_route(app, "retention-api")
 
 
@@ -39,42 +38,34 @@ class ReleaseRequest(BaseModel):
     reason: str = Field(max_length=2000)
 
 
-def caller() -> StaffMember:
-    return staff_member(app.current_event.request_context.authorizer.raw_event)
-
-
-def _body(model: type[BaseModel]) -> Any:
-    return validated_body(app, model)
-
-
 def _hold_json(hold: Any) -> dict[str, Any]:
     return dict(hold.model_dump(mode="json", exclude_none=True))
 
 
 @app.get("/v1/compliance")
 def compliance() -> dict[str, Any]:
-    return runtime().compliance.report(caller())
+    return runtime().compliance.report(request.member())
 
 
 @app.get("/v1/holds")
 def holds() -> dict[str, Any]:
     from alpr.domain.holds import READS_COMPLIANCE, require_role
 
-    require_role(caller(), READS_COMPLIANCE, "listing holds")
+    require_role(request.member(), READS_COMPLIANCE, "listing holds")
     service = runtime().holds
     return {"holds": [_hold_json(h) for h in service.active() + service.requested()]}
 
 
 @app.post("/v1/holds")
 def place_hold() -> Response:
-    body: HoldRequest = _body(HoldRequest)
+    body: HoldRequest = request.validated(HoldRequest)
     scope = HoldScope(
         read_ids=body.read_ids,
         camera_id=body.camera_id,
         captured_from=body.captured_from,
         captured_to=body.captured_to,
     )
-    service, actor = runtime().holds, caller()
+    service, actor = runtime().holds, request.member()
     if body.request_only or not {Role.ADMINISTRATOR, Role.CAPTAIN} & actor.roles:
         hold = service.request(actor, body.case_number, body.reason, scope)
         return Response(202, "application/json", {"hold": _hold_json(hold)})
@@ -88,19 +79,19 @@ def place_hold() -> Response:
 
 @app.post("/v1/holds/<hold_id>/approve")
 def approve(hold_id: str) -> dict[str, Any]:
-    outcome = runtime().holds.approve(caller(), hold_id)
+    outcome = runtime().holds.approve(request.member(), hold_id)
     return {"hold": _hold_json(outcome.hold), "held": outcome.held_reads, "refused": outcome.refused_reads}
 
 
 @app.post("/v1/holds/<hold_id>/release")
 def release(hold_id: str) -> dict[str, Any]:
-    body: ReleaseRequest = _body(ReleaseRequest)
-    return {"hold": _hold_json(runtime().holds.release(caller(), hold_id, body.reason))}
+    body: ReleaseRequest = request.validated(ReleaseRequest)
+    return {"hold": _hold_json(runtime().holds.release(request.member(), hold_id, body.reason))}
 
 
 @app.post("/v1/holds/<hold_id>/book")
 def book(hold_id: str) -> dict[str, Any]:
-    return {"manifest": runtime().holds.book(caller(), hold_id)}
+    return {"manifest": runtime().holds.book(request.member(), hold_id)}
 
 
 # Refusals keep their status and code, a body that does not validate is a 400: the same on every API.

@@ -6,15 +6,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel, Field
 
 from alpr.domain.sharing import DEFAULT_GRANT_DAYS, RequestStatus, ShareRequest
 from alpr.runtime import runtime
 from alpr.schema import Role
 from alpr.services import staff_views as views
-from alpr.services.access import Member
-from alpr.services.staff import Justified, Rule, Served
-from functions.search.handler import Body, json_body, query, staff_route
+from alpr.services.staff import Rule, Served
+from functions.rest import Requests
+from functions.search.page import staff
+
+router = Router()
+request = Requests(router)
 
 DECIDES = (Role.CAPTAIN, Role.ADMINISTRATOR)
 REGISTRY = (Role.ADMINISTRATOR, Role.CAPTAIN, Role.AUDITOR)
@@ -50,71 +54,65 @@ def _request(filed: ShareRequest) -> dict[str, Any]:
     return filed.model_dump(mode="json", exclude={"grant_token_hash"})
 
 
-@staff_route("GET", "/api/sharing/requests", Rule.for_roles("sharing.requests", *REGISTRY, justified=False))
-def requests() -> Body:
-    def body(member: Member, _: Justified | None) -> Served[dict[str, Any]]:
-        status = query("status")
-        wanted = RequestStatus(status) if status in {s.value for s in RequestStatus} else None
-        found = sorted(runtime().sharing.requests(member, wanted, None), key=lambda r: r.filed_at, reverse=True)
-        rows = [_request(r) for r in found]
-        return Served({"requests": rows}, results=len(rows), subject=f"sharing requests status={status or 'any'}")
-
-    return body
-
-
-@staff_route(
-    "POST", "/api/sharing/requests/<request_id>/approve", Rule.for_roles("sharing.approve", *DECIDES, justified=False)
+@router.get(
+    "/api/sharing/requests", middlewares=[staff(Rule.for_roles("sharing.requests", *REGISTRY, justified=False))]
 )
-def approve(request_id: str) -> Body:
-    def body(member: Member, _: Justified | None) -> Served[dict[str, Any]]:
-        wanted = views.parse(Approval, json_body())
-        approval = runtime().sharing.approve(member, request_id, wanted.days, wanted.note)
-        payload = {
-            "request": _request(approval.request),
-            # Shown once: only its hash is kept, so the captain hands it to the agency now.
-            "grant_token": approval.grant_token,
-        }
-        return Served(payload, results=1, subject=f"sharing request={request_id} approved")
-
-    return body
+def requests() -> Served[dict[str, Any]]:
+    status = request.query("status")
+    wanted = RequestStatus(status) if status in {s.value for s in RequestStatus} else None
+    found = sorted(runtime().sharing.requests(request.member(), wanted, None), key=lambda r: r.filed_at, reverse=True)
+    rows = [_request(r) for r in found]
+    return Served({"requests": rows}, results=len(rows), subject=f"sharing requests status={status or 'any'}")
 
 
-@staff_route(
-    "POST", "/api/sharing/requests/<request_id>/deny", Rule.for_roles("sharing.deny", *DECIDES, justified=False)
+@router.post(
+    "/api/sharing/requests/<request_id>/approve",
+    middlewares=[staff(Rule.for_roles("sharing.approve", *DECIDES, justified=False))],
 )
-def deny(request_id: str) -> Body:
-    def body(member: Member, _: Justified | None) -> Served[dict[str, Any]]:
-        denied = runtime().sharing.deny(member, request_id, views.parse(Denial, json_body()).note)
-        return Served({"request": _request(denied)}, results=1, subject=f"sharing request={request_id} denied")
-
-    return body
-
-
-@staff_route("GET", "/api/sharing/agencies", Rule.for_roles("sharing.agencies", *REGISTRY, justified=False))
-def agencies() -> Body:
-    def body(member: Member, _: Justified | None) -> Served[dict[str, Any]]:
-        rows = [a.model_dump(mode="json") for a in runtime().sharing.agencies(member)]
-        return Served({"agencies": rows}, results=len(rows), subject="agency registry")
-
-    return body
+def approve(request_id: str) -> Served[dict[str, Any]]:
+    wanted = views.parse(Approval, request.json_object())
+    approval = runtime().sharing.approve(request.member(), request_id, wanted.days, wanted.note)
+    payload = {
+        "request": _request(approval.request),
+        # Shown once: only its hash is kept, so the captain hands it to the agency now.
+        "grant_token": approval.grant_token,
+    }
+    return Served(payload, results=1, subject=f"sharing request={request_id} approved")
 
 
-@staff_route("POST", "/api/sharing/agencies", Rule.for_roles("sharing.agency.add", Role.ADMINISTRATOR, justified=False))
-def add_agency() -> Body:
-    def body(member: Member, _: Justified | None) -> Served[dict[str, Any]]:
-        agency = runtime().sharing.add_agency(member, **views.parse(NewAgency, json_body()).model_dump())
-        return Served(agency.model_dump(mode="json"), results=1, subject=f"agency {agency.ori} added")
-
-    return body
-
-
-@staff_route(
-    "PATCH", "/api/sharing/agencies/<ori>", Rule.for_roles("sharing.agency.edit", Role.ADMINISTRATOR, justified=False)
+@router.post(
+    "/api/sharing/requests/<request_id>/deny",
+    middlewares=[staff(Rule.for_roles("sharing.deny", *DECIDES, justified=False))],
 )
-def edit_agency(ori: str) -> Body:
-    def body(member: Member, _: Justified | None) -> Served[dict[str, Any]]:
-        changes = views.parse(AgencyEdit, json_body()).model_dump(exclude_none=True)
-        agency = runtime().sharing.edit_agency(member, ori, **changes)
-        return Served(agency.model_dump(mode="json"), results=1, subject=f"agency {ori} changed")
+def deny(request_id: str) -> Served[dict[str, Any]]:
+    denied = runtime().sharing.deny(request.member(), request_id, views.parse(Denial, request.json_object()).note)
+    return Served({"request": _request(denied)}, results=1, subject=f"sharing request={request_id} denied")
 
-    return body
+
+@router.get(
+    "/api/sharing/agencies", middlewares=[staff(Rule.for_roles("sharing.agencies", *REGISTRY, justified=False))]
+)
+def agencies() -> Served[dict[str, Any]]:
+    rows = [a.model_dump(mode="json") for a in runtime().sharing.agencies(request.member())]
+    return Served({"agencies": rows}, results=len(rows), subject="agency registry")
+
+
+@router.post(
+    "/api/sharing/agencies",
+    middlewares=[staff(Rule.for_roles("sharing.agency.add", Role.ADMINISTRATOR, justified=False))],
+)
+def add_agency() -> Served[dict[str, Any]]:
+    agency = runtime().sharing.add_agency(
+        request.member(), **views.parse(NewAgency, request.json_object()).model_dump()
+    )
+    return Served(agency.model_dump(mode="json"), results=1, subject=f"agency {agency.ori} added")
+
+
+@router.patch(
+    "/api/sharing/agencies/<ori>",
+    middlewares=[staff(Rule.for_roles("sharing.agency.edit", Role.ADMINISTRATOR, justified=False))],
+)
+def edit_agency(ori: str) -> Served[dict[str, Any]]:
+    changes = views.parse(AgencyEdit, request.json_object()).model_dump(exclude_none=True)
+    agency = runtime().sharing.edit_agency(request.member(), ori, **changes)
+    return Served(agency.model_dump(mode="json"), results=1, subject=f"agency {ori} changed")

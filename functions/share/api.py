@@ -88,22 +88,21 @@ class DenialBody(BaseModel):
 
 
 def _client() -> str:
-    return f"api {app.current_event.request_context.identity.source_ip or ''}".strip()
+    return f"api {request.event().request_context.identity.source_ip or ''}".strip()
 
 
 def _base_url() -> str:
-    event = app.current_event
-    host = event.headers.get("host") or event.headers.get("Host") or ""
+    event = request.event()
+    host = request.header("Host") or ""
     stage = event.request_context.stage
     return f"http://{host}" if stage in ("local", "") else f"https://{host}/{stage}"
 
 
 def _grant_token() -> str | None:
-    headers = app.current_event.headers
-    auth = headers.get("authorization") or headers.get("Authorization") or ""
+    auth = request.header("Authorization") or ""
     if auth.lower().startswith("bearer "):
         return auth[7:].strip()
-    return headers.get("x-grant-token") or headers.get("X-Grant-Token")
+    return request.header("X-Grant-Token")
 
 
 @app.post("/share/agencies")

@@ -1,6 +1,6 @@
 import pytest
 
-from alpr.claims import roles_from_claims, staff_member
+from alpr.claims import member_from_claims, roles_from_claims
 from alpr.domain.errors import Unauthenticated
 from alpr.schema import Role
 
@@ -20,4 +20,4 @@ def test_groups_naming_no_role_give_no_role() -> None:
 
 def test_a_caller_without_a_username_is_not_signed_in() -> None:
     with pytest.raises(Unauthenticated):
-        staff_member({"claims": {"cognito:groups": "officer"}})
+        member_from_claims({"cognito:groups": "officer"})
