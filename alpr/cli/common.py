@@ -195,11 +195,14 @@ def _ungated(path: str) -> bool:
 
 
 def gate_commands(parser: argparse.ArgumentParser) -> None:
-    """Wraps every staff command's function in the gate (called once the whole parser is built)."""
+    """Wraps every staff command's function in the gate (called once the whole parser is built). A refusal
+    says "pass --member", so every gated command takes it, even one with no other identity options."""
     for path, leaf in command_paths(parser):
         run = leaf._defaults.get("func")
         if run is None or _ungated(path):
             continue
+        if not any(action.dest == "member" for action in leaf._actions):
+            leaf.add_argument("--member", help="your member id (default: ALPR_MEMBER)")
         leaf.set_defaults(func=gated(path, run))
 
 

@@ -91,7 +91,7 @@ ALPR local stack is up: FOR TRYING AND TESTING ONLY, NEVER FOR REAL DATA.
 In another terminal:
   .venv/bin/alpr demo-photo car.jpg                                   # a photo of a car with plate 7ABC123
   .venv/bin/alpr camera push --camera demo-fixed-1 car.jpg            # upload it as a camera would
-  .venv/bin/alpr frames                                               # where each frame ended up
+  .venv/bin/alpr frames --member officer                              # where each frame ended up
   .venv/bin/alpr reads --camera demo-fixed-1 --member officer --purpose a --case DEMO-1
   .venv/bin/alpr alerts list --member officer --purpose a --case DEMO-1
 Press Ctrl-C to stop.

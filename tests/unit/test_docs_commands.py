@@ -206,3 +206,30 @@ def test_an_inline_command_is_checked_but_may_name_a_group() -> None:
         "docs/page.md:1: alpr hotlist serch X",
         "docs/page.md:1: make tset",
     ]
+
+
+def test_the_commands_make_run_suggests_run_as_printed() -> None:
+    """`make run` prints a tour of its own: each command parses, and each gated command names its member (the
+    banner, unlike the README, sets no ALPR_MEMBER first: `alpr frames` alone was refused with exit 3)."""
+    from types import SimpleNamespace
+
+    from alpr.cli.common import _ungated
+    from alpr.cli.local import _local_banner
+
+    stack = SimpleNamespace(
+        demo_keys={"demo-fixed-1": "k"},
+        demo_staff={"officer": "p"},
+        demo_authenticators={"officer": "s"},
+        config=SimpleNamespace(host="127.0.0.1", state_dir=ROOT / ".alpr-local"),
+        endpoint="http://127.0.0.1:5000",
+        api=SimpleNamespace(url="http://127.0.0.1:8080"),
+    )
+    banner = _local_banner(stack)
+    suggested = [shell_words(line)[1:] for line in banner.splitlines() if line.strip().startswith(".venv/bin/alpr")]
+    assert len(suggested) >= 5, banner
+    parser = build_parser()
+    for words in suggested:
+        args = parser.parse_args(words)
+        path = " ".join(w for w in words[:2] if not w.startswith("-") and "." not in w)
+        if not _ungated(path):
+            assert getattr(args, "member", None), f"`alpr {' '.join(words)}` names no member"
