@@ -635,6 +635,17 @@ class SourceClass(StrEnum):
     AXON = "axon"  # Axon Fleet in-car cameras
 
 
+class CaptureClock(StrEnum):
+    """Which clock stamped a frame's capture time at the camera box (alpr/agent/sources.py); the agent reports
+    the last one and how many frames only its own clock could stamp, so a records custodian knows how far a
+    read's time can be trusted."""
+
+    EXIF = "exif"  # the camera's own EXIF time, with its offset
+    STREAM = "stream"  # the stream's presentation time, anchored to the box's clock when the stream began
+    FILE = "file"  # a video file's timeline
+    BOX = "box"  # the box's clock when the frame arrived: the frame carried no clock of its own
+
+
 @dataclass(frozen=True)
 class RetentionClass:
     source: SourceClass

@@ -21,7 +21,7 @@
       <button type="button" id="camera-health-refresh">Refresh</button>
       <table id="camera-health-table"><thead><tr><th scope="col">Camera</th><th scope="col">State</th>
       <th scope="col">Last seen</th><th scope="col">Expected every</th><th scope="col">Agent</th>
-      <th scope="col">Spool</th><th scope="col">Last error</th></tr></thead><tbody></tbody></table>`;
+      <th scope="col">Spool</th><th scope="col">Capture clock</th><th scope="col">Last error</th></tr></thead><tbody></tbody></table>`;
     view.appendChild(section);
     section.querySelector("#camera-health-refresh").addEventListener("click", draw);
     return section;
@@ -42,7 +42,7 @@
         if (c.state === "silent") row.className = "alarm";
         [c.camera_id + (c.name ? ` (${c.name})` : ""), STATE_TEXT[c.state] || c.state, c.last_seen ? new Date(c.last_seen).toLocaleString() : "never",
           c.expected_interval_s ? `${Math.round(c.expected_interval_s / 60)} min` : "-", c.agent_version || "",
-          c.spool_depth ?? "", c.last_error || ""].forEach((text) => {
+          c.spool_depth ?? "", c.capture_clock || "", c.last_error || ""].forEach((text) => {
           const cell = document.createElement("td"); cell.textContent = String(text); row.appendChild(cell);
         });
         return row;

@@ -135,6 +135,8 @@ class Agent:
             "frames_dropped": status["frames_dropped"],
             "frames_refused": status["frames_refused"],
             "clock_skew_s": status["clock_skew_s"],
+            "last_clock": status["last_clock"],
+            "frames_box_clock": status["frames_box_clock"],
             "source": self.settings.source.split("@")[-1][:200],  # never the stream's password
         }
         try:

@@ -27,13 +27,15 @@ import numpy as np
 import requests
 import urllib3
 
+from alpr.schema import CaptureClock
+
 JPEG_SUFFIXES = (".jpg", ".jpeg", ".JPG", ".JPEG")
 JPEG_END = b"\xff\xd9"
 EXIF_DATETIME_ORIGINAL = 0x9003
 EXIF_OFFSET_TIME_ORIGINAL = 0x9011
 EXIF_DATETIME = 0x0132
 EXIF_IFD = 0x8769
-CLOCKS = ("exif", "stream", "file", "box")
+CLOCKS = tuple(clock.value for clock in CaptureClock)
 # A folder's file that has not grown for this long is taken even without a JPEG end marker (and fails to decode
 # if it really was cut short: it is then moved to failed/, not retried for ever).
 FOLDER_SETTLE_S = 30.0

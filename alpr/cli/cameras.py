@@ -133,6 +133,7 @@ def cmd_camera_health(args: argparse.Namespace) -> int:
                 "silent_for_s": "" if h.silent_for_s is None else h.silent_for_s,
                 "agent": h.agent_version,
                 "spool": "" if h.spool_depth is None else h.spool_depth,
+                "capture_clock": h.capture_clock,
                 "last_error": h.last_error or "",
             }
             for h in report

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from alpr.clock import iso, parse_timestamp
 from alpr.domain.cameras import Camera
+from alpr.schema import CaptureClock
 
 
 class Heartbeat(BaseModel):
@@ -23,6 +24,9 @@ class Heartbeat(BaseModel):
     frames_refused: int = Field(default=0, ge=0)
     clock_skew_s: float | None = None
     source: str = Field(default="", max_length=200)
+    # The clock that stamped the last frame spooled, and how many frames only the box's own clock could stamp.
+    last_clock: CaptureClock | None = None
+    frames_box_clock: int = Field(default=0, ge=0)
 
 
 class CameraHealthRecord(BaseModel):
@@ -50,6 +54,23 @@ class CameraHealth(BaseModel):
     agent_version: str = ""
     spool_depth: int | None = None
     last_error: str | None = None
+    last_clock: CaptureClock | None = None
+    frames_box_clock: int | None = None
+    clock_skew_s: float | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def capture_clock(self) -> str:
+        """How far this camera's capture times can be trusted, in words (the CLI and the page show it): the clock
+        that stamped its last frame, the frames only the box's clock stamped, and that clock's offset."""
+        if self.last_clock is None:
+            return ""
+        words = [f"last frame: {self.last_clock.value}"]
+        if self.frames_box_clock:
+            words.append(f"{self.frames_box_clock} frame(s) by the box's clock")
+        if self.clock_skew_s is not None:
+            words.append(f"box clock {self.clock_skew_s:+.1f} s from the server's")
+        return "; ".join(words)
 
 
 def last_seen(record: CameraHealthRecord | None) -> datetime | None:
@@ -83,6 +104,9 @@ def assess(camera: Camera, record: CameraHealthRecord | None, now: datetime) -> 
         agent_version=beat.agent_version if beat else "",
         spool_depth=beat.spool_depth if beat else None,
         last_error=beat.last_error if beat else None,
+        last_clock=beat.last_clock if beat else None,
+        frames_box_clock=beat.frames_box_clock if beat else None,
+        clock_skew_s=beat.clock_skew_s if beat else None,
     )
 
 

@@ -119,6 +119,10 @@ def test_an_rtsp_stream_every_passing_plate_ends_as_a_read(
     # the heartbeat reached the server: the camera is reporting
     [health] = [h for h in live_stack.runtime.camera_health.report() if h.camera_id == CAMERA]
     assert health.state.value == "ok" and health.agent_version and health.spool_depth == 0
+    # and it says which clock stamped the frames (a last beat, after the stream ended, for certain)
+    assert agent.heartbeat()
+    [health] = [h for h in live_stack.runtime.camera_health.report() if h.camera_id == CAMERA]
+    assert (health.last_clock, health.frames_box_clock) == ("stream", 0), health
 
 
 @pytest.mark.timeout(180)

@@ -42,10 +42,26 @@ def test_a_heartbeat_is_recorded_and_answered(stack: LocalStack) -> None:
     assert health.last_seen == iso(stack.clock.now())
 
 
+def test_the_capture_clock_a_camera_reports_is_on_its_health(stack: LocalStack) -> None:
+    """Whoever relies on a read's time sees which clock stamped the camera's frames (issue 17's capture clocks)."""
+    assert beat(stack, "demo-fixed-1").json()["capture_clock"] == "", "an agent that says nothing of its clock"
+    answer = beat(stack, "demo-fixed-1", last_clock="box", frames_box_clock=12, clock_skew_s=31.0)
+    assert answer.status_code == 200, answer.text
+    expected = "last frame: box; 12 frame(s) by the box's clock; box clock +31.0 s from the server's"
+    assert answer.json()["capture_clock"] == expected
+    [health] = [h for h in stack.runtime.camera_health.report() if h.camera_id == "demo-fixed-1"]
+    assert (health.last_clock, health.frames_box_clock, health.capture_clock) == (schema.CaptureClock.BOX, 12, expected)
+    beat(stack, "demo-fixed-1", last_clock="exif", frames_box_clock=0, clock_skew_s=0.0)
+    [health] = [h for h in stack.runtime.camera_health.report() if h.camera_id == "demo-fixed-1"]
+    assert health.capture_clock == "last frame: exif; box clock +0.0 s from the server's"
+
+
 def test_heartbeats_need_the_camera_key_and_bounded_fields(stack: LocalStack) -> None:
     assert beat(stack, "demo-fixed-1", key="wrong").status_code == 401
     assert beat(stack, "demo-fixed-1", spool_depth=-1).status_code == 400
     assert beat(stack, "demo-fixed-1", last_error="x" * 501).status_code == 400
+    assert beat(stack, "demo-fixed-1", last_clock="sundial").status_code == 400
+    assert beat(stack, "demo-fixed-1", frames_box_clock=-1).status_code == 400
     assert states(stack)["demo-fixed-1"] == "never_seen"
 
 
