@@ -35,7 +35,6 @@ EXIF_DATETIME_ORIGINAL = 0x9003
 EXIF_OFFSET_TIME_ORIGINAL = 0x9011
 EXIF_DATETIME = 0x0132
 EXIF_IFD = 0x8769
-CLOCKS = tuple(clock.value for clock in CaptureClock)
 # A folder's file that has not grown for this long is taken even without a JPEG end marker (and fails to decode
 # if it really was cut short: it is then moved to failed/, not retried for ever).
 FOLDER_SETTLE_S = 30.0
@@ -61,7 +60,7 @@ class Frame:
     captured_at: datetime
     jpeg: bytes | None = None  # the camera's own JPEG, sent as it came when there is one
     origin: str = ""
-    clock: str = "box"  # which clock stamped captured_at (CLOCKS)
+    clock: CaptureClock = CaptureClock.BOX  # which clock stamped captured_at
 
 
 class SourceError(RuntimeError):
@@ -160,10 +159,10 @@ class StreamClock:
     _anchor: datetime | None = field(default=None, repr=False)
     _last_ms: float = 0.0
 
-    def stamp(self, pts_ms: float | None) -> tuple[datetime, str]:
+    def stamp(self, pts_ms: float | None) -> tuple[datetime, CaptureClock]:
         now = self.now()
         if pts_ms is None or not math.isfinite(pts_ms) or pts_ms < 0:
-            return now, "box"
+            return now, CaptureClock.BOX
         jumped = pts_ms < self._last_ms or pts_ms - self._last_ms > self.max_jump_s * 1000
         if self._anchor is None or jumped:
             self._anchor = now - timedelta(milliseconds=pts_ms)
@@ -172,7 +171,7 @@ class StreamClock:
         if stamped > now:  # the stream runs faster than real time: follow the box
             self._anchor -= stamped - now
             stamped = now
-        return stamped, "stream"
+        return stamped, CaptureClock.STREAM
 
 
 def video_frames(
@@ -199,11 +198,11 @@ def video_frames(
                 raise SourceError(f"the {kind} source {_without_password(target)} stopped sending frames")
             position_ms = float(capture.get(cv2.CAP_PROP_POS_MSEC))
             if kind == "file":
-                captured_at, stamped_by = started + timedelta(milliseconds=position_ms), "file"
+                captured_at, stamped_by = started + timedelta(milliseconds=position_ms), CaptureClock.FILE
             elif kind == "rtsp":
                 captured_at, stamped_by = clock.stamp(position_ms)
             else:
-                captured_at, stamped_by = now(), "box"
+                captured_at, stamped_by = now(), CaptureClock.BOX
             yield Frame(image=image, captured_at=captured_at, origin=target, clock=stamped_by)
     finally:
         capture.release()
@@ -323,19 +322,19 @@ def _read_exactly(stream: Readable, size: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def _part_time(headers: dict[str, str], data: bytes, now: Callable[[], datetime]) -> tuple[datetime, str]:
+def _part_time(headers: dict[str, str], data: bytes, now: Callable[[], datetime]) -> tuple[datetime, CaptureClock]:
     stamp = headers.get("x-timestamp")
     if stamp:
         try:
             seconds = float(stamp)
             if math.isfinite(seconds) and seconds > 0:
-                return datetime.fromtimestamp(seconds, UTC), "stream"
+                return datetime.fromtimestamp(seconds, UTC), CaptureClock.STREAM
         except (ValueError, OverflowError, OSError):
             pass
     exif = exif_capture_time(data)
     if exif is not None:
-        return exif, "exif"
-    return now(), "box"
+        return exif, CaptureClock.EXIF
+    return now(), CaptureClock.BOX
 
 
 def decode_jpeg(data: bytes) -> np.ndarray | None:
@@ -392,7 +391,7 @@ def watch_folder(
                 os.replace(path, failed / name)
                 continue
             exif = exif_capture_time(data)
-            captured_at, stamped_by = (exif, "exif") if exif is not None else (now(), "box")
+            captured_at, stamped_by = (exif, CaptureClock.EXIF) if exif is not None else (now(), CaptureClock.BOX)
             yield Frame(image=image, captured_at=captured_at, jpeg=data, origin=str(path), clock=stamped_by)
             os.replace(path, done / name)
             if stop():

@@ -23,6 +23,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from alpr.schema import CaptureClock
+
 FRAME_SUFFIX = ".frame"
 TEMP_SUFFIX = ".tmp"
 STATE_FILE = "state.json"
@@ -60,7 +62,7 @@ class Counters:
     last_error_at: str | None = None
     last_sent_at: str | None = None
     clock_skew_s: float | None = None
-    # Frames stamped by this box's clock because they carried no clock of their own (sources.CLOCKS), and the
+    # Frames stamped by this box's clock because they carried no clock of their own (schema.CaptureClock), and the
     # clock that stamped the last frame spooled.
     frames_box_clock: int = 0
     last_clock: str | None = None
@@ -166,7 +168,7 @@ class Spool:
         content_type: str = "image/jpeg",
         latitude: float | None = None,
         longitude: float | None = None,
-        clock: str = "box",
+        clock: CaptureClock = CaptureClock.BOX,
     ) -> bool:
         """Commits a selected frame to disk; False when the full-spool policy refused it (counted as dropped)."""
         header = {
@@ -180,7 +182,7 @@ class Spool:
         with self._lock:
             self.counters.frames_selected += 1
             self.counters.last_clock = clock
-            if clock == "box":
+            if clock == CaptureClock.BOX:
                 self.counters.frames_box_clock += 1
             record = json.dumps(header).encode() + b"\n" + image
             if not self._make_room(len(record)):

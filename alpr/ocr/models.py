@@ -78,9 +78,9 @@ def plate_recognizer_model() -> Path | bytes:
 UNPACKED_DIR = Path(__file__).resolve().parent / "models" / ".unpacked"
 
 
-def unpacked_path(packed: Path) -> Path:
+def unpacked_path(packed: Path, packed_bytes: bytes) -> Path:
     """Named by the packed file's digest: a model retrained since it was unpacked is never read stale."""
-    digest = hashlib.sha256(packed.read_bytes()).hexdigest()[:16]
+    digest = hashlib.sha256(packed_bytes).hexdigest()[:16]
     return UNPACKED_DIR / f"{packed.name.removesuffix('.xz')}.{digest}"
 
 
@@ -88,10 +88,9 @@ def bundled_model(packed: Path) -> Path | bytes:
     """A bundled model's graph: its unpacked copy where there is one, else decompressed now. xz keeps the
     repository small, but decompressing the two bundled models took 1.1 s of a 1.3-1.8 s cold start; the OCR
     image unpacks them when it is built (functions/ocr/Dockerfile), so a container only opens them."""
-    unpacked = unpacked_path(packed)
-    if unpacked.exists():
-        return unpacked
-    return lzma.decompress(packed.read_bytes())
+    packed_bytes = packed.read_bytes()
+    unpacked = unpacked_path(packed, packed_bytes)
+    return unpacked if unpacked.exists() else lzma.decompress(packed_bytes)
 
 
 def unpack(packed_models: tuple[Path, ...] = (BUNDLED_PLATE_DETECTOR, BUNDLED_PLATE_RECOGNIZER)) -> list[Path]:
@@ -99,13 +98,14 @@ def unpack(packed_models: tuple[Path, ...] = (BUNDLED_PLATE_DETECTOR, BUNDLED_PL
     written = []
     UNPACKED_DIR.mkdir(parents=True, exist_ok=True)
     for packed in (p for p in packed_models if p.exists()):
-        target = unpacked_path(packed)
+        packed_bytes = packed.read_bytes()
+        target = unpacked_path(packed, packed_bytes)
         for stale in UNPACKED_DIR.glob(f"{packed.name.removesuffix('.xz')}.*"):
             if stale != target:
                 stale.unlink()
         if not target.exists():
             partial = target.with_name(target.name + ".partial")
-            partial.write_bytes(lzma.decompress(packed.read_bytes()))
+            partial.write_bytes(lzma.decompress(packed_bytes))
             partial.replace(target)
         written.append(target)
     return written

@@ -171,7 +171,7 @@ def share_grant_rows(repos: Repositories, start: str, end: str) -> list[dict[str
             "request_id": r["request_id"],
             "ori": r["ori"],
             "agency": r.get("agency_name") or r["ori"],
-            "data": SOURCE_TEXT.get(schema.SourceClass(str(r["data_class"])), str(r["data_class"])),
+            "data": SOURCE_TEXT[schema.SourceClass(r["data_class"])],
             "case_number": r.get("case_number", ""),
             "intended_purpose": r.get("intended_purpose", ""),
             "plates": r.get("plates", []),

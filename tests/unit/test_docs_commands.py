@@ -213,7 +213,7 @@ def test_the_commands_make_run_suggests_run_as_printed() -> None:
     banner, unlike the README, sets no ALPR_MEMBER first: `alpr frames` alone was refused with exit 3)."""
     from types import SimpleNamespace
 
-    from alpr.cli.common import _ungated
+    from alpr.cli.common import _ungated, command_paths
     from alpr.cli.local import _local_banner
 
     stack = SimpleNamespace(
@@ -228,8 +228,9 @@ def test_the_commands_make_run_suggests_run_as_printed() -> None:
     suggested = [shell_words(line)[1:] for line in banner.splitlines() if line.strip().startswith(".venv/bin/alpr")]
     assert len(suggested) >= 5, banner
     parser = build_parser()
+    leaves = [path.split() for path, _ in command_paths(parser)]
     for words in suggested:
         args = parser.parse_args(words)
-        path = " ".join(w for w in words[:2] if not w.startswith("-") and "." not in w)
+        [path] = [" ".join(leaf) for leaf in leaves if words[: len(leaf)] == leaf]
         if not _ungated(path):
             assert getattr(args, "member", None), f"`alpr {' '.join(words)}` names no member"
