@@ -18,7 +18,7 @@ FONT_FILES := /usr/share/fonts/truetype/liberation/LiberationSansNarrow-Bold.ttf
 	/usr/share/fonts/opentype/urw-base35/NimbusSansNarrow-Bold.otf \
 	/usr/share/fonts/opentype/bebas-neue/BebasNeue-Bold.otf \
 	/usr/share/fonts/truetype/opendin/OSP-DIN.ttf
-TRAIN_ARGS ?= --steps 200 --minutes 65
+TRAIN_ARGS ?= --steps 700 --stop-after 238 --val-every 50
 # pytest-xdist workers for the test targets (one a core on the 2-core CI machine; 0 runs in one process).
 TEST_WORKERS ?= 2
 
@@ -71,12 +71,11 @@ run: install
 	$(BIN)/alpr local
 
 # The default run (under 15 minutes on a 2-core machine): everything but the suites marked slow. The training
-# smoke run (tests/ocr/test_training.py, slow) needs the train extra and the fonts, the renderer tests need the fonts.
+# smoke run (tests/ocr/test_training.py, ~16 s) needs the train extra and the fonts, the renderer tests the fonts.
 test: install train-deps system-packages
 	$(BIN)/python -m pytest -m "not slow" -n $(TEST_WORKERS)
 
-# The slow suites: the browser tests, the deploy rehearsal, the 50 MB list import and the training
-# smoke run. CI runs them after `make test` (.ci/run). In one process: two chromiums each beside its own
+# The slow suites: the browser tests, the deploy rehearsal and the 50 MB list import. CI runs them after `make test` (.ci/run). In one process: two chromiums each beside its own
 # embedded AWS on two cores made the browser workflows miss their 20 s waits.
 test-slow: install train-deps system-packages
 	$(BIN)/python -m pytest -m slow
