@@ -12,6 +12,7 @@ checkpoint with the best exact rate is kept as ``best.pt``, and ``last.pt`` (mod
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import time
@@ -29,6 +30,7 @@ from training.plate_renderer import synthetic_sample
 from training.real_crops import DEFAULT_CROPS_DIR, RealCrop, augment, load_crops
 
 MAX_LABEL_LENGTH = 10  # CTC needs label length + repeats <= 24 time steps
+DEGRADED_VIEWS = 3  # damaged views of each validation crop (see evaluate)
 
 
 @dataclass
@@ -42,6 +44,7 @@ class TrainingConfig:
     val_every: int = 200
     seed: int = 14
     minutes: float = 0.0  # stop after this long (0: no limit); the schedule still follows ``steps``
+    stop_after: int = 0  # stop at this step (0: at ``steps``); the schedule still follows ``steps``
     crops_dir: Path = DEFAULT_CROPS_DIR
     threads: int = 1
     max_val: int = 0  # read only this many validation crops (0: all); for smoke runs
@@ -89,23 +92,56 @@ def train_mode(model: torch.nn.Module) -> None:
 
 
 def evaluate(model: torch.nn.Module, crops: list[RealCrop]) -> dict[str, float]:
-    """Exact and within-one rates on clean validation crops (greedy CTC)."""
-    from alpr.bench.ocr_data import levenshtein
-
+    """Exact and within-one rates on the clean validation crops, and the exact rate on ``DEGRADED_VIEWS``
+    damaged views of each (``real_crops.augment``, seeded by the crop's name, so the same views every run)."""
     model.eval()
     exact = within1 = 0
+    degraded_exact = 0
+    views = [(crop, crop.image()) for crop in crops]
+    damaged = [
+        (crop, augment(np.random.default_rng([_name_seed(crop), view]), image))
+        for crop, image in views
+        for view in range(DEGRADED_VIEWS)
+    ]
     with torch.no_grad():
-        for start in range(0, len(crops), 64):
-            chunk = crops[start : start + 64]
-            batch = torch.from_numpy(np.stack([plate_input(c.image()) for c in chunk]))
-            probabilities = torch.softmax(model(batch), dim=-1).numpy()
-            for crop, p in zip(chunk, probabilities, strict=True):
-                distance = levenshtein(decode_ctc(p).text.replace("O", "0"), label_of(crop))
-                exact += int(distance == 0)
-                within1 += int(distance <= 1)
+        for _crop, distance in _distances(model, views):
+            exact += int(distance == 0)
+            within1 += int(distance <= 1)
+        for _crop, distance in _distances(model, damaged):
+            degraded_exact += int(distance == 0)
     train_mode(model)
     count = max(1, len(crops))
-    return {"exact": round(exact / count, 4), "within1": round(within1 / count, 4), "count": len(crops)}
+    return {
+        "exact": round(exact / count, 4),
+        "within1": round(within1 / count, 4),
+        "degraded_exact": round(degraded_exact / max(1, len(damaged)), 4),
+        "count": len(crops),
+    }
+
+
+def selection_score(figures: dict[str, float]) -> tuple[float, float]:
+    """What the kept checkpoint maximises: the clean crops' exact rate, then the damaged views' (the clean rate
+    saturates within ~100 steps, so checkpoints often tie on it; the damaged views, like the small plates of
+    road photos, still tell them apart). Ranking by their sum instead kept a checkpoint that read one US dev photo
+    fewer (2026-12-07, docs/reading.md)."""
+    return figures["exact"], figures.get("degraded_exact", 0.0)
+
+
+def _name_seed(crop: RealCrop) -> int:
+    return int.from_bytes(hashlib.sha256(crop.path.name.encode()).digest()[:4], "big")
+
+
+def _distances(model: torch.nn.Module, samples: list[tuple[RealCrop, np.ndarray]]) -> list[tuple[RealCrop, int]]:
+    from alpr.bench.ocr_data import levenshtein
+
+    out = []
+    for start in range(0, len(samples), 64):
+        chunk = samples[start : start + 64]
+        batch = torch.from_numpy(np.stack([plate_input(image) for _, image in chunk]))
+        probabilities = torch.softmax(model(batch), dim=-1).numpy()
+        for (crop, _), p in zip(chunk, probabilities, strict=True):
+            out.append((crop, levenshtein(decode_ctc(p).text.replace("O", "0"), label_of(crop))))
+    return out
 
 
 def _learning_rate(config: TrainingConfig, step: int) -> float:
@@ -142,7 +178,8 @@ def train(config: TrainingConfig, resume: bool = False) -> dict[str, Any]:
     batches = _Batches(config, train_crops)
     started = time.monotonic()
     losses: list[float] = []
-    while step < config.steps:
+    last_step = min(config.steps, config.stop_after or config.steps)
+    while step < last_step:
         if config.minutes and time.monotonic() - started > config.minutes * 60:
             print(f"time limit reached at step {step}", flush=True)
             break
@@ -161,7 +198,7 @@ def train(config: TrainingConfig, resume: bool = False) -> dict[str, Any]:
         step += 1
         if step % 20 == 0:
             print(f"step {step} loss {np.mean(losses[-20:]):.4f} lr {_learning_rate(config, step):.2e}", flush=True)
-        if step % config.val_every == 0 or step == config.steps:
+        if step % config.val_every == 0 or step == last_step:
             _checkpoint(config, model, optimiser, step, history, validation, float(np.mean(losses[-50:])))
     if not history["validation"] or history["validation"][-1]["step"] != step:
         _checkpoint(config, model, optimiser, step, history, validation, float(np.mean(losses[-50:] or [0.0])))
@@ -182,7 +219,7 @@ def _checkpoint(
     figures = {"step": step, "loss": round(loss, 4), **evaluate(model, validation)}
     history["validation"].append(figures)
     best = history.get("best")
-    if best is None or figures["exact"] >= best["exact"]:
+    if best is None or selection_score(figures) >= selection_score(best):
         history["best"] = figures
         torch.save(model.state_dict(), config.out / "best.pt")
     torch.save(
@@ -205,6 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=TrainingConfig.lr)
     parser.add_argument("--val-every", type=int, default=TrainingConfig.val_every)
     parser.add_argument("--minutes", type=float, default=0.0)
+    parser.add_argument("--stop-after", type=int, default=0, help="stop at this step; the schedule follows --steps")
     parser.add_argument("--seed", type=int, default=TrainingConfig.seed)
     parser.add_argument("--crops-dir", type=Path, default=DEFAULT_CROPS_DIR)
     parser.add_argument("--resume", action="store_true")
@@ -216,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         lr=args.lr,
         val_every=args.val_every,
         minutes=args.minutes,
+        stop_after=args.stop_after,
         seed=args.seed,
         crops_dir=args.crops_dir,
     )
