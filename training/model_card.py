@@ -24,6 +24,9 @@ def write_model_card(run: Path, card: Path = DEFAULT_CARD, parity: float | None 
         for v in history["validation"]
     )
     parity_line = f"{parity:.1e}" if parity is not None else "not checked"
+    command = f"--steps {config.get('steps')} --val-every {config.get('val_every')}"
+    if config.get("stop_after"):
+        command += f" --stop-after {config['stop_after']}"
     card.write_text(
         f"""# Plate recognizer (`plate_recognizer.onnx.xz`)
 
@@ -53,9 +56,8 @@ rapidocr-onnxruntime 1.4.4 wheel, Apache-2.0) converted to PyTorch, its output h
 cosine to {config.get("steps")} steps), BatchNorm statistics frozen, gradient norm clipped at 5, one torch
 thread under `nice` on a shared 2-core machine.
 
-Made with `python -m training.pipeline --steps {config.get("steps")} --val-every {config.get("val_every")}` (what
-`make train` runs); every sample is drawn from a generator seeded by (seed, step, position), so the same
-command makes the same data stream.
+Made with `python -m training.pipeline {command}` (what `make train` runs); every sample is drawn
+from a generator seeded by (seed, step, position), so the same command makes the same data stream.
 
 ## Validation (held-out real crops, greedy CTC; letter O read as 0)
 "Damaged" reads {DEGRADED_VIEWS} views of each held-out crop as a road photo gives them (detector margins,

@@ -83,6 +83,7 @@ def test_model_card_records_data_and_figures(run: Path, tmp_path: Path) -> None:
     text = card.read_text()
     assert "AGPL-3.0" in text and "openalpr" in text
     assert "exact" in text and "steps" in text
+    assert "python -m training.pipeline --steps 2 --val-every 2" in text
 
 
 def test_validation_split_is_stable_and_disjoint() -> None:
