@@ -5,6 +5,7 @@ so a real list goes to S3 through a presigned POST, and the S3 event starts the 
 from __future__ import annotations
 
 import base64
+import calendar
 import json
 import time
 from typing import Any
@@ -105,15 +106,21 @@ def test_the_presigned_post_policy_bounds_the_size_and_names_one_key(stack: Loca
     """S3 enforces a POST policy's content-length-range and expiration
     (https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-HTTPPOSTConstructPolicy.html); moto checks neither (its
     _bucket_response_post stores whatever arrives), so the policy itself is what this test reads."""
+    before = time.time()
     upload = stack.runtime.hotlist.request_upload(ADMIN, "ca-svs", 1000, "svs.csv")
+    after = time.time()
     policy = json.loads(base64.b64decode(upload.post.fields["policy"]))
     assert ["content-length-range", 1, schema.MAX_HOTLIST_UPLOAD_BYTES] in policy["conditions"]
     assert {"key": upload.ticket.key} in policy["conditions"]
     assert {"bucket": stack.settings.images_bucket} in policy["conditions"]
     assert upload.ticket.key.startswith(schema.BUCKET.hotlist_uploads)
-    # boto3 stamps the policy's expiration from the real clock: the link lives PRESIGNED_URL_TTL_S seconds.
-    expires = time.mktime(time.strptime(policy["expiration"], "%Y-%m-%dT%H:%M:%SZ")) - time.mktime(time.gmtime())
-    assert 0 < expires <= schema.PRESIGNED_URL_TTL_S
+    # boto3 stamps the policy's expiration from the real clock, in whole seconds (botocore.signers: now +
+    # ExpiresIn, written without its fraction): the link lives PRESIGNED_URL_TTL_S seconds from the request,
+    # bounded by the clock read just before and after it. (time.gmtime() reads time(2), which Linux may serve
+    # from a coarse clock a few milliseconds behind the one botocore reads: across a second's edge the old
+    # check measured 301 s on a fresh clone.)
+    expires_at = calendar.timegm(time.strptime(policy["expiration"], "%Y-%m-%dT%H:%M:%SZ"))
+    assert before + schema.PRESIGNED_URL_TTL_S - 1 <= expires_at <= after + schema.PRESIGNED_URL_TTL_S
     assert schema.MAX_HOTLIST_UPLOAD_BYTES >= 50 * 1024 * 1024, "a statewide list is about 50 MB"
 
 
