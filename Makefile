@@ -18,7 +18,8 @@ FONT_FILES := /usr/share/fonts/truetype/liberation/LiberationSansNarrow-Bold.ttf
 	/usr/share/fonts/opentype/urw-base35/NimbusSansNarrow-Bold.otf \
 	/usr/share/fonts/opentype/bebas-neue/BebasNeue-Bold.otf \
 	/usr/share/fonts/truetype/opendin/OSP-DIN.ttf
-TRAIN_ARGS ?= --steps 700 --stop-after 238 --val-every 50
+# Extra arguments for make train; the recipe itself (steps, stop, validation) is training.pipeline's defaults.
+TRAIN_ARGS ?=
 # pytest-xdist workers for the test targets (one a core on the 2-core CI machine; 0 runs in one process).
 TEST_WORKERS ?= 2
 

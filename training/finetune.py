@@ -96,7 +96,6 @@ def evaluate(model: torch.nn.Module, crops: list[RealCrop]) -> dict[str, float]:
     damaged views of each (``real_crops.augment``, seeded by the crop's name, so the same views every run)."""
     model.eval()
     exact = within1 = 0
-    degraded_exact = 0
     views = [(crop, crop.image()) for crop in crops]
     damaged = [
         (crop, augment(np.random.default_rng([_name_seed(crop), view]), image))
@@ -104,11 +103,10 @@ def evaluate(model: torch.nn.Module, crops: list[RealCrop]) -> dict[str, float]:
         for view in range(DEGRADED_VIEWS)
     ]
     with torch.no_grad():
-        for _crop, distance in _distances(model, views):
+        for distance in _distances(model, views):
             exact += int(distance == 0)
             within1 += int(distance <= 1)
-        for _crop, distance in _distances(model, damaged):
-            degraded_exact += int(distance == 0)
+        degraded_exact = sum(distance == 0 for distance in _distances(model, damaged))
     train_mode(model)
     count = max(1, len(crops))
     return {
@@ -131,7 +129,8 @@ def _name_seed(crop: RealCrop) -> int:
     return int.from_bytes(hashlib.sha256(crop.path.name.encode()).digest()[:4], "big")
 
 
-def _distances(model: torch.nn.Module, samples: list[tuple[RealCrop, np.ndarray]]) -> list[tuple[RealCrop, int]]:
+def _distances(model: torch.nn.Module, samples: list[tuple[RealCrop, np.ndarray]]) -> list[int]:
+    """Edit distance between each sample's reading and its crop's label."""
     from alpr.bench.ocr_data import levenshtein
 
     out = []
@@ -140,7 +139,7 @@ def _distances(model: torch.nn.Module, samples: list[tuple[RealCrop, np.ndarray]
         batch = torch.from_numpy(np.stack([plate_input(image) for _, image in chunk]))
         probabilities = torch.softmax(model(batch), dim=-1).numpy()
         for (crop, _), p in zip(chunk, probabilities, strict=True):
-            out.append((crop, levenshtein(decode_ctc(p).text.replace("O", "0"), label_of(crop))))
+            out.append(levenshtein(decode_ctc(p).text.replace("O", "0"), label_of(crop)))
     return out
 
 

@@ -237,7 +237,10 @@ _BAND_COLUMN_SHARE = 0.5
 _BAND_MAX_START = 0.15
 _BAND_WIDTH = (0.03, 0.3)
 _BAND_BLUE_AFTER = 0.2
-_BAND_MIN_LETTER_SHARE = 0.005  # of the band's pixels: light (value > 150) and unsaturated (< 90)
+# The band's letters: light and unsaturated pixels, at least this share of the band.
+_LETTER_MIN_VALUE = 150
+_LETTER_MAX_SATURATION = 90
+_BAND_MIN_LETTER_SHARE = 0.005
 
 
 def without_country_band(crop: np.ndarray) -> np.ndarray:
@@ -247,7 +250,8 @@ def without_country_band(crop: np.ndarray) -> np.ndarray:
     hue, saturation, value = hsv[..., 0], hsv[..., 1], hsv[..., 2]
     blue = (hue >= _BAND_HUE[0]) & (hue <= _BAND_HUE[1])
     blue &= (saturation >= _BAND_MIN_SATURATION) & (value >= _BAND_MIN_VALUE)
-    blue_columns = blue.mean(axis=0) >= _BAND_COLUMN_SHARE
+    column_share = blue.mean(axis=0)
+    blue_columns = column_share >= _BAND_COLUMN_SHARE
     limit = int(_BAND_WIDTH[1] * width)
     columns = np.flatnonzero(blue_columns[:limit])
     if len(columns) == 0 or columns[0] > _BAND_MAX_START * width:
@@ -255,11 +259,11 @@ def without_country_band(crop: np.ndarray) -> np.ndarray:
     end = int(columns[0])
     while end + 1 < limit and blue_columns[end + 1]:
         end += 1
-    after = blue.mean(axis=0)[end + 1 : end + 1 + max(2, width // 10)]
+    after = column_share[end + 1 : end + 1 + max(2, width // 10)]
     if end + 1 - columns[0] < _BAND_WIDTH[0] * width or len(after) == 0 or after.mean() > _BAND_BLUE_AFTER:
         return crop
     band = slice(int(columns[0]), end + 1)
-    letters = (value[:, band] > 150) & (saturation[:, band] < 90)
+    letters = (value[:, band] > _LETTER_MIN_VALUE) & (saturation[:, band] < _LETTER_MAX_SATURATION)
     return crop[:, end + 1 :] if letters.mean() >= _BAND_MIN_LETTER_SHARE else crop
 
 
